@@ -74,7 +74,10 @@ def characterize(
     i_low: float = 1e-12,
     i_high: float = 1e-9,
 ) -> Characterization:
-    """Sweep one nominal device (bulk reverse-biased by ``vsb``) and fit kappa and I0 where ``i_low <= |I_D| <= i_high`` (A, scaled by W/L)."""
+    """Sweep one nominal device (bulk reverse-biased by ``vsb``) and fit kappa and I0.
+
+    The fit uses the points with ``i_low <= |I_D| <= i_high`` (A), both scaled by W/L.
+    """
     vectors = get_engine().simulate(idvg_deck(tech, device, w, l, vds, vsb))
     vg = np.abs(select(vectors, "v-sweep"))
     i_d = np.abs(select(vectors, "vd#branch"))

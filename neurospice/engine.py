@@ -10,6 +10,7 @@ vectors as float64 numpy arrays in SI units.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes.util
 import logging
 import os
@@ -137,10 +138,9 @@ class Engine:
         from PySpice.Spice.NgSpice.Shared import NgSpiceCommandError
 
         before = set(self._ng.plot_names)
-        try:  # PySpice calls any stderr line an error, ngspice's "Note:" lines included
+        # PySpice calls any stderr line an error, ngspice's "Note:" lines included: judge the output ourselves
+        with contextlib.suppress(NgSpiceCommandError):
             self._ng.exec_command(command)
-        except NgSpiceCommandError:
-            pass
         after = self._ng.plot_names
         text = self._output()
         if _FAILURE.search(text) or not set(after) - before:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 from .units import format_si, parse_si
 
-__all__ = ["Param", "ParamSpec", "ParameterError", "Value"]
+__all__ = ["Param", "ParamSpec", "ParameterError", "Value", "number", "word"]
 
-Value = Union[float, int, str, tuple[float, ...]]
+Value = float | int | str | tuple[float, ...]
 Kind = Literal["float", "int", "choice", "floats"]
 
 
@@ -118,3 +118,19 @@ class ParamSpec:
                 raise ParameterError(name, f"unknown parameter; accepted names: {known}")
             values[name] = self._index[name].coerce(raw)
         return values
+
+
+def number(values: Mapping[str, Value], name: str) -> float:
+    """The numeric value ``name`` of a resolved value map, as a float."""
+    value = values[name]
+    if isinstance(value, (int, float)):
+        return float(value)
+    raise TypeError(f"parameter {name!r} is not a number")
+
+
+def word(values: Mapping[str, Value], name: str) -> str:
+    """The choice value ``name`` of a resolved value map."""
+    value = values[name]
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"parameter {name!r} is not a word")

@@ -29,7 +29,7 @@ def _clean(value: Any) -> Any:
 
 def result_json(result: SimulationResult, provenance: dict[str, Any] | None = None) -> dict[str, Any]:
     """One JSON-ready object: parameters (SI, by name), metrics, technology facts, provenance."""
-    return _clean(
+    out: dict[str, Any] = _clean(
         {
             "circuit": result.circuit,
             "technology": result.technology,
@@ -42,6 +42,7 @@ def result_json(result: SimulationResult, provenance: dict[str, Any] | None = No
             "provenance": provenance or {},
         }
     )
+    return out
 
 
 def check_out_dir(out: Path) -> None:

@@ -12,7 +12,7 @@ from .characterize import characterize
 from .circuits import Circuit, Waveforms
 from .engine import SimOptions, get_engine
 from .ngspice_models import Technology
-from .params import ParameterError, Value
+from .params import ParameterError, Value, number
 
 __all__ = ["SimulationResult", "simulate", "validate_tstop"]
 
@@ -41,8 +41,8 @@ def validate_tstop(tstop: float) -> float:
 
 def technology_facts(tech: Technology, values: Mapping[str, Value]) -> dict[str, float]:
     """kappa of the technology's devices, measured on the sizes the circuit uses for its outputs."""
-    w = float(values.get("w_out", 1e-6))  # type: ignore[arg-type]
-    l = float(values.get("l_out", 1e-6))  # type: ignore[arg-type]
+    w = number(values, "w_out") if "w_out" in values else 1e-6
+    l = number(values, "l_out") if "l_out" in values else 1e-6
     p = characterize(tech, "pmos", w=w, l=l).fit
     n = characterize(tech, "nmos").fit
     return {"kappa_p": p.kappa, "i0_p_a": p.i0_a, "kappa_n": n.kappa, "i0_n_a": n.i0_a, "ut_v": thermal_voltage()}

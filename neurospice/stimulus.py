@@ -36,7 +36,8 @@ def spike_times(
     limit = count if count > 0 else None
     if kind == "regular":
         n = int(np.floor((tstop - start) * rate)) + 1 if tstop > start else 0
-        out = start + np.arange(n if limit is None else min(n, limit)) / rate
+        # rounded to 1 ps so that k/rate lands on the grid users expect (0.01 + 18/200 == 0.1)
+        out = np.round(start + np.arange(n if limit is None else min(n, limit)) / rate, 12)
     elif kind == "poisson":
         rng = np.random.default_rng(seed)
         expected = max(1, int((tstop - start) * rate * 1.5) + 20)
@@ -58,11 +59,11 @@ def pwl_source(name: str, node: str, onsets: NDArray[np.float64], width: float, 
     points: list[tuple[float, float]] = [(0.0, 0.0)]
     for t0 in onsets:
         rise, fall = float(t0), float(t0) + EDGE + width
-        if rise <= points[-1][0] + EDGE:  # overlaps the previous pulse: extend it
-            points[-2:] = [points[-2], (fall, high)]
-            points.append((fall + EDGE, 0.0))
+        if len(points) > 1 and rise <= points[-1][0] + EDGE:  # overlaps the previous pulse: extend it
+            points[-2:] = [(max(fall, points[-2][0]), high), (max(fall, points[-2][0]) + EDGE, 0.0)]
             continue
-        points += [(rise, 0.0), (rise + EDGE, high), (fall, high), (fall + EDGE, 0.0)]
+        points += [(rise, 0.0)] if rise > 0 else []
+        points += [(rise + EDGE, high), (fall, high), (fall + EDGE, 0.0)]
     pairs = [f"{spice_number(t)} {spice_number(v)}" for t, v in points]
     lines = [f"{name} {node} 0 PWL("]
     lines += ["+ " + " ".join(pairs[i : i + 6]) for i in range(0, len(pairs), 6)]

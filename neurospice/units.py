@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["PREFIXES", "parse_si", "format_si", "spice_number"]
+__all__ = ["PREFIXES", "format_si", "parse_si", "spice_number"]
 
 #: SI prefixes accepted after a number. ``u`` stands for micro; ``meg`` is accepted as
 #: SPICE's spelling of mega. ``m`` is milli, ``M`` is mega (SI, not SPICE).
@@ -49,9 +49,7 @@ def parse_si(text: str, unit: str = "") -> float:
             return number * scale
     raise ValueError(
         f"{text!r}: unknown suffix {suffix!r} (accepted: an SI prefix "
-        f"{', '.join(p for p in PREFIXES if p != 'µ')}"
-        + (f" optionally followed by {unit!r}" if unit else "")
-        + ")"
+        f"{', '.join(p for p in PREFIXES if p != 'µ')}" + (f" optionally followed by {unit!r}" if unit else "") + ")"
     )
 
 

@@ -95,7 +95,7 @@ def dpi_pulse_train_response(
     edges = sorted({0.0, *(float(x) for x in np.ravel(onsets)), *(float(x) + width for x in np.ravel(onsets))})
     out = np.empty_like(t)
     level = i_start
-    for a, b in zip(edges, [*edges[1:], np.inf]):
+    for a, b in zip(edges, [*edges[1:], np.inf], strict=True):
         on = any(o <= a < o + width for o in np.ravel(onsets))
         drive = i_w if on else 0.0
         sel = (t >= a) & (t < b)

@@ -9,7 +9,7 @@ import numpy as np
 from ..analysis.closed_form import dpi_gain, dpi_steady_state, dpi_tau
 from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology
-from ..params import Param, ParamSpec, Value
+from ..params import Param, ParamSpec, Value, number, word
 from ..stimulus import EDGE, SpikeKind, pwl_source, spike_times
 from ..units import spice_number
 from .base import Circuit, Probe, Waveforms
@@ -47,13 +47,15 @@ def input_params(rate: float, count: int, start: float, width: float) -> tuple[P
 def input_onsets(values: Mapping[str, Value], tstop: float) -> np.ndarray:
     """Onset times of the input pulses for these parameter values."""
     times = values["input_times"]
+    kind: SpikeKind = "poisson" if word(values, "input_kind") == "poisson" else (
+        "times" if word(values, "input_kind") == "times" else "regular")  # fmt: skip
     return spike_times(
-        str(values["input_kind"]),  # type: ignore[arg-type]
-        rate=float(values["input_rate"]),  # type: ignore[arg-type]
-        start=float(values["input_start"]),  # type: ignore[arg-type]
-        count=int(values["input_count"]),  # type: ignore[call-overload]
+        kind,
+        rate=number(values, "input_rate"),
+        start=number(values, "input_start"),
+        count=int(number(values, "input_count")),
         tstop=tstop,
-        seed=int(values["input_seed"]),  # type: ignore[call-overload]
+        seed=int(number(values, "input_seed")),
         times=times if isinstance(times, tuple) else (),
     )
 
@@ -112,7 +114,7 @@ class DPISynapse(Circuit):
                 f"Xbtau vdd vtau bias_p ibias={v['i_tau']} w={v['w_tau']} l={v['l_tau']}",
                 f"Xbth vdd vthr bias_p ibias={v['i_th']} w={v['w_out']} l={v['l_out']}",
                 f"Xbw vdd vw bias_n ibias={v['i_w']} w={v['w_w']} l={v['l_w']}",
-                pwl_source("Vin", "vin", onsets, float(values["pulse_width"]), float(values["vdd"])),  # type: ignore[arg-type]
+                pwl_source("Vin", "vin", onsets, number(values, "pulse_width"), number(values, "vdd")),
                 "Xsyn vdd vin vtau vthr vw vsyn out dpi_synapse "
                 + " ".join(f"{k}={v[k]}" for k in ("c_syn", "w_in", "l_in", "w_w", "l_w", "w_thr", "l_thr"))
                 + " "
@@ -124,7 +126,7 @@ class DPISynapse(Circuit):
     def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: Mapping[str, float]) -> dict[str, float]:
         t, i_syn = waves["time"], waves["i_syn"]
         onsets = input_onsets(values, float(t[-1]))
-        i_tau, i_th, i_w, c = (float(values[k]) for k in ("i_tau", "i_th", "i_w", "c_syn"))  # type: ignore[arg-type]
+        i_tau, i_th, i_w, c = (number(values, k) for k in ("i_tau", "i_th", "i_w", "c_syn"))
         kappa = facts["kappa_p"]
         metrics = {
             "peak_current_a": float(np.max(i_syn)),
@@ -135,7 +137,7 @@ class DPISynapse(Circuit):
             "kappa_p": kappa,
             "n_input_spikes": float(onsets.size),
         }
-        release = float(onsets[-1]) + float(values["pulse_width"]) + 2 * EDGE if onsets.size else float(t[0])  # type: ignore[arg-type]
+        release = float(onsets[-1]) + number(values, "pulse_width") + 2 * EDGE if onsets.size else float(t[0])
         fit = fit_exponential_decay(t, i_syn, t_start=release, floor=30 * max(metrics["rest_current_a"], 1e-15))
         metrics["tau_s"] = fit.tau
         metrics["tau_fit_r2"] = fit.r2

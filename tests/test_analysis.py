@@ -1,0 +1,86 @@
+"""Pure analysis functions checked against exact synthetic data and closed forms."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from neurospice.analysis import (
+    dpi_gain,
+    dpi_pulse_train_response,
+    dpi_steady_state,
+    dpi_step_response,
+    dpi_tau,
+    extract_subthreshold,
+    fit_exponential_decay,
+    thermal_voltage,
+)
+
+
+def test_thermal_voltage() -> None:
+    assert thermal_voltage(27.0) == pytest.approx(0.025865, abs=2e-6)
+
+
+def test_decay_fit_exact_on_nonuniform_samples() -> None:
+    rng = np.random.default_rng(0)
+    t = np.sort(rng.uniform(0, 0.1, 400))
+    y = np.where(t < 0.02, 2e-9, 2e-9 * np.exp(-(t - 0.02) / 0.0113))
+    fit = fit_exponential_decay(t, y, t_start=0.02)
+    assert fit.tau == pytest.approx(0.0113, rel=1e-9)
+    assert fit.r2 == pytest.approx(1.0)
+
+
+def test_decay_fit_nan_with_reason() -> None:
+    t = np.linspace(0, 1, 100)
+    fit = fit_exponential_decay(t, np.ones_like(t), t_start=0.5)
+    assert math.isnan(fit.tau) and fit.reason
+    assert math.isnan(fit_exponential_decay(t, np.ones_like(t), t_start=2.0).tau)
+
+
+def test_subthreshold_extraction_exact() -> None:
+    ut, kappa, i0 = thermal_voltage(), 0.7, 2e-15
+    vg = np.arange(0, 1.2, 0.005)
+    fit = extract_subthreshold(vg, i0 * np.exp(kappa * vg / ut))
+    assert fit.kappa == pytest.approx(kappa, rel=1e-9)
+    assert fit.i0_a == pytest.approx(i0, rel=1e-9)
+    assert fit.slope_v_per_decade == pytest.approx(math.log(10) * ut / kappa)
+    with pytest.raises(ValueError, match="fewer than 4"):
+        extract_subthreshold(vg, np.full_like(vg, 1e-15))
+
+
+def test_dpi_closed_forms() -> None:
+    ut = thermal_voltage()
+    assert dpi_tau(1.5e-12, 5e-12, 0.7, ut) == pytest.approx(1.5e-12 * ut / (0.7 * 5e-12))
+    assert dpi_gain(50e-12, 5e-12) == pytest.approx(10.0)
+    assert dpi_steady_state(500e-12, 50e-12, 5e-12) == pytest.approx(50e-12 * (100 - 1))
+    t = np.linspace(0, 0.05, 11)
+    expected = 1e-9 + (1e-12 - 1e-9) * np.exp(-t / 0.01)
+    np.testing.assert_allclose(dpi_step_response(t, 0.01, 10.0, 1e-10, 1e-12), expected, rtol=1e-12)
+
+
+def test_pulse_train_response_is_continuous_and_decays() -> None:
+    t = np.linspace(0, 0.2, 20001)
+    y = dpi_pulse_train_response(t, [0.01, 0.02], 1e-3, 0.01, 10.0, 1e-10, 0.0)
+    assert np.max(np.abs(np.diff(y))) < 1e-12  # no jumps at pulse edges
+    assert y[np.searchsorted(t, 0.021)] > y[np.searchsorted(t, 0.011)] > 0
+    after = t > 0.03
+    fit = fit_exponential_decay(t[after], y[after], t_start=0.03)
+    assert fit.tau == pytest.approx(0.01, rel=1e-6)
+
+
+def test_analysis_does_not_import_the_engine() -> None:
+    code = "import sys, neurospice.analysis; print('PySpice' in sys.modules, 'neurospice.engine' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_import_neurospice_is_light() -> None:
+    code = (
+        "import sys, neurospice; print(sorted(m for m in ('PySpice', 'sympy', 'typer', 'pandas') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

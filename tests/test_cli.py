@@ -1,0 +1,109 @@
+"""The command line: real runs, JSON output, and what bad input gets (exit 2, nothing written)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from neurospice.cli import app
+
+runner = CliRunner()
+
+
+def test_circuits_and_show() -> None:
+    assert "dpi-synapse" in runner.invoke(app, ["circuits"]).output
+    out = runner.invoke(app, ["show", "dpi-synapse"]).output
+    assert "i_tau" in out and "[10 fA, 10 nA]" in out and "i_syn" in out
+
+
+def test_netlist_prints_complete_deck() -> None:
+    result = runner.invoke(app, ["netlist", "dpi-synapse", "--tech", "ekv", "--set", "i_tau=7pA", "--tstop", "50m"])
+    assert result.exit_code == 0
+    assert "Xbtau vdd vtau bias_p ibias=7e-12" in result.output
+    assert ".subckt dpi_synapse" in result.output and ".tran 1e-05 0.05" in result.output
+
+
+def test_simulate_json_and_out_folder(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["simulate", "dpi-synapse", "--set", "i_tau=10p", "--tstop", "80m",
+                                 "--out", str(out), "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["params"]["i_tau"] == pytest.approx(10e-12)
+    assert data["metrics"]["tau_s"] == pytest.approx(data["metrics"]["tau_pred_s"], rel=0.04)
+    assert data["metrics"]["peak_current_a"] > 1e-11
+    assert data["provenance"]["technology"] == "gf180mcu"
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.csv", "run.json", "waveforms.parquet"]
+    waves = pd.read_parquet(out / "waveforms.parquet")
+    assert {"time", "i_syn", "v_syn", "v_in"} <= set(waves.columns)
+    assert pd.read_csv(out / "metrics.csv")["tau_s"].iloc[0] == pytest.approx(data["metrics"]["tau_s"])
+
+
+def test_simulate_summary_shows_tau_next_to_closed_form() -> None:
+    result = runner.invoke(app, ["simulate", "dpi-synapse", "--tech", "ekv", "--tstop", "0.1"])
+    assert result.exit_code == 0, result.output
+    assert "tau" in result.output and "closed form" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["simulate", "nosuch"], "unknown circuit 'nosuch'; accepted: dpi-synapse"),
+     (["simulate", "dpi-synapse", "--set", "i_tau=abc"], "parameter 'i_tau': got 'abc'; accepted: a number in [10 fA, 10 nA]"),
+     (["simulate", "dpi-synapse", "--set", "i_tau=1"], "parameter 'i_tau'"),
+     (["simulate", "dpi-synapse", "--set", "i_tau=5p\n.include /etc/passwd"], "parameter 'i_tau'"),
+     (["simulate", "dpi-synapse", "--set", "bogus=1"], "parameter 'bogus': unknown parameter"),
+     (["simulate", "dpi-synapse", "--set", "i_tau"], "expected NAME=VALUE"),
+     (["simulate", "dpi-synapse", "--set", "input_kind=burst"], "one of regular, poisson, times"),
+     (["simulate", "dpi-synapse", "--tech", "sky130"], "unknown technology 'sky130'; accepted: gf180mcu, ekv"),
+     (["simulate", "dpi-synapse", "--tstop", "-1"], "parameter 'tstop'"),
+     (["simulate", "dpi-synapse", "--tstop", "1e9"], "parameter 'tstop'"),
+     (["netlist", "dpi-synapse", "--set", "w_out=1"], "parameter 'w_out'"),
+     (["characterize", "diode"], "parameter 'device'"),
+     (["characterize", "nmos", "--w", "1n"], "parameter 'w'")],
+)  # fmt: skip
+def test_bad_input_exits_2_with_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
+    out = tmp_path / "never"
+    extra = ["--out", str(out)] if args[0] == "simulate" and args[1] == "dpi-synapse" else []
+    result = runner.invoke(app, args + extra)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_output_folder_is_not_touched(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    result = runner.invoke(app, ["simulate", "dpi-synapse", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "exists and is not empty" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_characterize_json() -> None:
+    result = runner.invoke(app, ["characterize", "pmos", "--tech", "gf180mcu", "--json"])
+    data = json.loads(result.output)
+    assert 0.6 < data["kappa"] < 0.75 and 1e-18 < data["i0_a"] < 1e-12
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "neurospice", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=120, check=False)  # fmt: skip
+
+
+def test_doctor_reports_and_fails_when_models_missing(tmp_path: Path) -> None:
+    ok = _cli("doctor")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "ngspice 39" in ok.stdout and "technology gf180mcu" in ok.stdout
+    missing = _cli("doctor", env={"NEUROSPICE_CACHE_DIR": str(tmp_path)})
+    assert missing.returncode == 1
+    assert "MISSING technology gf180mcu" in missing.stdout and "neurospice fetch gf180mcu" in missing.stdout
+
+
+def test_python_m_entry_point_exit_status() -> None:
+    assert _cli("simulate", "dpi-synapse", "--set", "c_syn=1").returncode == 2

@@ -1,0 +1,62 @@
+"""The ngspice engine: loading, failures, vectors, and the subthreshold default options."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neurospice.engine import NetlistError, SimOptions, SimulationError, get_engine
+from neurospice.netlists import read_netlist
+from neurospice.ngspice_models import get_technology
+
+
+def test_vectors_are_numpy_in_si_units() -> None:
+    vectors = get_engine().simulate("* rc\nV1 a 0 PWL(0 0 1n 1)\nR1 a b 1k\nC1 b 0 1u\n.tran 10u 5m\n.end\n")
+    t, vb = vectors["time"], vectors["b"]
+    assert t.dtype == np.float64 and vb.dtype == np.float64
+    assert vb[-1] == pytest.approx(1 - np.exp(-5.0), rel=1e-3)  # RC = 1 ms
+
+
+def test_one_openmp_thread() -> None:
+    assert get_engine().command("echo $num_threads").strip() == "1"
+
+
+@pytest.mark.parametrize(
+    ("deck", "message"),
+    [("* bad\nX1 a b c nosuch\n.tran 1u 1m\n.end\n", "unknown subckt"),
+     ("* bad\nR1 a 0 1k\nV1 a 0 foo(\n.tran 1u 1m\n.end\n", "unknown parameter"),
+     ("* bad\n.include /nonexistent/models.lib\nR1 a 0 1k\n.tran 1u 1m\n.end\n", "nonexistent")],
+)  # fmt: skip
+def test_bad_netlist_raises_at_load_with_ngspice_message(deck: str, message: str) -> None:
+    with pytest.raises(NetlistError, match=message) as info:
+        get_engine().load(deck)
+    assert message in info.value.output
+
+
+def test_failed_analysis_raises_with_ngspice_output_and_engine_recovers() -> None:
+    engine = get_engine()
+    with pytest.raises(SimulationError, match=r"(?i)timestep too small") as info:
+        engine.simulate("* loop\nV1 a 0 1\nV2 a 0 2\nR1 a 0 1k\n.tran 1u 1m\n.end\n")
+    assert "aborted" in info.value.output
+    assert engine.simulate("* ok\nV1 a 0 2\nR1 a 0 1k\n.op\n.end\n")["a"][0] == pytest.approx(2.0)
+
+
+def _mirror_deck(options: SimOptions) -> str:
+    """1 pA into a GF180 nFET diode, copied by an equal nFET with its drain at 1 V."""
+    tech = get_technology("gf180mcu")
+    return "\n".join(
+        ["* 1 pA mirror", tech.header(False), read_netlist("bias"), options.spice(),
+         "Vdd vdd 0 3.3", "Xb vdd vg bias_n ibias=1e-12", "Vm dc d 0", "Vd dc 0 1.0",
+         "XM d vg 0 0 nfet_bias w=1e-6 l=1e-6", ".op", ".end", ""]
+    )  # fmt: skip
+
+
+def test_defaults_resolve_a_picoampere() -> None:
+    engine = get_engine()
+    ours = engine.simulate(_mirror_deck(SimOptions()))["vm#branch"][0]
+    reference = engine.simulate(_mirror_deck(SimOptions(gmin=1e-19, abstol=1e-19)))["vm#branch"][0]
+    spice_defaults = engine.simulate(_mirror_deck(SimOptions(gmin=1e-12, abstol=1e-12, chgtol=1e-14, reltol=1e-3)))
+    assert 0.8e-12 < reference < 1.5e-12  # a 1 pA mirror (DIBL at 1 V raises the copy a little)
+    assert ours == pytest.approx(reference, rel=0.005)
+    # ngspice's own defaults lose a large part of the picoampere to gmin
+    assert abs(spice_defaults["vm#branch"][0] / reference - 1) > 0.1

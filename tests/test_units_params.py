@@ -1,0 +1,73 @@
+"""SI parsing and the typed parameter sets (no simulator needed)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from neurospice.params import Param, ParameterError, ParamSpec
+from neurospice.units import format_si, parse_si, spice_number
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "value"),
+    [("5p", "A", 5e-12), ("5e-12", "A", 5e-12), ("5pA", "A", 5e-12), ("5 pA", "A", 5e-12), ("1.5meg", "Hz", 1.5e6),
+     ("20m", "s", 20e-3), ("2u", "m", 2e-6), ("2µm", "m", 2e-6), ("3", "V", 3.0), ("1.2V", "V", 1.2), (".5n", "", 5e-10)],
+)  # fmt: skip
+def test_parse_si(text: str, unit: str, value: float) -> None:
+    assert parse_si(text, unit) == pytest.approx(value, rel=1e-15)
+
+
+@pytest.mark.parametrize("text", ["abc", "5x", "5pF", "", "1e", "5p\n.include x", "{5p}", "5p A B"])
+def test_parse_si_refuses(text: str) -> None:
+    with pytest.raises(ValueError, match=r"not a number|unknown suffix"):
+        parse_si(text, "A")
+
+
+@given(st.floats(min_value=1e-17, max_value=1e11, allow_nan=False))
+def test_format_then_parse_round_trips(x: float) -> None:
+    text = format_si(x, "A", digits=17).replace(" ", "")
+    assert parse_si(text, "A") == pytest.approx(x, rel=1e-12)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_spice_number_is_exact(x: float) -> None:
+    assert float(spice_number(x)) == x
+
+
+SPEC = ParamSpec(
+    (
+        Param("i_tau", "A", "leak", 5e-12, 1e-14, 1e-8),
+        Param("n", "", "count", 3, 0, 10, kind="int"),
+        Param("kind", "", "kind", "a", kind="choice", choices=("a", "b")),
+        Param("times", "s", "times", (), 0.0, 1.0, kind="floats"),
+    )
+)
+
+
+def test_resolve_gives_si_values() -> None:
+    values = SPEC.resolve({"i_tau": "20pA", "n": "7", "kind": "b", "times": "20m, 10m"})
+    assert values == {"i_tau": pytest.approx(20e-12), "n": 7, "kind": "b", "times": (0.01, 0.02)}
+    assert SPEC.resolve() == SPEC.defaults()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "name", "accepted"),
+    [({"i_tau": "1"}, "i_tau", r"\[10 fA, 10 nA\]"), ({"i_tau": "nan"}, "i_tau", "number"),
+     ({"i_tau": math.inf}, "i_tau", "number"), ({"n": "2.5"}, "n", "whole number"), ({"kind": "c"}, "kind", "one of a, b"),
+     ({"times": "0.1,2"}, "times", "comma-separated"), ({"nope": 1}, "nope", "accepted names: i_tau, n, kind, times"),
+     ({"i_tau": True}, "i_tau", "number"), ({"i_tau": "5p\n.include /etc/passwd"}, "i_tau", "number")],
+)  # fmt: skip
+def test_bad_values_name_parameter_and_range(overrides: dict[str, object], name: str, accepted: str) -> None:
+    with pytest.raises(ParameterError, match=accepted) as info:
+        SPEC.resolve(overrides)
+    assert info.value.name == name
+    assert f"'{name}'" in str(info.value)
+
+
+def test_invalid_default_is_refused() -> None:
+    with pytest.raises(ParameterError):
+        ParamSpec((Param("x", "A", "bad default", 1.0, 0.0, 0.5),))
