@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._fit import log_linear_fit
 from .closed_form import thermal_voltage
 
 __all__ = ["SubthresholdFit", "extract_subthreshold"]
@@ -52,14 +53,12 @@ def extract_subthreshold(
     sel = (i >= i_low) & (i <= i_high)
     if sel.sum() < 4:
         raise ValueError(f"fewer than 4 sweep points between {i_low:g} A and {i_high:g} A")
-    slope, intercept = np.polyfit(v[sel], np.log(i[sel]), 1)
-    resid = np.log(i[sel]) - (intercept + slope * v[sel])
-    r2 = 1.0 - float(np.sum(resid**2) / np.sum((np.log(i[sel]) - np.log(i[sel]).mean()) ** 2))
-    kappa = float(slope * ut)
+    slope, intercept, r2 = log_linear_fit(v[sel], i[sel])
+    kappa = slope * ut
     return SubthresholdFit(
         kappa=kappa,
         n=1.0 / kappa,
-        slope_v_per_decade=math.log(10) / float(slope),
+        slope_v_per_decade=math.log(10) / slope,
         i0_a=float(math.exp(intercept)),
         i_low_a=i_low,
         i_high_a=i_high,

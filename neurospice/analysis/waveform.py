@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._fit import log_linear_fit
+
 __all__ = ["DecayFit", "fit_exponential_decay"]
 
 
@@ -43,11 +45,7 @@ def fit_exponential_decay(
     sel = idx[(idx < stop) & (y[idx] <= top) & (y[idx] >= bottom)]
     if sel.size < 5 or y0 <= 0:
         return DecayFit(np.nan, np.nan, np.nan, int(sel.size), "fewer than 5 samples in the decay band")
-    slope, intercept = np.polyfit(t[sel] - t_start, np.log(y[sel]), 1)
-    pred = intercept + slope * (t[sel] - t_start)
-    resid = np.log(y[sel]) - pred
-    ss_tot = np.sum((np.log(y[sel]) - np.log(y[sel]).mean()) ** 2)
-    r2 = 1.0 - float(np.sum(resid**2) / ss_tot) if ss_tot > 0 else np.nan
+    slope, intercept, r2 = log_linear_fit(t[sel] - t_start, y[sel])
     if slope >= 0:
         return DecayFit(np.nan, np.nan, r2, int(sel.size), "signal does not decay")
     return DecayFit(float(-1.0 / slope), float(np.exp(intercept)), r2, int(sel.size))
