@@ -221,6 +221,21 @@ def simulate(
     _print_summary(result, out)
 
 
+@app.command()
+def plot(
+    run_dir: Annotated[Path, typer.Argument(help="a folder written by `neurospice simulate --out`")],
+    out: Annotated[Path | None, typer.Option(help="PNG path (default RUN_DIR/waveforms.png)")] = None,
+) -> None:
+    """Draw a run's waveforms with its spikes marked, as a PNG."""
+    from .plot import plot_run
+
+    try:
+        path = plot_run(run_dir, out)
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        _bad_input(f"parameter 'run_dir': {exc}")
+    typer.echo(f"wrote {path}")
+
+
 def _print_summary(result: Any, out: Path | None) -> None:
     from .units import format_si
 

@@ -27,11 +27,8 @@ __all__ = ["Engine", "NetlistError", "SimOptions", "SimulationError", "get_engin
 Vectors = dict[str, NDArray[np.float64]]
 
 # Messages ngspice prints without making the call fail, that mean the analysis did not finish.
-_FAILURE = re.compile(
-    r"timestep too small|simulation\(s\) aborted|iteration limit reached|"
-    r"gmin stepping failed|source stepping failed|fatal error|no convergence",
-    re.IGNORECASE,
-)
+# (intermediate messages such as "Dynamic gmin stepping failed" are followed by other methods)
+_FAILURE = re.compile(r"timestep too small|simulation\(s\) aborted|iteration limit reached|fatal error", re.IGNORECASE)
 _LOAD_ERROR = re.compile(r"error|unknown subckt|could not find|unable to find|no such file", re.IGNORECASE)
 
 

@@ -38,6 +38,7 @@ def result_json(result: SimulationResult, provenance: dict[str, Any] | None = No
             "metrics": dict(result.metrics),
             "facts": dict(result.facts),
             "ngspice_version": result.ngspice_version,
+            "spike_times_s": [float(x) for x in result.spikes],
             "wall_s": result.wall_s,
             "provenance": provenance or {},
         }
@@ -52,7 +53,7 @@ def check_out_dir(out: Path) -> None:
 
 
 def write_run(result: SimulationResult, out: Path, provenance: dict[str, Any] | None = None) -> Path:
-    """Write ``waveforms.parquet``, ``metrics.csv`` and ``run.json`` into ``out`` atomically.
+    """Write ``waveforms.parquet``, ``metrics.csv``, ``spikes.csv`` and ``run.json`` into ``out`` atomically.
 
     Files are written into a hidden sibling folder first and renamed into place, so ``out``
     appears complete or not at all.
@@ -63,6 +64,7 @@ def write_run(result: SimulationResult, out: Path, provenance: dict[str, Any] | 
     try:
         pd.DataFrame(result.waves).to_parquet(staging / "waveforms.parquet", index=False)
         pd.DataFrame([_clean(result.metrics)]).to_csv(staging / "metrics.csv", index=False)
+        pd.DataFrame({"spike_time_s": result.spikes}).to_csv(staging / "spikes.csv", index=False)
         (staging / "run.json").write_text(json.dumps(result_json(result, provenance), indent=2) + "\n")
         if out.exists():
             out.rmdir()

@@ -7,6 +7,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import NDArray
+
 from .analysis.closed_form import thermal_voltage
 from .characterize import characterize
 from .circuits import Circuit, Waveforms
@@ -30,6 +33,7 @@ class SimulationResult:
     facts: dict[str, float] = field(default_factory=dict)
     wall_s: float = 0.0
     ngspice_version: str = ""
+    spikes: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
 
 
 def validate_tstop(tstop: float) -> float:
@@ -66,4 +70,5 @@ def simulate(
     wall = time.perf_counter() - start
     waves = circuit.waveforms(vectors)
     metrics = circuit.measure(waves, values, facts)
-    return SimulationResult(circuit.name, tech.name, tstop, values, waves, metrics, facts, wall, engine.version)
+    spikes = circuit.spike_times(waves, values)
+    return SimulationResult(circuit.name, tech.name, tstop, values, waves, metrics, facts, wall, engine.version, spikes)

@@ -40,7 +40,7 @@ def test_simulate_json_and_out_folder(tmp_path: Path) -> None:
     assert data["metrics"]["tau_s"] == pytest.approx(data["metrics"]["tau_pred_s"], rel=0.04)
     assert data["metrics"]["peak_current_a"] > 1e-11
     assert data["provenance"]["technology"] == "gf180mcu"
-    assert sorted(p.name for p in out.iterdir()) == ["metrics.csv", "run.json", "waveforms.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.csv", "run.json", "spikes.csv", "waveforms.parquet"]
     waves = pd.read_parquet(out / "waveforms.parquet")
     assert {"time", "i_syn", "v_syn", "v_in"} <= set(waves.columns)
     assert pd.read_csv(out / "metrics.csv")["tau_s"].iloc[0] == pytest.approx(data["metrics"]["tau_s"])
@@ -107,3 +107,24 @@ def test_doctor_reports_and_fails_when_models_missing(tmp_path: Path) -> None:
 
 def test_python_m_entry_point_exit_status() -> None:
     assert _cli("simulate", "dpi-synapse", "--set", "c_syn=1").returncode == 2
+
+
+@pytest.mark.parametrize("circuit", ["dpi-neuron", "axon-hillock"])
+def test_neuron_simulate_writes_spikes_and_plot(tmp_path: Path, circuit: str) -> None:
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["simulate", circuit, "--set", "i_in=1n", "--tstop", "40m", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.output)["metrics"]
+    assert {"n_spikes", "rate_hz", "latency_s", "isi_cv"} <= set(metrics)
+    spikes = pd.read_csv(out / "spikes.csv")["spike_time_s"]
+    assert len(spikes) == metrics["n_spikes"] >= 3
+    assert spikes.iloc[0] == pytest.approx(0.01 + metrics["latency_s"])
+    plotted = runner.invoke(app, ["plot", str(out)])
+    assert plotted.exit_code == 0, plotted.output
+    assert (out / "waveforms.png").stat().st_size > 10_000
+
+
+def test_plot_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["plot", str(tmp_path)])
+    assert result.exit_code == 2 and "not a neurospice run folder" in result.output
+    assert list(tmp_path.iterdir()) == []

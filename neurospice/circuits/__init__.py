@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from .base import Circuit, Probe, Waveforms
 from .dpi_synapse import DPISynapse
+from .neurons import AxonHillock, DPINeuron
 
 __all__ = ["CIRCUITS", "Circuit", "Probe", "Waveforms", "get_circuit"]
 
-CIRCUITS: dict[str, type[Circuit]] = {c.name: c for c in (DPISynapse,)}
+CIRCUITS: dict[str, type[Circuit]] = {c.name: c for c in (DPISynapse, DPINeuron, AxonHillock)}
 
 
 def get_circuit(name: str) -> Circuit:

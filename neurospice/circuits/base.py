@@ -45,6 +45,8 @@ class Circuit(ABC):
     params: ParamSpec
     probes: tuple[Probe, ...]
     default_tstop: float
+    #: probe whose upward crossings of vdd/2 are spikes (None: the circuit does not spike)
+    spike_probe: str | None = None
 
     @abstractmethod
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
@@ -79,6 +81,15 @@ class Circuit(ABC):
             ".end",
         ]
         return "\n".join(parts) + "\n"
+
+    def spike_times(self, waves: Waveforms, values: Mapping[str, Value]) -> NDArray[np.float64]:
+        """Spike times (s): upward crossings of vdd/2 by :attr:`spike_probe` (empty if it does not spike)."""
+        from ..analysis.spikes import detect_spikes
+
+        if self.spike_probe is None:
+            return np.empty(0)
+        vdd = values.get("vdd", 3.3)
+        return detect_spikes(waves["time"], waves[self.spike_probe], float(vdd) / 2)  # type: ignore[arg-type]
 
     def waveforms(self, vectors: Mapping[str, NDArray[np.float64]]) -> Waveforms:
         """Probe waveforms (in their units) from ngspice's vectors."""

@@ -29,11 +29,13 @@ def size_params(*devices: tuple[str, str, float, float]) -> tuple[Param, ...]:
     return tuple(out)
 
 
-def input_params(rate: float, count: int, start: float, width: float) -> tuple[Param, ...]:
-    """Parameters of the input spike train."""
+def input_params(
+    rate: float, count: int, start: float, width: float, kinds: tuple[str, ...] = ("regular", "poisson", "times")
+) -> tuple[Param, ...]:
+    """Parameters of the input spike train (``kinds[0]`` is the default kind)."""
     return (
-        Param("input_kind", "", "input spike train: regular, poisson (seeded) or explicit times", "regular",
-              kind="choice", choices=("regular", "poisson", "times")),
+        Param("input_kind", "", "input spike train: " + ", ".join(kinds) + " (poisson is seeded)", kinds[0],
+              kind="choice", choices=kinds),
         Param("input_rate", "Hz", "input rate (regular and poisson)", rate, 0.01, 1e5),
         Param("input_count", "", "number of input spikes (0: until the end of the run)", count, 0, 1e6, kind="int"),
         Param("input_start", "s", "first input spike (regular) or start of the poisson train", start, 0.0, 1e3),
@@ -45,7 +47,9 @@ def input_params(rate: float, count: int, start: float, width: float) -> tuple[P
 
 
 def input_onsets(values: Mapping[str, Value], tstop: float) -> np.ndarray:
-    """Onset times of the input pulses for these parameter values."""
+    """Onset times of the input pulses for these parameter values (none for ``input_kind=none``)."""
+    if word(values, "input_kind") == "none":
+        return np.empty(0)
     times = values["input_times"]
     kind: SpikeKind = "poisson" if word(values, "input_kind") == "poisson" else (
         "times" if word(values, "input_kind") == "times" else "regular")  # fmt: skip
@@ -57,6 +61,29 @@ def input_onsets(values: Mapping[str, Value], tstop: float) -> np.ndarray:
         tstop=tstop,
         seed=int(number(values, "input_seed")),
         times=times if isinstance(times, tuple) else (),
+    )
+
+
+SYNAPSE_SIZES = ("c_syn", "w_in", "l_in", "w_w", "l_w", "w_thr", "l_thr", "w_tau", "l_tau", "w_out", "l_out")
+
+
+def synapse_lines(values: Mapping[str, Value], tstop: float, out: str, prefix: str = "") -> str:
+    """Bias cells, input pulse source and the ``dpi_synapse`` instance driving node ``out``.
+
+    ``prefix`` selects parameters named ``<prefix>i_tau`` etc. (a neuron's synapse uses ``syn_``).
+    """
+    v = {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
+    p = prefix
+    onsets = input_onsets(values, tstop)
+    return "\n".join(
+        [
+            f"Xbtau vdd vtau bias_p ibias={v[p + 'i_tau']} w={v[p + 'w_tau']} l={v[p + 'l_tau']}",
+            f"Xbth vdd vthr_syn bias_p ibias={v[p + 'i_th']} w={v[p + 'w_out']} l={v[p + 'l_out']}",
+            f"Xbw vdd vw bias_n ibias={v[p + 'i_w']} w={v[p + 'w_w']} l={v[p + 'l_w']}",
+            pwl_source("Vin", "vin", onsets, number(values, "pulse_width"), number(values, "vdd")),
+            f"Xsyn vdd vin vtau vthr_syn vw vsyn {out} dpi_synapse "
+            + " ".join(f"{k}={v[p + k]}" for k in SYNAPSE_SIZES),
+        ]
     )
 
 
@@ -107,21 +134,7 @@ class DPISynapse(Circuit):
 
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
         v = {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
-        onsets = input_onsets(values, tstop)
-        return "\n".join(
-            [
-                f"Vdd vdd 0 {v['vdd']}",
-                f"Xbtau vdd vtau bias_p ibias={v['i_tau']} w={v['w_tau']} l={v['l_tau']}",
-                f"Xbth vdd vthr bias_p ibias={v['i_th']} w={v['w_out']} l={v['l_out']}",
-                f"Xbw vdd vw bias_n ibias={v['i_w']} w={v['w_w']} l={v['l_w']}",
-                pwl_source("Vin", "vin", onsets, number(values, "pulse_width"), number(values, "vdd")),
-                "Xsyn vdd vin vtau vthr vw vsyn out dpi_synapse "
-                + " ".join(f"{k}={v[k]}" for k in ("c_syn", "w_in", "l_in", "w_w", "l_w", "w_thr", "l_thr"))
-                + " "
-                + " ".join(f"{k}={v[k]}" for k in ("w_tau", "l_tau", "w_out", "l_out")),
-                f"Vout out 0 {v['v_out']}",
-            ]
-        )
+        return "\n".join([f"Vdd vdd 0 {v['vdd']}", synapse_lines(values, tstop, "out"), f"Vout out 0 {v['v_out']}"])
 
     def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: Mapping[str, float]) -> dict[str, float]:
         t, i_syn = waves["time"], waves["i_syn"]

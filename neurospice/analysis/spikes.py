@@ -1,0 +1,121 @@
+r"""Spike trains from sampled waveforms, and their statistics (pure numpy).
+
+Policy for too few spikes: a statistic that needs more spikes than there are (latency with no
+spike, ISI rate and ISI CV with fewer than two or three spikes) returns ``NaN`` and emits an
+:class:`InsufficientSpikesWarning` whose message gives the reason; it never returns a silent 0.
+A firing rate counted over a window is a count, so zero spikes give 0 Hz.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "InsufficientSpikesWarning",
+    "detect_spikes",
+    "firing_latency",
+    "firing_rate",
+    "instantaneous_rate",
+    "isi",
+    "isi_cv",
+    "isi_rate",
+]
+
+Array = NDArray[np.float64]
+
+
+class InsufficientSpikesWarning(UserWarning):
+    """A spike statistic was NaN because the train had too few spikes."""
+
+
+def _nan(reason: str) -> float:
+    warnings.warn(reason, InsufficientSpikesWarning, stacklevel=3)
+    return float("nan")
+
+
+def detect_spikes(
+    t: ArrayLike, v: ArrayLike, threshold: float, *, hysteresis: float | None = None, refractory: float = 0.0
+) -> Array:
+    r"""Spike times: upward crossings of ``threshold``, with hysteresis and a refractory guard.
+
+    A crossing between samples :math:`(t_k, v_k)` and :math:`(t_{k+1}, v_{k+1})` is placed by
+    linear interpolation, :math:`t^* = t_k + (\theta - v_k)(t_{k+1} - t_k)/(v_{k+1} - v_k)`, which
+    holds for any (non-uniform) sampling. After a spike the detector re-arms only once ``v`` has
+    fallen below ``threshold - hysteresis`` (default: 10 % of the waveform's range), and a
+    crossing less than ``refractory`` seconds after the previous spike is ignored.
+    """
+    t, v = np.asarray(t, dtype=np.float64), np.asarray(v, dtype=np.float64)
+    if t.shape != v.shape or t.ndim != 1:
+        raise ValueError("t and v must be 1-D arrays of the same length")
+    if t.size < 2:
+        return np.empty(0)
+    if hysteresis is None:
+        hysteresis = 0.1 * float(np.ptp(v))
+    above = v >= threshold
+    rearm = v < threshold - hysteresis
+    up = np.flatnonzero(~above[:-1] & above[1:])
+    # a rising crossing counts if the signal went below the re-arm level since the last counted one
+    last_low = np.maximum.accumulate(np.where(rearm, np.arange(v.size), -1))
+    times: list[float] = []
+    armed_since = -1
+    for k in up:
+        if times and last_low[k] <= armed_since:
+            continue
+        frac = (threshold - v[k]) / (v[k + 1] - v[k])
+        tc = float(t[k] + frac * (t[k + 1] - t[k]))
+        if times and tc - times[-1] < refractory:
+            continue
+        times.append(tc)
+        armed_since = int(k)
+    return np.asarray(times, dtype=np.float64)
+
+
+def isi(spikes: ArrayLike) -> Array:
+    """Inter-spike intervals :math:`t_{i+1} - t_i` (s)."""
+    return np.diff(np.asarray(spikes, dtype=np.float64))
+
+
+def firing_rate(spikes: ArrayLike, t_start: float, t_stop: float) -> float:
+    r"""Spike count in :math:`[t_{start}, t_{stop})` divided by the window (Hz); 0 spikes give 0 Hz."""
+    if not t_stop > t_start:
+        raise ValueError(f"t_stop ({t_stop}) must be after t_start ({t_start})")
+    s = np.asarray(spikes, dtype=np.float64)
+    return float(np.count_nonzero((s >= t_start) & (s < t_stop)) / (t_stop - t_start))
+
+
+def isi_rate(spikes: ArrayLike) -> float:
+    r"""Steady rate :math:`1/\overline{\mathrm{ISI}}` (Hz); NaN with a warning below two spikes."""
+    intervals = isi(spikes)
+    if intervals.size < 1:
+        return _nan("isi_rate needs at least 2 spikes")
+    return float(1.0 / intervals.mean())
+
+
+def instantaneous_rate(spikes: ArrayLike) -> tuple[Array, Array]:
+    r"""Instantaneous rate :math:`1/\mathrm{ISI}_i`, placed at the second spike of each interval."""
+    s = np.asarray(spikes, dtype=np.float64)
+    return s[1:], 1.0 / np.diff(s)
+
+
+def isi_cv(spikes: ArrayLike, ddof: int = 1) -> float:
+    r"""Coefficient of variation of the inter-spike intervals, :math:`\sigma_{ISI}/\mu_{ISI}`.
+
+    ``ddof`` is passed to the standard deviation (1: sample estimate). A regular train gives 0,
+    a Poisson train 1. NaN with a warning when fewer than ``ddof + 1`` intervals exist.
+    """
+    intervals = isi(spikes)
+    if intervals.size < ddof + 1:
+        return _nan(f"isi_cv needs at least {ddof + 2} spikes (ddof={ddof})")
+    return float(np.std(intervals, ddof=ddof) / intervals.mean())
+
+
+def firing_latency(spikes: ArrayLike, onset: float) -> float:
+    """Time from ``onset`` to the first spike at or after it (s); NaN with a warning if none."""
+    s = np.asarray(spikes, dtype=np.float64)
+    after = s[s >= onset]
+    if after.size == 0:
+        return _nan("no spike after the stimulus onset: latency undefined")
+    return float(after[0] - onset)

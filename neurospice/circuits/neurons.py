@@ -1,0 +1,218 @@
+"""Silicon neurons: the adaptive exponential I&F DPI neuron and the Axon-Hillock neuron."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+
+from ..analysis.closed_form import dpi_tau
+from ..analysis.spikes import InsufficientSpikesWarning, detect_spikes, firing_latency, firing_rate, isi_cv, isi_rate
+from ..analysis.waveform import fit_exponential_decay
+from ..ngspice_models import Technology
+from ..params import Param, ParamSpec, Value, number, word
+from ..units import spice_number
+from .base import Circuit, Probe, Waveforms
+from .dpi_synapse import DPISynapse, input_params, size_params, synapse_lines
+
+__all__ = ["AxonHillock", "DPINeuron", "spike_metrics"]
+
+
+def spike_metrics(t: np.ndarray, spikes: np.ndarray, onset: float) -> dict[str, float]:
+    """n_spikes, rate over [onset, end), steady ISI rate, latency from ``onset``, ISI CV (NaN when undefined)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientSpikesWarning)
+        after = spikes[spikes >= onset]
+        return {
+            "n_spikes": float(spikes.size),
+            "rate_hz": firing_rate(spikes, onset, float(t[-1])) if t[-1] > onset else float("nan"),
+            "isi_rate_hz": isi_rate(after),
+            "latency_s": firing_latency(spikes, onset),
+            "isi_cv": isi_cv(after),
+        }
+
+
+def _dc_params(i_in: float, high: float) -> tuple[Param, ...]:
+    return (
+        Param("i_in", "A", "DC input current stimulus (ideal source) into the input node", i_in, 0.0, high),
+        Param("dc_start", "s", "time the DC input switches on", 0.01, 0.0, 1e3),
+        Param("dc_stop", "s", "time the DC input switches off", 1e3, 0.0, 1e3),
+    )
+
+
+def _dc_source(values: Mapping[str, Value], node: str) -> str:
+    """Ideal current stimulus ``i_in`` from vdd into ``node`` between dc_start and dc_stop (1 us edges)."""
+    i, t0, t1 = number(values, "i_in"), number(values, "dc_start"), number(values, "dc_stop")
+    pts = [(0.0, 0.0), (t0, 0.0), (t0 + 1e-6, i)] if t0 > 0 else [(0.0, i)]
+    if t1 > t0:
+        pts += [(t1, i), (t1 + 1e-6, 0.0)]
+    return f"Iin vdd {node} PWL(" + " ".join(f"{spice_number(a)} {spice_number(b)}" for a, b in pts) + ")"
+
+
+class DPINeuron(Circuit):
+    """Adaptive exponential integrate-and-fire DPI neuron (DYNAP-SE class), at transistor level.
+
+    Blocks and devices are listed in ``netlists/dpi_neuron.sp``: input DPI with leak (I_tau) and
+    gain (I_th), a current comparator against I_spkthr that switches on a positive feedback
+    current I_fb (the exponential onset), REQ and a locally closed ACK through inverters, reset
+    with a refractory capacitor discharged at I_ref, and an AHP DPI that integrates during the
+    refractory period and subtracts I_ahp from the membrane (off when ``i_ahw = 0``).
+
+    Inputs: a DC current step ``i_in`` (an ideal stimulus source) and/or a DPI synapse
+    (``input_kind`` other than ``none``; parameters ``syn_*``) whose output current flows into
+    the neuron's input node, both summed there.
+
+    Closed forms: tau_mem = C_mem U_T/(kappa_n I_tau) below threshold; the refractory period
+    t_ref = C_ref (vdd - V_R*)/I_ref, V_R* the refractory-node voltage at release (the reset
+    transistor MR2 no longer outweighs the input); the rate saturates below 1/t_ref.
+    """
+
+    name = "dpi-neuron"
+    title = "Adaptive exponential I&F DPI neuron (Livi & Indiveri 2009; Chicca et al. 2014)"
+    description = __doc__ or ""
+    netlists = ("bias", "dpi_synapse", "dpi_neuron")
+    default_tstop = 0.2
+    spike_probe = "req"
+    params = ParamSpec(
+        (
+            *_dc_params(500e-12, 1e-6),
+            Param("i_tau", "A", "membrane leak I_tau: tau_mem = C_mem U_T/(kappa I_tau)", 5e-12, 1e-14, 1e-8),
+            Param("i_th", "A", "input DPI gain bias I_th (gain I_th/I_tau)", 50e-12, 1e-14, 1e-8),
+            Param("i_spkthr", "A", "spike threshold: I_mem at which the comparator switches", 1e-9, 1e-12, 1e-6),
+            Param("i_fb", "A", "positive feedback current I_fb (exponential onset and upstroke)", 100e-9, 1e-11, 1e-5),
+            Param("i_ref", "A", "refractory bias I_ref (t_ref = C_ref (vdd - V_R*)/I_ref)", 0.5e-9, 1e-13, 1e-6),
+            Param("i_ahw", "A", "adaptation weight I_ahw (0: adaptation off)", 0.0, 0.0, 1e-7),
+            Param("i_ahthr", "A", "adaptation DPI gain bias", 10e-12, 1e-14, 1e-8),
+            Param("i_ahtau", "A", "adaptation leak: tau_ahp = C_ahp U_T/(kappa I_ahtau)", 1e-12, 1e-14, 1e-8),
+            Param("c_mem", "F", "membrane capacitor C_mem", 1.5e-12, 1e-15, 1e-10),
+            Param("c_ref", "F", "refractory capacitor C_ref", 0.5e-12, 1e-15, 1e-10),
+            Param("c_ahp", "F", "adaptation capacitor C_ahp", 1e-12, 1e-15, 1e-10),
+            Param("vdd", "V", "supply voltage", 3.3, 1.0, 3.6),
+            *size_params(
+                ("dpi", "input DPI pair ML1/ML2", 1e-6, 1e-6),
+                ("lk", "leak transistor ML3", 1e-6, 1e-6),
+                ("mem", "membrane-current, comparator and feedback transistors", 1e-6, 1e-6),
+                ("sw", "switches and inverters", 1e-6, 0.5e-6),
+                ("rst", "refractory discharge MR3 (long: DIBL would speed up the discharge)", 1e-6, 4e-6),
+                ("ahp", "adaptation DPI", 1e-6, 1e-6),
+                ("pw", "refractory charge switch MR1", 0.22e-6, 4e-6),
+            ),
+            *input_params(rate=200.0, count=0, start=0.01, width=1e-3, kinds=("none", "regular", "poisson", "times")),
+            *(Param("syn_" + p.name, p.unit, "synapse: " + p.description, p.default, p.low, p.high, p.kind)
+              for p in DPISynapse.params if p.name.startswith(("i_", "c_", "w_", "l_"))),
+        )
+    )  # fmt: skip
+    probes = (
+        Probe("v_mem", "vmem", "V", "membrane voltage (I_mem = I0 exp(kappa V_mem/U_T))"),
+        Probe("req", "req", "V", "spike output REQ (active high)"),
+        Probe("v_r", "vr", "V", "refractory node (C_ref)"),
+        Probe("v_ahp", "vahp", "V", "adaptation node (I_ahp = I0 exp(kappa V_ahp/U_T))"),
+        Probe("v_syn", "vsyn", "V", "synapse integrating node (flat when input_kind=none)"),
+    )
+
+    def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
+        v = {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
+        biases = [("vthr", "n", "i_th", "dpi"), ("vlk", "n", "i_tau", "lk"), ("vspk", "p", "i_spkthr", "mem"),
+                  ("vfb", "p", "i_fb", "mem"), ("vref", "n", "i_ref", "rst"), ("vahw", "p", "i_ahw", "ahp"),
+                  ("vahthr", "n", "i_ahthr", "ahp"), ("vahtau", "n", "i_ahtau", "ahp")]  # fmt: skip
+        lines = [f"Vdd vdd 0 {v['vdd']}", _dc_source(values, "iin")]
+        lines += [f"Xb_{g} vdd {g} bias_{t} ibias={v[i]} w={v['w_' + s]} l={v['l_' + s]}" for g, t, i, s in biases]
+        if word(values, "input_kind") != "none":
+            lines.append(synapse_lines(values, tstop, "iin", prefix="syn_"))
+        else:
+            lines.append("Rsyn vsyn 0 1")  # keeps the v_syn probe defined
+        sizes = " ".join(f"{k}={v[k]}" for k in v if k.startswith(("w_", "l_", "c_")))
+        lines.append(f"Xn vdd iin vthr vlk vspk vfb vref vahw vahthr vahtau vmem req vr vahp dpi_neuron {sizes}")
+        lines.append(".nodeset v(vmem)=0 v(vr)=0 v(req)=0 v(vahp)=0 v(xn.reqn)={0} v(xn.ackn)={0} v(xn.ack)=0 "
+                     "v(xn.ackb)={0} v(xn.refn)={0}".format(v["vdd"]))  # fmt: skip
+        return "\n".join(lines)
+
+    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: Mapping[str, float]) -> dict[str, float]:
+        t, vdd = waves["time"], number(values, "vdd")
+        spikes = self.spike_times(waves, values)
+        onset = number(values, "dc_start") if number(values, "i_in") > 0 else number(values, "input_start")
+        kappa, ut = facts["kappa_n"], facts["ut_v"]
+        m = spike_metrics(t, spikes, onset)
+        m["tau_mem_pred_s"] = dpi_tau(number(values, "c_mem"), number(values, "i_tau"), kappa, ut)
+        # refractory: from each spike until the membrane leaves reset (rises through 20 mV)
+        released = [(s, _first_after(t, waves["v_mem"], s, 0.02)) for s in spikes]
+        pairs = [(s, r) for s, r in released if np.isfinite(r)]
+        m["refractory_s"] = float(np.mean([r - s for s, r in pairs])) if pairs else float("nan")
+        m["v_r_release_v"] = (
+            float(np.mean([np.interp(r, t, waves["v_r"]) for _, r in pairs])) if pairs else float("nan")
+        )
+        m["refractory_pred_s"] = number(values, "c_ref") * (vdd - m["v_r_release_v"]) / number(values, "i_ref")
+        # membrane time constant from the decay after the DC input switches off (I_mem from V_mem)
+        stop = number(values, "dc_stop")
+        i_mem = np.exp(kappa * waves["v_mem"] / ut)
+        fit = fit_exponential_decay(t, i_mem, t_start=stop + 2e-6, low=0.02) if stop < t[-1] else None
+        m["tau_mem_s"] = fit.tau if fit is not None else float("nan")
+        return m
+
+
+def _first_after(t: np.ndarray, v: np.ndarray, t0: float, level: float) -> float:
+    """First time after ``t0`` where ``v`` rises through ``level`` (NaN if never)."""
+    k = np.flatnonzero((t[1:] > t0) & (v[:-1] < level) & (v[1:] >= level))
+    return float(t[k[0] + 1]) if k.size else float("nan")
+
+
+class AxonHillock(Circuit):
+    """Axon-Hillock neuron (Mead 1989): capacitive feedback around two inverters, reset bias V_pw.
+
+    The input is an ideal DC current stimulus into the membrane. Charge balance gives
+    V_hys = vdd C_fb/(C_mem + C_fb), t_low = (C_mem + C_fb) V_hys / I_in and
+    t_high = (C_mem + C_fb) V_hys / (I_r - I_in) (Indiveri et al., Front. Neurosci. 5:73, 2011).
+    No leak, no refractory period.
+    """
+
+    name = "axon-hillock"
+    title = "Axon-Hillock neuron (Mead 1989)"
+    description = __doc__ or ""
+    netlists = ("bias", "axon_hillock")
+    default_tstop = 0.03
+    spike_probe = "v_out"
+    params = ParamSpec(
+        (
+            *_dc_params(1e-9, 1e-5),
+            Param("i_r", "A", "reset current I_r set by V_pw (must exceed i_in)", 5e-9, 1e-12, 1e-4),
+            Param("c_mem", "F", "membrane capacitor C_mem", 1e-12, 1e-15, 1e-10),
+            Param("c_fb", "F", "feedback capacitor C_fb", 0.5e-12, 1e-15, 1e-10),
+            Param("vdd", "V", "supply voltage", 3.3, 1.0, 3.6),
+            *size_params(
+                ("inv", "inverter transistors", 1e-6, 1e-6),
+                ("r", "reset transistors MR1, MR2 (long: DIBL would raise I_r above its bias)", 1e-6, 4e-6),
+            ),
+        )
+    )
+    probes = (
+        Probe("v_mem", "vmem", "V", "membrane voltage"),
+        Probe("v_out", "vout", "V", "spike output (second inverter)"),
+    )
+
+    def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
+        v = {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
+        return "\n".join(
+            [
+                f"Vdd vdd 0 {v['vdd']}",
+                f"Xb_pw vdd vpw bias_n ibias={v['i_r']} w={v['w_r']} l={v['l_r']}",
+                _dc_source(values, "vmem"),
+                "Xn vdd vmem vout vpw axon_hillock "
+                + " ".join(f"{k}={v[k]}" for k in ("c_mem", "c_fb", "w_inv", "l_inv", "w_r", "l_r")),
+            ]
+        )
+
+    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: Mapping[str, float]) -> dict[str, float]:
+        t, out, vdd = waves["time"], waves["v_out"], number(values, "vdd")
+        spikes = self.spike_times(waves, values)
+        falls = detect_spikes(t, -out, -vdd / 2)
+        m = spike_metrics(t, spikes, number(values, "dc_start"))
+        c, cfb, i_in, i_r = (number(values, k) for k in ("c_mem", "c_fb", "i_in", "i_r"))
+        v_hys = vdd * cfb / (c + cfb)
+        m["t_low_pred_s"] = (c + cfb) * v_hys / i_in if i_in > 0 else float("inf")
+        m["t_high_pred_s"] = (c + cfb) * v_hys / (i_r - i_in) if i_r > i_in else float("inf")
+        m["period_pred_s"] = m["t_low_pred_s"] + m["t_high_pred_s"]
+        m["period_s"] = 1.0 / m["isi_rate_hz"] if np.isfinite(m["isi_rate_hz"]) else float("nan")
+        widths = [f - s for s in spikes for f in falls[falls > s][:1]]
+        m["t_high_s"] = float(np.mean(widths)) if widths else float("nan")
+        return m
