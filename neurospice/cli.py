@@ -222,6 +222,46 @@ def simulate(
 
 
 @app.command()
+def sweep(
+    circuit: Annotated[str, typer.Argument(help="circuit name")],
+    param: Annotated[str, typer.Option("--param", "-p", help="parameter to sweep")],
+    values: Annotated[str, typer.Option("--values", "-v", help="comma-separated values, SI prefixes allowed")],
+    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    set_: SetOpt = None,
+    tstop: Annotated[str | None, typer.Option(help="transient length (s)")] = None,
+    out: Annotated[Path | None, typer.Option(help="CSV file for the table (refused if it exists)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate once per value of one parameter and print the metrics table (f-I curves, tau vs bias...)."""
+    from .simulate import sweep as run_sweep
+
+    def prepare() -> tuple[Any, Any, dict[str, str], float, list[str]]:
+        c, t = _circuit(circuit), _tech(tech)
+        ov = _overrides(set_)
+        if not _NAME.match(param) or param not in c.params:
+            raise ParameterError(param, f"unknown parameter; accepted names: {', '.join(p.name for p in c.params)}")
+        items = [x.strip() for x in values.split(",") if x.strip()]
+        if not items:
+            raise ParameterError(param, "--values is empty; give comma-separated values")
+        for item in items:
+            c.params.resolve({**ov, param: item})
+        if out is not None and out.exists():
+            raise FileExistsError(f"--out {out}: exists; choose a new file")
+        return c, t, ov, _tstop(tstop, c.default_tstop), items
+
+    c, t, ov, stop, items = _guard(prepare)
+    table = _guard(lambda: run_sweep(c, t, param, items, ov, tstop=stop))
+    if out is not None:
+        tmp = out.with_name(f".{out.name}.tmp")
+        table.to_csv(tmp, index=False)
+        tmp.replace(out)
+    if as_json:
+        typer.echo(table.to_json(orient="records"))
+    else:
+        typer.echo(table.to_string(index=False))
+
+
+@app.command()
 def plot(
     run_dir: Annotated[Path, typer.Argument(help="a folder written by `neurospice simulate --out`")],
     out: Annotated[Path | None, typer.Option(help="PNG path (default RUN_DIR/waveforms.png)")] = None,

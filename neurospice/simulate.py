@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,7 +18,10 @@ from .engine import SimOptions, get_engine
 from .ngspice_models import Technology
 from .params import ParameterError, Value, number
 
-__all__ = ["SimulationResult", "simulate", "validate_tstop"]
+__all__ = ["SimulationResult", "fi_curve", "simulate", "sweep", "validate_tstop"]
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -72,3 +76,43 @@ def simulate(
     metrics = circuit.measure(waves, values, facts)
     spikes = circuit.spike_times(waves, values)
     return SimulationResult(circuit.name, tech.name, tstop, values, waves, metrics, facts, wall, engine.version, spikes)
+
+
+def sweep(
+    circuit: Circuit,
+    tech: Technology,
+    param: str,
+    values: Sequence[object],
+    overrides: Mapping[str, object] | None = None,
+    *,
+    tstop: float | None = None,
+) -> pd.DataFrame:
+    """Simulate ``circuit`` once per value of ``param`` (all validated first) and tabulate the metrics.
+
+    Returns one row per value: the parameter's SI value, every metric, and the wall time. An f-I
+    curve is ``sweep(neuron, tech, "i_in", currents)[["i_in", "isi_rate_hz"]]``; against input rate,
+    sweep ``input_rate`` with ``input_kind`` set.
+    """
+    import pandas as pd
+
+    base = dict(overrides or {})
+    resolved = [circuit.params.resolve({**base, param: v})[param] for v in values]  # refuse bad input up front
+    validate_tstop(circuit.default_tstop if tstop is None else tstop)
+    rows = []
+    for value in resolved:
+        result = simulate(circuit, tech, {**base, param: value}, tstop=tstop)
+        rows.append({param: value, **result.metrics, "wall_s": result.wall_s})
+    return pd.DataFrame(rows)
+
+
+def fi_curve(
+    neuron: Circuit,
+    tech: Technology,
+    currents: Sequence[float],
+    overrides: Mapping[str, object] | None = None,
+    *,
+    tstop: float | None = None,
+) -> pd.DataFrame:
+    """Firing rate against DC input current: columns ``i_in``, ``isi_rate_hz``, ``rate_hz``, ``latency_s``."""
+    table = sweep(neuron, tech, "i_in", currents, overrides, tstop=tstop)
+    return table[["i_in", "isi_rate_hz", "rate_hz", "latency_s"]]

@@ -66,7 +66,10 @@ def test_simulate_summary_shows_tau_next_to_closed_form() -> None:
      (["simulate", "dpi-synapse", "--tstop", "1e9"], "parameter 'tstop'"),
      (["netlist", "dpi-synapse", "--set", "w_out=1"], "parameter 'w_out'"),
      (["characterize", "diode"], "parameter 'device'"),
-     (["characterize", "nmos", "--w", "1n"], "parameter 'w'")],
+     (["characterize", "nmos", "--w", "1n"], "parameter 'w'"),
+     (["sweep", "dpi-neuron", "-p", "i_nope", "-v", "1n"], "parameter 'i_nope': unknown parameter"),
+     (["sweep", "dpi-neuron", "-p", "i_in", "-v", "1n,2x"], "parameter 'i_in': got '2x'"),
+     (["sweep", "dpi-neuron", "-p", "i_in", "-v", ","], "--values is empty")],
 )  # fmt: skip
 def test_bad_input_exits_2_with_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
     out = tmp_path / "never"
@@ -128,3 +131,14 @@ def test_plot_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plot", str(tmp_path)])
     assert result.exit_code == 2 and "not a neurospice run folder" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sweep_table_and_csv(tmp_path: Path) -> None:
+    out = tmp_path / "fi.csv"
+    result = runner.invoke(app, ["sweep", "axon-hillock", "-p", "i_in", "-v", "0.5n,1n,2n", "--tstop", "20m",
+                                 "--out", str(out), "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [r["i_in"] for r in rows] == pytest.approx([0.5e-9, 1e-9, 2e-9])
+    assert rows[0]["isi_rate_hz"] < rows[1]["isi_rate_hz"] < rows[2]["isi_rate_hz"]
+    assert pd.read_csv(out)["isi_rate_hz"].tolist() == pytest.approx([r["isi_rate_hz"] for r in rows])

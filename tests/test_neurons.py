@@ -7,7 +7,7 @@ import pytest
 
 from neurospice.circuits import get_circuit
 from neurospice.ngspice_models import Technology, get_technology
-from neurospice.simulate import simulate
+from neurospice.simulate import fi_curve, simulate, sweep
 
 NEURON = get_circuit("dpi-neuron")
 AH = get_circuit("axon-hillock")
@@ -22,14 +22,14 @@ def test_dpi_neuron_fires_on_both_technologies(tech: Technology) -> None:
 
 
 def test_rate_rises_monotonically_and_saturates_below_one_over_refractory() -> None:
-    runs = [simulate(NEURON, GF, {"i_in": i}, tstop=0.12).metrics for i in (0.3e-9, 0.6e-9, 1.5e-9, 5e-9, 20e-9)]
-    rates = np.array([m["isi_rate_hz"] for m in runs])
+    table = sweep(NEURON, GF, "i_in", ["0.3n", "0.6n", "1.5n", "5n", "20n"], tstop=0.12)
+    curve = fi_curve(NEURON, GF, [0.3e-9, 20e-9], tstop=0.12)
+    np.testing.assert_allclose(curve["isi_rate_hz"], table["isi_rate_hz"].iloc[[0, -1]])  # deterministic
+    rates = table["isi_rate_hz"].to_numpy()
     assert np.all(np.diff(rates) > 0)
-    refractory = runs[-1]["refractory_s"]
-    assert np.all(rates < 1 / refractory)
+    assert np.all(rates < 1 / table["refractory_s"].to_numpy())
     assert rates[-1] / rates[-2] < 1.15  # saturated: x4 input gives < 15 % more rate
-    latencies = np.array([m["latency_s"] for m in runs])
-    assert np.all(np.diff(latencies) < 0)  # latency falls as input rises
+    assert np.all(np.diff(table["latency_s"].to_numpy()) < 0)  # latency falls as input rises
 
 
 def test_refractory_period_follows_its_bias() -> None:
