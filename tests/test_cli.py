@@ -115,7 +115,9 @@ def test_python_m_entry_point_exit_status() -> None:
 @pytest.mark.parametrize("circuit", ["dpi-neuron", "axon-hillock"])
 def test_neuron_simulate_writes_spikes_and_plot(tmp_path: Path, circuit: str) -> None:
     out = tmp_path / "run"
-    result = runner.invoke(app, ["simulate", circuit, "--set", "i_in=1n", "--tstop", "40m", "--out", str(out), "--json"])
+    result = runner.invoke(
+        app, ["simulate", circuit, "--set", "i_in=1n", "--tstop", "40m", "--out", str(out), "--json"]
+    )
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.output)["metrics"]
     assert {"n_spikes", "rate_hz", "latency_s", "isi_cv"} <= set(metrics)
