@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["characterize", "get_circuit", "get_technology", "simulate"]
+__all__ = ["characterize", "get_circuit", "get_technology", "load_run", "monte_carlo", "simulate"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .characterize import characterize
     from .circuits import get_circuit
+    from .montecarlo import load_run, monte_carlo
     from .ngspice_models import get_technology
     from .simulate import simulate
 
@@ -26,6 +27,10 @@ def __getattr__(name: str) -> Any:
         from .simulate import simulate
 
         return simulate
+    if name in ("monte_carlo", "load_run"):
+        from . import montecarlo
+
+        return getattr(montecarlo, name)
     if name == "characterize":
         from .characterize import characterize
 

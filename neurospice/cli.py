@@ -7,9 +7,12 @@ no output behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Callable
+import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -39,7 +42,7 @@ def _guard(fn: Callable[[], T]) -> T:
 
     try:
         return fn()
-    except (ParameterError, ValueError, FileExistsError) as exc:
+    except (ParameterError, ValueError, FileExistsError, FileNotFoundError) as exc:
         _bad_input(str(exc))
     except (TechnologyError, SimulationError) as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -259,6 +262,91 @@ def sweep(
         typer.echo(table.to_json(orient="records"))
     else:
         typer.echo(table.to_string(index=False))
+
+
+@app.command()
+def mismatch(
+    circuit: Annotated[str, typer.Argument(help="circuit name")],
+    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    samples: Annotated[int, typer.Option("--samples", "-n", help="number of Monte Carlo samples")] = 100,
+    seed: Annotated[int, typer.Option(help="master seed; per-sample seeds are derived and recorded")] = 1,
+    set_: SetOpt = None,
+    tstop: Annotated[str | None, typer.Option(help="transient length (s)")] = None,
+    mode: Annotated[str, typer.Option("--mismatch", help="pdk (technology's model) or pelgrom (drawn here)")] = "pdk",
+    workers: Annotated[int | None, typer.Option(help="worker processes (default: all cores)")] = None,
+    out: Annotated[Path | None, typer.Option(help="folder for manifest.json and samples/*.parquet")] = None,
+    resume: Annotated[bool, typer.Option(help="finish an interrupted run in --out")] = False,
+    keep_waveforms: Annotated[bool, typer.Option(help="also store every sample's waveforms")] = False,
+    dask: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786)")] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Monte Carlo mismatch: N samples with recorded seeds, streamed to --out, resumable."""
+    from .montecarlo import monte_carlo, summary
+
+    if workers is not None and not 1 <= workers <= 1024:
+        _bad_input(f"parameter 'workers': got {workers}; accepted: a whole number in [1, 1024]")
+    if resume and out is None:
+        _bad_input("parameter 'resume': needs --out (the folder of the run to finish)")
+
+    def prepare() -> tuple[Any, Any, dict[str, str], float]:
+        c, t = _circuit(circuit), _tech(tech)
+        ov = _overrides(set_)
+        c.params.resolve(ov)
+        return c, t, ov, _tstop(tstop, c.default_tstop)
+
+    c, t, ov, stop = _guard(prepare)
+    show = not quiet and sys.stderr.isatty()
+    with _progress(show, samples) as update:
+        table = _guard(
+            lambda: monte_carlo(
+                c,
+                t,
+                samples=samples,
+                seed=seed,
+                overrides=ov,
+                tstop=stop,
+                workers=workers,
+                mismatch=mode,  # type: ignore[arg-type]  # validated by monte_carlo
+                out=out,
+                resume=resume,
+                keep_waveforms=keep_waveforms,
+                client=dask,
+                progress=update,
+            )
+        )
+    result = summary(table)
+    if as_json:
+        typer.echo(json.dumps({"circuit": c.name, "technology": t.name, "mismatch": mode, "seed": seed,
+                               "out": str(out) if out else None, **result}))  # fmt: skip
+        return
+    typer.echo(f"{c.name} on {t.name}, {result['samples']} samples ({mode} mismatch, seed {seed}): "
+               f"{result['ok']} ok, {result['failed']} failed")  # fmt: skip
+    for name, st in result["metrics"].items():
+        typer.echo(f"  {name:22s} mean {st['mean']:.5g}  sd {st['std']:.4g}  CV {100 * st['cv']:.2f} %")
+    if out is not None:
+        typer.echo(f"  table: neurospice.load_run({str(out)!r})")
+
+
+@contextlib.contextmanager
+def _progress(show: bool, total: int) -> Iterator[Callable[[int, int, int], None]]:
+    """A rich progress bar (samples done, failures, rate, ETA) when ``show``; otherwise silent."""
+    if not show:
+        yield lambda done, failed, n: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("mismatch"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
+               TextColumn("{task.fields[rate]}"), TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task("mc", total=total, failed=0, rate="")
+        start = time.monotonic()
+
+        def update(done: int, failed: int, n: int) -> None:
+            rate = done / max(time.monotonic() - start, 1e-9)
+            bar.update(task, completed=done, failed=failed, rate=f"{rate:.1f} samples/s")
+
+        yield update
 
 
 @app.command()

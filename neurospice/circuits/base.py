@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,11 +12,11 @@ from numpy.typing import NDArray
 
 from ..engine import SimOptions
 from ..netlists import read_netlist
-from ..ngspice_models import Technology
+from ..ngspice_models import DeviceKind, Technology
 from ..params import ParamSpec, Value
 from ..units import spice_number
 
-__all__ = ["Circuit", "Probe", "Waveforms"]
+__all__ = ["Circuit", "Device", "Probe", "Waveforms"]
 
 Waveforms = dict[str, NDArray[np.float64]]
 
@@ -29,6 +30,47 @@ class Probe:
     unit: str
     description: str
     scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class Device:
+    """A transistor of a circuit instance: ``key`` is ``<instance>.<device>`` (e.g. ``xsyn.md5``)."""
+
+    instance: str
+    name: str
+    kind: DeviceKind
+    w: float
+    l: float
+
+    @property
+    def key(self) -> str:
+        """Stable identifier used in Monte Carlo tables (``dvt_<key>`` columns)."""
+        return f"{self.instance.lower()}.{self.name}"
+
+
+_DEVICE = re.compile(r"^X(M\w+) .* (nfet|pfet) w=\{(\w+)\} l=\{(\w+)\} dvt=\{dvt_\w+\}$", re.MULTILINE)
+
+
+def _subckt_block(text: str, subckt: str) -> str:
+    start = text.index(f".subckt {subckt} ")
+    return text[start : text.index(f".ends {subckt}", start)]
+
+
+def subckt_devices(netlist: str, subckt: str, instance: str, values: Mapping[str, Value], prefix: str) -> list[Device]:
+    """Transistors of ``subckt`` in netlist file ``netlist``, sized from ``values`` (``prefix`` + name)."""
+    block = _subckt_block(read_netlist(netlist), subckt)
+    defaults = {k: float(v) for k, v in re.findall(r"(\w+)=([-+0-9.eE]+)(?=\s|$)", block.split("\nX", 1)[0])}
+
+    def size(name: str) -> float:
+        value = values.get(prefix + name, defaults[name])
+        return float(value)  # type: ignore[arg-type]
+
+    return [
+        Device(
+            instance, m.group(1).lower(), "nmos" if m.group(2) == "nfet" else "pmos", size(m.group(3)), size(m.group(4))
+        )
+        for m in _DEVICE.finditer(block)
+    ]
 
 
 class Circuit(ABC):
@@ -47,6 +89,16 @@ class Circuit(ABC):
     default_tstop: float
     #: probe whose upward crossings of vdd/2 are spikes (None: the circuit does not spike)
     spike_probe: str | None = None
+
+    def instances(self, values: Mapping[str, Value]) -> tuple[tuple[str, str, str, str], ...]:
+        """Mismatched instances in the testbench: (instance, subckt, netlist file, parameter prefix)."""
+        return ()
+
+    def devices(self, values: Mapping[str, Value]) -> list[Device]:
+        """Every transistor of the circuit's own instances (bias cells excluded), in a fixed order."""
+        return [
+            d for inst, sub, net, pre in self.instances(values) for d in subckt_devices(net, sub, inst, values, pre)
+        ]
 
     @abstractmethod
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
@@ -67,15 +119,23 @@ class Circuit(ABC):
         *,
         mismatch: bool = False,
         options: SimOptions | None = None,
+        offsets: Mapping[str, float] | None = None,
     ) -> str:
-        """The complete testbench deck: header, subcircuits, testbench, options, transient."""
+        """The complete testbench deck: header, subcircuits, testbench, options, transient.
+
+        ``offsets`` maps :attr:`Device.key` to a threshold offset (V) written into the instance
+        line as that subcircuit's ``dvt_<device>`` parameter.
+        """
         options = options or SimOptions()
+        bench = self.testbench(values, tech, tstop)
+        if offsets:
+            bench = _with_offsets(bench, offsets)
         parts = [
             f"* neurospice testbench: {self.name} on {tech.name}",
             "* run on its own with: ngspice -b -r out.raw <this file>",
             tech.header(mismatch),
             *(read_netlist(n) for n in self.netlists),
-            self.testbench(values, tech, tstop),
+            bench,
             options.spice(),
             f".tran {spice_number(tstop / 5000)} {spice_number(tstop)}",
             ".end",
@@ -97,3 +157,12 @@ class Circuit(ABC):
         for probe in self.probes:
             waves[probe.name] = probe.scale * vectors[probe.vector]
         return waves
+
+
+def _with_offsets(bench: str, offsets: Mapping[str, float]) -> str:
+    lines = bench.split("\n")
+    for key, dvt in offsets.items():
+        instance, device = key.split(".")
+        idx = next(i for i, ln in enumerate(lines) if ln.lower().startswith(instance + " "))
+        lines[idx] += f" dvt_{device}={spice_number(dvt)}"
+    return "\n".join(lines)

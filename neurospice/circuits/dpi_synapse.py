@@ -132,6 +132,9 @@ class DPISynapse(Circuit):
         Probe("v_tail", "xsyn.ns", "V", "common source (tail) of the differential pair M_D1/M_D4"),
     )
 
+    def instances(self, values: Mapping[str, Value]) -> tuple[tuple[str, str, str, str], ...]:
+        return (("Xsyn", "dpi_synapse", "dpi_synapse", ""),)
+
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
         v = {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
         return "\n".join([f"Vdd vdd 0 {v['vdd']}", synapse_lines(values, tstop, "out"), f"Vout out 0 {v['v_out']}"])

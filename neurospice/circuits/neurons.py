@@ -111,6 +111,10 @@ class DPINeuron(Circuit):
         Probe("v_syn", "vsyn", "V", "synapse integrating node (flat when input_kind=none)"),
     )
 
+    def instances(self, values: Mapping[str, Value]) -> tuple[tuple[str, str, str, str], ...]:
+        own = (("Xn", "dpi_neuron", "dpi_neuron", ""),)
+        return own if word(values, "input_kind") == "none" else (*own, ("Xsyn", "dpi_synapse", "dpi_synapse", "syn_"))
+
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
         v = {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
         biases = [("vthr", "n", "i_th", "dpi"), ("vlk", "n", "i_tau", "lk"), ("vspk", "p", "i_spkthr", "mem"),
@@ -189,6 +193,9 @@ class AxonHillock(Circuit):
         Probe("v_mem", "vmem", "V", "membrane voltage"),
         Probe("v_out", "vout", "V", "spike output (second inverter)"),
     )
+
+    def instances(self, values: Mapping[str, Value]) -> tuple[tuple[str, str, str, str], ...]:
+        return (("Xn", "axon_hillock", "axon_hillock", ""),)
 
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
         v = {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}

@@ -38,42 +38,49 @@
 *                     sinks I_ahp from vmem. The adaptation input is on for the refractory
 *                     period (the spike extended by C_R), so each spike adds charge I_ahw t_ref.
 
+* Threshold offsets: dvt_<device> (V, default 0) shifts that transistor's |V_T| (positive: weaker);
+* Monte Carlo runs in pelgrom mode set them from Pelgrom draws.
+
 .subckt dpi_neuron vdd iin vthr vlk vspk vfb vref vahw vahthr vahtau vmem req vr vahp
 + c_mem=1.5e-12 c_ref=0.5e-12 c_ahp=1e-12
 + w_dpi=1e-6 l_dpi=1e-6 w_lk=1e-6 l_lk=1e-6 w_mem=1e-6 l_mem=1e-6
 + w_sw=1e-6 l_sw=0.5e-6 w_rst=1e-6 l_rst=1e-6 w_ahp=1e-6 l_ahp=1e-6 w_pw=0.22e-6 l_pw=4e-6
++ dvt_ml1=0 dvt_ml2=0 dvt_ml3=0 dvt_ma1=0 dvt_ma2=0 dvt_ma3=0 dvt_ma4=0 dvt_mi1=0
++ dvt_mi2=0 dvt_mi3=0 dvt_mi4=0 dvt_mi5=0 dvt_mi6=0 dvt_mi7=0 dvt_mi8=0 dvt_mr1=0
++ dvt_mr3=0 dvt_mr2=0 dvt_mi9=0 dvt_mi10=0 dvt_mg1=0 dvt_mg2=0 dvt_mg3=0 dvt_mg4=0
++ dvt_mg5=0 dvt_mg6=0
 * input DPI and leak
-XML1 0 vthr iin vdd pfet w={w_dpi} l={l_dpi}
-XML2 vmem vmem iin vdd pfet w={w_dpi} l={l_dpi}
-XML3 vmem vlk 0 0 nfet w={w_lk} l={l_lk}
+XML1 0 vthr iin vdd pfet w={w_dpi} l={l_dpi} dvt={dvt_ml1}
+XML2 vmem vmem iin vdd pfet w={w_dpi} l={l_dpi} dvt={dvt_ml2}
+XML3 vmem vlk 0 0 nfet w={w_lk} l={l_lk} dvt={dvt_ml3}
 XCmem vmem 0 cap c={c_mem}
 * spike threshold (current comparator) and positive feedback
-XMA1 reqn vmem 0 0 nfet w={w_mem} l={l_mem}
-XMA2 reqn vspk vdd vdd pfet w={w_mem} l={l_mem}
-XMA3 fb vfb vdd vdd pfet w={w_mem} l={l_mem}
-XMA4 vmem reqn fb vdd pfet w={w_sw} l={l_sw}
+XMA1 reqn vmem 0 0 nfet w={w_mem} l={l_mem} dvt={dvt_ma1}
+XMA2 reqn vspk vdd vdd pfet w={w_mem} l={l_mem} dvt={dvt_ma2}
+XMA3 fb vfb vdd vdd pfet w={w_mem} l={l_mem} dvt={dvt_ma3}
+XMA4 vmem reqn fb vdd pfet w={w_sw} l={l_sw} dvt={dvt_ma4}
 * handshake: REQ and a locally closed ACK
-XMI1 req reqn vdd vdd pfet w={w_sw} l={l_sw}
-XMI2 req reqn 0 0 nfet w={w_sw} l={l_sw}
-XMI3 ackn req vdd vdd pfet w={w_sw} l={l_sw}
-XMI4 ackn req 0 0 nfet w={w_sw} l={l_sw}
-XMI5 ack ackn vdd vdd pfet w={w_sw} l={l_sw}
-XMI6 ack ackn 0 0 nfet w={w_sw} l={l_sw}
-XMI7 ackb ack vdd vdd pfet w={w_sw} l={l_sw}
-XMI8 ackb ack 0 0 nfet w={w_sw} l={l_sw}
+XMI1 req reqn vdd vdd pfet w={w_sw} l={l_sw} dvt={dvt_mi1}
+XMI2 req reqn 0 0 nfet w={w_sw} l={l_sw} dvt={dvt_mi2}
+XMI3 ackn req vdd vdd pfet w={w_sw} l={l_sw} dvt={dvt_mi3}
+XMI4 ackn req 0 0 nfet w={w_sw} l={l_sw} dvt={dvt_mi4}
+XMI5 ack ackn vdd vdd pfet w={w_sw} l={l_sw} dvt={dvt_mi5}
+XMI6 ack ackn 0 0 nfet w={w_sw} l={l_sw} dvt={dvt_mi6}
+XMI7 ackb ack vdd vdd pfet w={w_sw} l={l_sw} dvt={dvt_mi7}
+XMI8 ackb ack 0 0 nfet w={w_sw} l={l_sw} dvt={dvt_mi8}
 * reset and refractory period
-XMR1 vr ackb vdd vdd pfet w={w_pw} l={l_pw}
+XMR1 vr ackb vdd vdd pfet w={w_pw} l={l_pw} dvt={dvt_mr1}
 XCref vr 0 cap c={c_ref}
-XMR3 vr vref 0 0 nfet w={w_rst} l={l_rst}
-XMR2 vmem vr 0 0 nfet w={w_sw} l={l_sw}
+XMR3 vr vref 0 0 nfet w={w_rst} l={l_rst} dvt={dvt_mr3}
+XMR2 vmem vr 0 0 nfet w={w_sw} l={l_sw} dvt={dvt_mr2}
 * adaptation: p-type DPI charged during the refractory period
-XMI9 refn vr vdd vdd pfet w={w_sw} l={l_sw}
-XMI10 refn vr 0 0 nfet w={w_sw} l={l_sw}
-XMG1 ga refn vdd vdd pfet w={w_sw} l={l_sw}
-XMG2 gt vahw ga vdd pfet w={w_ahp} l={l_ahp}
-XMG3 0 vahthr gt vdd pfet w={w_ahp} l={l_ahp}
-XMG4 vahp vahp gt vdd pfet w={w_ahp} l={l_ahp}
-XMG5 vahp vahtau 0 0 nfet w={w_ahp} l={l_ahp}
+XMI9 refn vr vdd vdd pfet w={w_sw} l={l_sw} dvt={dvt_mi9}
+XMI10 refn vr 0 0 nfet w={w_sw} l={l_sw} dvt={dvt_mi10}
+XMG1 ga refn vdd vdd pfet w={w_sw} l={l_sw} dvt={dvt_mg1}
+XMG2 gt vahw ga vdd pfet w={w_ahp} l={l_ahp} dvt={dvt_mg2}
+XMG3 0 vahthr gt vdd pfet w={w_ahp} l={l_ahp} dvt={dvt_mg3}
+XMG4 vahp vahp gt vdd pfet w={w_ahp} l={l_ahp} dvt={dvt_mg4}
+XMG5 vahp vahtau 0 0 nfet w={w_ahp} l={l_ahp} dvt={dvt_mg5}
 XCahp vahp 0 cap c={c_ahp}
-XMG6 vmem vahp 0 0 nfet w={w_mem} l={l_mem}
+XMG6 vmem vahp 0 0 nfet w={w_mem} l={l_mem} dvt={dvt_mg6}
 .ends dpi_neuron

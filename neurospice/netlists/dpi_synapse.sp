@@ -22,14 +22,18 @@
 *
 * With I_syn >> I_g: tau dI_syn/dt + I_syn = (I_g/I_tau) I_w * s(t),  tau = C_syn U_T/(kappa_p I_tau)
 
+* Threshold offsets: dvt_<device> (V, default 0) shifts that transistor's |V_T| (positive: weaker);
+* Monte Carlo runs in pelgrom mode set them from Pelgrom draws.
+
 .subckt dpi_synapse vdd vin vtau vthr vw vsyn out
 + c_syn=1.5e-12 w_in=1e-6 l_in=1e-6 w_w=1e-6 l_w=1e-6 w_thr=1e-6 l_thr=1e-6
 + w_tau=1e-6 l_tau=1e-6 w_out=1e-6 l_out=1e-6
-XMD3 nw vin 0 0 nfet w={w_in} l={l_in}
-XMD2 ns vw nw 0 nfet w={w_w} l={l_w}
-XMD1 vdd vthr ns 0 nfet w={w_thr} l={l_thr}
-XMD4 vsyn vsyn ns 0 nfet w={w_thr} l={l_thr}
-XMD5 vsyn vtau vdd vdd pfet w={w_tau} l={l_tau}
++ dvt_md3=0 dvt_md2=0 dvt_md1=0 dvt_md4=0 dvt_md5=0 dvt_md6=0
+XMD3 nw vin 0 0 nfet w={w_in} l={l_in} dvt={dvt_md3}
+XMD2 ns vw nw 0 nfet w={w_w} l={l_w} dvt={dvt_md2}
+XMD1 vdd vthr ns 0 nfet w={w_thr} l={l_thr} dvt={dvt_md1}
+XMD4 vsyn vsyn ns 0 nfet w={w_thr} l={l_thr} dvt={dvt_md4}
+XMD5 vsyn vtau vdd vdd pfet w={w_tau} l={l_tau} dvt={dvt_md5}
 XCsyn vdd vsyn cap c={c_syn}
-XMD6 out vsyn vdd vdd pfet w={w_out} l={l_out}
+XMD6 out vsyn vdd vdd pfet w={w_out} l={l_out} dvt={dvt_md6}
 .ends dpi_synapse

@@ -79,8 +79,10 @@ class Technology(ABC):
     def header(self, mismatch: bool) -> str:
         """SPICE text loading the models and defining the wrappers in :data:`WRAPPERS`.
 
-        ``mismatch=False`` gives nominal devices; ``True`` switches on the technology's own
-        per-device statistical mismatch (drawn by ngspice at parse time or on ``reset``).
+        ``mismatch=False`` gives nominal devices whose threshold moves by their explicit ``dvt``
+        parameter (0 unless set: Pelgrom-mode Monte Carlo sets it); ``True`` switches on the
+        technology's own per-device statistical mismatch (drawn by ngspice at parse time or on
+        ``reset``). Positive ``dvt`` raises |V_T| (weaker device) for both device types.
         """
 
     def provenance(self) -> dict[str, object]:

