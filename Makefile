@@ -35,8 +35,8 @@ run: setup
 	$(BIN)/neurospice simulate dpi-synapse --tech gf180mcu --out $(RUN_DIR)
 
 lint: venv
-	$(BIN)/ruff check neurospice tests
-	$(BIN)/ruff format --check neurospice tests
+	$(BIN)/ruff check neurospice tests benchmarks
+	$(BIN)/ruff format --check neurospice tests benchmarks
 	$(BIN)/mypy
 
 test: setup lint

@@ -123,7 +123,9 @@ def _run_sample_locked(spec: _Spec, index: int, seed: int) -> dict[str, Any]:
             row.update({f"dvt_{k}": v for k, v in offsets.items()})
             engine.load(circuit.deck(values, tech, spec.tstop, offsets=offsets))
             state["loaded"] = False
+        t_sim = time.perf_counter()
         vectors = engine.run()
+        row["sim_s"] = time.perf_counter() - t_sim  # ngspice's own analysis (the floor)
         waves = circuit.waveforms(vectors)
         row.update(circuit.measure(waves, values, state["facts"]))
         if spec.keep_waveforms:
@@ -404,7 +406,7 @@ def _open_folder(out: Path, manifest: dict[str, Any], resume: bool) -> set[int]:
 def summary(table: pd.DataFrame) -> dict[str, Any]:
     """Counts and, for every numeric metric, mean, standard deviation (ddof=1) and CV across ok samples."""
     ok = table[table["status"] == _STATUS_OK] if not table.empty else table
-    skip = {"sample", "seed", "wall_s", "worker"}
+    skip = {"sample", "seed", "wall_s", "sim_s", "worker"}
     stats: dict[str, dict[str, float]] = {}
     for name in ok.columns:
         if name in skip or name.startswith("dvt_") or not pd.api.types.is_numeric_dtype(ok[name]):

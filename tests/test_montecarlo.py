@@ -22,7 +22,7 @@ from neurospice.montecarlo import load_run, monte_carlo, sample_seeds, summary
 from neurospice.ngspice_models import get_technology
 
 FAST = {"input_count": 2}  # two input spikes at 10 and 20 ms, then the decay
-VOLATILE = ["wall_s", "worker"]  # timing and process id: the only columns allowed to differ
+VOLATILE = ["wall_s", "sim_s", "worker"]  # timing and process id: the only columns allowed to differ
 
 
 def _stable(table: pd.DataFrame) -> pd.DataFrame:
