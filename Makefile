@@ -1,12 +1,13 @@
 # neurospice: the two commands of the README.
-#   make run   set up everything on a fresh Debian machine, then simulate the DPI synapse on GF180MCU
+#   make run   set up everything on a fresh Debian machine, then run a mismatch study of the DPI neuron on GF180MCU
 #   make test  set up everything, then lint, type-check and run the test suite (what CI runs)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-RUN_DIR ?= runs/dpi-synapse-$(shell date +%Y%m%d-%H%M%S)
+RUN_DIR ?= runs/mismatch-dpi-neuron-$(shell date +%Y%m%d-%H%M%S)
+SAMPLES ?= 64
 
 .PHONY: setup system venv models run test lint
 
@@ -32,7 +33,8 @@ models: venv
 
 run: setup
 	$(BIN)/neurospice doctor
-	$(BIN)/neurospice simulate dpi-synapse --tech gf180mcu --out $(RUN_DIR)
+	$(BIN)/neurospice simulate dpi-synapse --tech gf180mcu
+	$(BIN)/neurospice mismatch dpi-neuron --tech gf180mcu --samples $(SAMPLES) --seed 1 --tstop 0.1 --out $(RUN_DIR)
 
 lint: venv
 	$(BIN)/ruff check neurospice tests benchmarks

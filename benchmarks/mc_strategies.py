@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from neurospice.circuits import get_circuit
+from neurospice.engine import SimOptions
 from neurospice.montecarlo import monte_carlo, sample_seeds
 from neurospice.ngspice_models import get_technology
 
@@ -45,9 +46,11 @@ def peak_mb() -> tuple[float, float]:
     return own, child
 
 
-def one_process_per_sample(circuit: str, overrides: dict[str, object], tstop: float, samples: int, seed: int) -> float:
+def one_process_per_sample(
+    circuit: str, overrides: dict[str, object], tstop: float, samples: int, seed: int, options: SimOptions
+) -> float:
     c, tech = get_circuit(circuit), get_technology("gf180mcu")
-    deck = c.deck(c.params.resolve(overrides), tech, tstop, mismatch=True)
+    deck = c.deck(c.params.resolve(overrides), tech, tstop, mismatch=True, options=options)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / ".spiceinit").write_text("set num_threads=1\n")
@@ -68,35 +71,39 @@ def one_process_per_sample(circuit: str, overrides: dict[str, object], tstop: fl
 
 
 def ours(circuit: str, overrides: dict[str, object], tstop: float, samples: int, seed: int, workers: int,
-         client: object = None) -> tuple[float, float]:  # fmt: skip
+         options: SimOptions, client: object = None) -> tuple[float, float]:  # fmt: skip
     start = time.perf_counter()
     table = monte_carlo(circuit, "gf180mcu", samples=samples, seed=seed, overrides=overrides, tstop=tstop,
-                        workers=workers, client=client)  # fmt: skip
+                        workers=workers, client=client, options=options)  # fmt: skip
     wall = time.perf_counter() - start
     assert (table["status"] == "ok").all(), table["message"].unique()
     return wall, float(table["sim_s"].mean())
 
 
-def scenario(title: str, circuit: str, overrides: dict[str, object], tstop: float, samples: int, dask: bool) -> None:
+def scenario(
+    title: str, circuit: str, overrides: dict[str, object], tstop: float, samples: int, dask: bool, points: int
+) -> None:
     seed = 2026
+    opts = SimOptions(points=points)
     rows: list[tuple[str, float, float | None, int]] = []
-    a = one_process_per_sample(circuit, overrides, tstop, samples, seed)
+    a = one_process_per_sample(circuit, overrides, tstop, samples, seed, opts)
     rows.append((f"(a) one ngspice -b per sample, {CORES} at a time", a, None, CORES))
-    b, floor_b = ours(circuit, overrides, tstop, samples, seed, 1)
+    b, floor_b = ours(circuit, overrides, tstop, samples, seed, 1, opts)
     rows.append(("(b) neurospice, 1 worker", b, floor_b, 1))
-    c, floor_c = ours(circuit, overrides, tstop, samples, seed, CORES)
+    c, floor_c = ours(circuit, overrides, tstop, samples, seed, CORES, opts)
     rows.append((f"(c) neurospice, {CORES} workers", c, floor_c, CORES))
     if dask:
         from dask.distributed import Client, LocalCluster
 
         with LocalCluster(n_workers=CORES, threads_per_worker=1, processes=True, host="127.0.0.1",
                           dashboard_address=None) as cluster, Client(cluster) as client:  # fmt: skip
-            ours(circuit, overrides, tstop, CORES, seed + 1, CORES, client)  # warm the workers' imports
-            d, floor_d = ours(circuit, overrides, tstop, samples, seed, CORES, client)
+            ours(circuit, overrides, tstop, CORES, seed + 1, CORES, opts, client)  # warm the workers' imports
+            d, floor_d = ours(circuit, overrides, tstop, samples, seed, CORES, opts, client)
         rows.append((f"(d) neurospice on Dask LocalCluster, {CORES} workers", d, floor_d, CORES))
     own, child = peak_mb()
     print(f"\n### {title}\n")
-    print(f"{samples} samples, GF180MCU pdk mismatch, {tstop * 1e3:g} ms transient, {CORES} cores.\n")
+    print(f"{samples} samples, GF180MCU pdk mismatch, {tstop * 1e3:g} ms transient (output step tstop/{points}), "
+          f"{CORES} cores.\n")  # fmt: skip
     print(
         "| strategy | wall per sample | speed-up vs (a) | ngspice analysis per sample (floor) | overhead above floor |"
     )
@@ -114,8 +121,9 @@ def memory(samples: int) -> None:
     start = time.perf_counter()
     code = (
         "import resource; from neurospice.montecarlo import monte_carlo;"
+        "from neurospice.engine import SimOptions;"
         f"t = monte_carlo('dpi-synapse', 'gf180mcu', samples={samples}, seed=1, tstop=0.005,"
-        " overrides={'input_count': 1, 'input_start': 0.001});"
+        " overrides={'input_count': 1, 'input_start': 0.001}, options=SimOptions(points=50));"
         "assert (t['status'] == 'ok').all();"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
         " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
@@ -131,10 +139,12 @@ def main() -> None:
     parser.add_argument("--memory-samples", type=int, nargs="*", default=[1000, 10000])
     args = parser.parse_args()
     print(f"ngspice 39, Python {sys.version.split()[0]}, numpy {np.__version__}, {CORES} cores")
-    scenario("DPI neuron (the issue's case)", "dpi-neuron", {}, 0.1, args.samples, dask=True)
-    scenario("Short transient: DPI synapse, 5 ms (model loading dominates)", "dpi-synapse",
-             {"input_count": 1, "input_start": 0.001}, 0.005, args.samples, dask=False)  # fmt: skip
-    print("\n### Memory without waveforms (DPI synapse, 5 ms, all cores)\n")
+    scenario("DPI neuron (the issue's case)", "dpi-neuron", {}, 0.1, args.samples, dask=True, points=5000)
+    scenario("Short transient: DPI synapse, 5 ms, default output step", "dpi-synapse",
+             {"input_count": 1, "input_start": 0.001}, 0.005, args.samples, dask=False, points=5000)  # fmt: skip
+    scenario("Short transient: DPI synapse, 5 ms, ngspice's own steps (model loading dominates)", "dpi-synapse",
+             {"input_count": 1, "input_start": 0.001}, 0.005, args.samples, dask=False, points=50)  # fmt: skip
+    print("\n### Memory without waveforms (DPI synapse, 5 ms, ngspice's own steps, all cores)\n")
     print("| samples | wall | peak RSS main process | peak RSS largest worker |")
     print("|---|---|---|---|")
     for n in args.memory_samples:

@@ -62,6 +62,11 @@ class SimOptions:
         Relative tolerance.
     method : {"gear", "trap"}
         Integration method; gear does not ring on fast positive feedback (spiking neurons).
+    points : int
+        Transient output step = tstop/points, which ngspice also uses as the largest time step.
+        5000 keeps a DPI synapse's peak within 0.06 % and tau within 0.001 % of a reltol=1e-6
+        reference; 50 lets ngspice choose its steps (2.5x faster on a 200 ms synapse, tau within
+        0.2 %, but the sampled peak 2 % low). The spiking neuron's cost does not depend on it.
     """
 
     gmin: float = 1e-15
@@ -69,6 +74,7 @@ class SimOptions:
     chgtol: float = 1e-16
     reltol: float = 1e-4
     method: Literal["gear", "trap"] = "gear"
+    points: int = 5000
 
     def spice(self) -> str:
         """The ``.options`` line."""

@@ -28,6 +28,7 @@ processes; what still fails stays in the table with its reason, and the run goes
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing as mp
 import os
@@ -47,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .circuits import Circuit, get_circuit
-from .engine import SimulationError, get_engine
+from .engine import SimOptions, SimulationError, get_engine
 from .ngspice_models import Technology, get_technology
 from .params import ParameterError, Value
 from .simulate import technology_facts, validate_tstop
@@ -74,6 +75,7 @@ class _Spec:
     tstop: float
     mode: MismatchMode
     keep_waveforms: bool
+    options: SimOptions
 
 
 # ----------------------------------------------------------------------------- worker side
@@ -114,14 +116,14 @@ def _run_sample_locked(spec: _Spec, index: int, seed: int) -> dict[str, Any]:
     try:
         if spec.mode == "pdk":
             if not state["loaded"]:
-                engine.load(circuit.deck(values, tech, spec.tstop, mismatch=True))
+                engine.load(circuit.deck(values, tech, spec.tstop, mismatch=True, options=spec.options))
                 state["loaded"] = True
             engine.command(f"setseed {seed}")
             engine.command("reset")
         else:
             offsets = offsets_for(state["devices"], tech, seed)
             row.update({f"dvt_{k}": v for k, v in offsets.items()})
-            engine.load(circuit.deck(values, tech, spec.tstop, offsets=offsets))
+            engine.load(circuit.deck(values, tech, spec.tstop, offsets=offsets, options=spec.options))
             state["loaded"] = False
         t_sim = time.perf_counter()
         vectors = engine.run()
@@ -160,6 +162,7 @@ def _manifest(circuit: Circuit, tech: Technology, spec: _Spec, samples: int, see
         "samples": samples,
         "seed": seed,
         "keep_waveforms": spec.keep_waveforms,
+        "options": dataclasses.asdict(spec.options),
         "versions": {"neurospice": _version(), "pyspice": PySpice.__version__, "numpy": np.__version__,
                      "python": platform.python_version()},
     }  # fmt: skip
@@ -285,6 +288,7 @@ def monte_carlo(
     keep_waveforms: bool = False,
     client: Any = None,
     progress: Callable[[int, int, int], None] | None = None,
+    options: SimOptions | None = None,
 ) -> pd.DataFrame:
     """Run ``samples`` mismatch samples of ``circuit`` and return their table (one row per sample).
 
@@ -308,10 +312,12 @@ def monte_carlo(
         A ``dask.distributed.Client`` or a scheduler address: run the samples on that cluster.
     progress
         Called as ``progress(done, failed, total)`` after each sample.
+    options
+        Simulator options (default :class:`~neurospice.engine.SimOptions`); recorded in the manifest.
     """
     circuit = get_circuit(circuit) if isinstance(circuit, str) else circuit
     tech = get_technology(tech) if isinstance(tech, str) else tech
-    spec, seeds = _prepare(circuit, tech, samples, seed, overrides, tstop, mismatch, keep_waveforms)
+    spec, seeds = _prepare(circuit, tech, samples, seed, overrides, tstop, mismatch, keep_waveforms, options)
     out_dir = Path(out) if out is not None else None
     done: set[int] = set()
     if out_dir is not None:
@@ -369,6 +375,7 @@ def _prepare(
     tstop: float | None,
     mismatch: str,
     keep_waveforms: bool,
+    options: SimOptions | None,
 ) -> tuple[_Spec, np.ndarray]:
     if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= 10_000_000:
         raise ParameterError("samples", f"got {samples!r}; accepted: a whole number in [1, 10000000]")
@@ -378,7 +385,15 @@ def _prepare(
         raise ParameterError("mismatch", f"got {mismatch!r}; accepted: pdk, pelgrom")
     values = circuit.params.resolve(overrides)
     stop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
-    spec = _Spec(circuit.name, tech.name, tuple(values.items()), stop, mismatch, keep_waveforms)  # type: ignore[arg-type]
+    spec = _Spec(
+        circuit.name,
+        tech.name,
+        tuple(values.items()),
+        stop,
+        "pdk" if mismatch == "pdk" else "pelgrom",
+        keep_waveforms,
+        options or SimOptions(),
+    )
     tech.model_files()  # a missing or altered technology stops the run before it starts
     return spec, sample_seeds(seed, samples)
 
@@ -389,7 +404,7 @@ def _open_folder(out: Path, manifest: dict[str, Any], resume: bool) -> set[int]:
         if not path.is_file():
             raise FileNotFoundError(f"--out {out}: nothing to resume (no manifest.json)")
         old = json.loads(path.read_text())
-        keys = ("circuit", "params", "tstop_s", "mismatch", "samples", "seed", "technology")
+        keys = ("circuit", "params", "tstop_s", "mismatch", "samples", "seed", "technology", "options")
         changed = [k for k in keys if old.get(k) != manifest[k]]
         if changed:
             raise ParameterError("resume", f"{out} holds a different run (differs in: {', '.join(changed)})")
