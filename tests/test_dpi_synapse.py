@@ -20,7 +20,7 @@ DPI = get_circuit("dpi-synapse")
 def test_decay_time_constant_matches_closed_form(tech: Technology, i_tau: float) -> None:
     """tau = C U_T/(kappa_p I_tau) over a decade of I_tau (2.8 ms .. 28 ms at 1.5 pF).
 
-    Measured differences are +0.2 .. +2.3 %: the device capacitances on V_syn (about 0.5 %
+    Measured differences are +0.2 .. +2.9 %: the device capacitances on V_syn (about 0.5 %
     of 1.5 pF), the off-state leakage of the input branch that opposes I_tau (largest at
     2 pA) and kappa's drift across the decay's current range. 4 % covers them.
     """

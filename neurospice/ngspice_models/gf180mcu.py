@@ -124,7 +124,8 @@ class GF180MCU(Technology):
     @staticmethod
     def _fets(mismatch: bool) -> list[str]:
         """nfet/pfet: the PDK subcircuits (their own agauss V_T draws) for ``pdk`` Monte Carlo;
-        otherwise the BSIM4 cards as the PDK instantiates them (no junction areas) with the explicit
+        otherwise the BSIM4 cards instantiated as the PDK does (no junction areas, no stress or
+        series-resistance geometry) with the explicit
         offset ``dvt`` as ``delvto`` (positive ``dvt``
         raises |V_T|: for the pFET, whose V_T is negative, delvto = -dvt)."""
         if mismatch:
@@ -138,10 +139,10 @@ class GF180MCU(Technology):
             ]
         return [
             ".subckt nfet d g s b w=1e-6 l=1e-6 dvt=0",
-            "M0 d g s b nmos_3p3 w={w} l={l} as=0 ad=0 ps=0 pd=0 delvto={dvt}",
+            "M0 d g s b nmos_3p3 w={w} l={l} as=0 ad=0 ps=0 pd=0 nrd=0 nrs=0 sa=0 sb=0 sd=0 delvto={dvt}",
             ".ends nfet",
             ".subckt pfet d g s b w=1e-6 l=1e-6 dvt=0",
-            "M0 d g s b pmos_3p3 w={w} l={l} as=0 ad=0 ps=0 pd=0 delvto={-dvt}",
+            "M0 d g s b pmos_3p3 w={w} l={l} as=0 ad=0 ps=0 pd=0 nrd=0 nrs=0 sa=0 sb=0 sd=0 delvto={-dvt}",
             ".ends pfet",
         ]
 
@@ -156,10 +157,10 @@ class GF180MCU(Technology):
                 *self._fets(mismatch),
                 "* bias diodes use the BSIM4 model cards directly: no per-instance mismatch",
                 ".subckt nfet_bias d g s b w=1e-6 l=1e-6",
-                "M0 d g s b nmos_3p3 w={w} l={l} as=0 ad=0 ps=0 pd=0",
+                "M0 d g s b nmos_3p3 w={w} l={l} as=0 ad=0 ps=0 pd=0 nrd=0 nrs=0 sa=0 sb=0 sd=0",
                 ".ends nfet_bias",
                 ".subckt pfet_bias d g s b w=1e-6 l=1e-6",
-                "M0 d g s b pmos_3p3 w={w} l={l} as=0 ad=0 ps=0 pd=0",
+                "M0 d g s b pmos_3p3 w={w} l={l} as=0 ad=0 ps=0 pd=0 nrd=0 nrs=0 sa=0 sb=0 sd=0",
                 ".ends pfet_bias",
                 "* MIM capacitor of value c (linear: see neurospice/ngspice_models/gf180mcu.py)",
                 ".subckt cap a b c=1e-12",
