@@ -126,7 +126,8 @@ def test_crashed_worker_samples_are_retried_on_fresh_workers() -> None:
 
 
 def test_dask_local_cluster_gives_the_same_table(tmp_path: Path) -> None:
-    distributed = pytest.importorskip("dask.distributed")
+    from dask import distributed  # a test dependency: a missing install must fail, not skip
+
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:  # fmt: skip
         on_dask = monte_carlo("dpi-synapse", "gf180mcu", samples=6, seed=5, overrides=FAST, tstop=0.06, client=client,
