@@ -16,7 +16,7 @@ from ..ngspice_models import DeviceKind, Technology
 from ..params import ParamSpec, Value
 from ..units import spice_number
 
-__all__ = ["Circuit", "Device", "Probe", "Waveforms"]
+__all__ = ["Circuit", "Device", "Probe", "Waveforms", "spice_values"]
 
 Waveforms = dict[str, NDArray[np.float64]]
 
@@ -71,6 +71,11 @@ def subckt_devices(netlist: str, subckt: str, instance: str, values: Mapping[str
         )
         for m in _DEVICE.finditer(block)
     ]
+
+
+def spice_values(values: Mapping[str, Value]) -> dict[str, str]:
+    """The numeric parameter values written exactly for a netlist (words and lists left out)."""
+    return {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
 
 
 class Circuit(ABC):

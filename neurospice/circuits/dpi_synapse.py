@@ -11,8 +11,7 @@ from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology
 from ..params import Param, ParamSpec, Value, number, word
 from ..stimulus import EDGE, SpikeKind, pwl_source, spike_times
-from ..units import spice_number
-from .base import Circuit, Probe, Waveforms
+from .base import Circuit, Probe, Waveforms, spice_values
 
 __all__ = ["DPISynapse", "input_params", "size_params"]
 
@@ -72,7 +71,7 @@ def synapse_lines(values: Mapping[str, Value], tstop: float, out: str, prefix: s
 
     ``prefix`` selects parameters named ``<prefix>i_tau`` etc. (a neuron's synapse uses ``syn_``).
     """
-    v = {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
+    v = spice_values(values)
     p = prefix
     onsets = input_onsets(values, tstop)
     return "\n".join(
@@ -136,7 +135,7 @@ class DPISynapse(Circuit):
         return (("Xsyn", "dpi_synapse", "dpi_synapse", ""),)
 
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
-        v = {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
+        v = spice_values(values)
         return "\n".join([f"Vdd vdd 0 {v['vdd']}", synapse_lines(values, tstop, "out"), f"Vout out 0 {v['v_out']}"])
 
     def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: Mapping[str, float]) -> dict[str, float]:

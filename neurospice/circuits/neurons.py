@@ -13,7 +13,7 @@ from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology
 from ..params import Param, ParamSpec, Value, number, word
 from ..units import spice_number
-from .base import Circuit, Probe, Waveforms
+from .base import Circuit, Probe, Waveforms, spice_values
 from .dpi_synapse import DPISynapse, input_params, size_params, synapse_lines
 
 __all__ = ["AxonHillock", "DPINeuron", "spike_metrics"]
@@ -116,7 +116,7 @@ class DPINeuron(Circuit):
         return own if word(values, "input_kind") == "none" else (*own, ("Xsyn", "dpi_synapse", "dpi_synapse", "syn_"))
 
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
-        v = {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
+        v = spice_values(values)
         biases = [("vthr", "n", "i_th", "dpi"), ("vlk", "n", "i_tau", "lk"), ("vspk", "p", "i_spkthr", "mem"),
                   ("vfb", "p", "i_fb", "mem"), ("vref", "n", "i_ref", "rst"), ("vahw", "p", "i_ahw", "ahp"),
                   ("vahthr", "n", "i_ahthr", "ahp"), ("vahtau", "n", "i_ahtau", "ahp")]  # fmt: skip
@@ -198,7 +198,7 @@ class AxonHillock(Circuit):
         return (("Xn", "axon_hillock", "axon_hillock", ""),)
 
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
-        v = {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
+        v = spice_values(values)
         return "\n".join(
             [
                 f"Vdd vdd 0 {v['vdd']}",
