@@ -278,6 +278,7 @@ def mismatch(
     resume: Annotated[bool, typer.Option(help="finish an interrupted run in --out")] = False,
     keep_waveforms: Annotated[bool, typer.Option(help="also store every sample's waveforms")] = False,
     dask: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786)")] = None,
+    timeout: Annotated[float | None, typer.Option(help="seconds one sample may take (local workers)")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -313,6 +314,7 @@ def mismatch(
                 keep_waveforms=keep_waveforms,
                 client=dask,
                 progress=update,
+                timeout=timeout,
             )
         )
     result = summary(table)

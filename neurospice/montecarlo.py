@@ -22,8 +22,10 @@ and renamed, so a run killed at any moment loses at most the samples not yet flu
 ``resume=True`` runs exactly the missing ones. :func:`load_run` returns the table.
 
 Failures. A sample whose simulation fails is recorded as ``failed`` with ngspice's message; a
-worker that dies takes its samples down as ``crashed``. Both are retried once on fresh worker
-processes; what still fails stays in the table with its reason, and the run goes on.
+worker that dies takes its in-flight samples down as ``crashed``; with ``timeout``, a worker
+whose sample runs over ends itself and the sample is ``timeout``. All are retried once on fresh
+worker processes, one at a time (so a second death is that sample's own); what still fails
+stays in the table with both reasons, and the run goes on.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import threading
@@ -56,7 +59,7 @@ from .simulate import technology_facts, validate_tstop
 __all__ = ["MismatchMode", "load_run", "monte_carlo", "sample_seeds"]
 
 MismatchMode = Literal["pdk", "pelgrom"]
-_STATUS_OK, _STATUS_FAILED, _STATUS_CRASHED = "ok", "failed", "crashed"
+_STATUS_OK, _STATUS_FAILED, _STATUS_CRASHED, _STATUS_TIMEOUT = "ok", "failed", "crashed", "timeout"
 
 
 def sample_seeds(seed: int, samples: int) -> np.ndarray:
@@ -76,6 +79,8 @@ class _Spec:
     mode: MismatchMode
     keep_waveforms: bool
     options: SimOptions
+    timeout: float | None = None
+    marker_dir: str = ""
 
 
 # ----------------------------------------------------------------------------- worker side
@@ -102,9 +107,28 @@ def offsets_for(devices: Iterable[Any], tech: Technology, seed: int) -> dict[str
     return {d.key: float(tech.device(d.kind).sigma_vt(d.w, d.l) * zi) for d, zi in zip(devices, z, strict=True)}
 
 
+_TIMEOUT_EXIT = 75
+
+
+def _expire(spec: _Spec, index: int) -> None:
+    """Watchdog: mark the sample as timed out, then end this worker process at once."""
+    Path(spec.marker_dir, f"timeout-{index}").touch()
+    os._exit(_TIMEOUT_EXIT)
+
+
 def _run_sample(spec: _Spec, index: int, seed: int) -> dict[str, Any]:
     with _LOCK:
-        return _run_sample_locked(spec, index, seed)
+        _worker_state(spec)  # one-off set-up (imports, kappa sweeps) does not count against the timeout
+        watchdog = None
+        if spec.timeout is not None:
+            watchdog = threading.Timer(spec.timeout, _expire, args=(spec, index))
+            watchdog.daemon = True
+            watchdog.start()
+        try:
+            return _run_sample_locked(spec, index, seed)
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
 
 
 def _run_sample_locked(spec: _Spec, index: int, seed: int) -> dict[str, Any]:
@@ -289,6 +313,7 @@ def monte_carlo(
     client: Any = None,
     progress: Callable[[int, int, int], None] | None = None,
     options: SimOptions | None = None,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
     """Run ``samples`` mismatch samples of ``circuit`` and return their table (one row per sample).
 
@@ -314,10 +339,19 @@ def monte_carlo(
         Called as ``progress(done, failed, total)`` after each sample.
     options
         Simulator options (default :class:`~neurospice.engine.SimOptions`); recorded in the manifest.
+    timeout
+        Seconds one sample may take; a worker running over ends itself and the sample is
+        recorded as ``timeout`` (after one retry). Local workers only: on Dask a killed task is
+        rescheduled by the cluster.
     """
     circuit = get_circuit(circuit) if isinstance(circuit, str) else circuit
     tech = get_technology(tech) if isinstance(tech, str) else tech
     spec, seeds = _prepare(circuit, tech, samples, seed, overrides, tstop, mismatch, keep_waveforms, options)
+    if timeout is not None:
+        if not (isinstance(timeout, (int, float)) and 0 < timeout <= 1e6):
+            raise ParameterError("timeout", f"got {timeout!r}; accepted: seconds in (0, 1e6]")
+        markers = tempfile.mkdtemp(prefix="neurospice-timeouts-")
+        spec = dataclasses.replace(spec, timeout=float(timeout), marker_dir=markers)
     out_dir = Path(out) if out is not None else None
     done: set[int] = set()
     if out_dir is not None:
@@ -337,22 +371,35 @@ def monte_carlo(
 
     retry: list[dict[str, Any]] = []
     for row in runner(spec, todo):
+        row = _timed_out(row, spec)
         if row["status"] == _STATUS_OK:
             report(row, True)
         else:
             retry.append(row)
-    retried = {(r["sample"], r["seed"]): r for r in retry}
-    if retried:  # once more, on fresh worker processes
-        for row in runner(spec, list(retried)):
-            first = retried[(row["sample"], row["seed"])]
-            if row["status"] != _STATUS_OK:
-                row["message"] = f"{row['message']} (first attempt: {first['status']}: {first['message']})"
-            report(row, True)
+    # Once more, on fresh worker processes, one sample at a time: a worker that dies now died of
+    # that sample, and no other sample is taken down with it.
+    for first in retry:
+        [again] = list(runner(spec, [(first["sample"], first["seed"])]))
+        row = _timed_out(again, spec)
+        if row["status"] != _STATUS_OK:
+            row["message"] = f"{row['message']} (first attempt: {first['status']}: {first['message']})"
+        report(row, True)
     writer.flush()
+    if spec.marker_dir:
+        shutil.rmtree(spec.marker_dir, ignore_errors=True)
     if out_dir is not None:
         return load_run(out_dir)
     table = pd.DataFrame(writer.rows)
     return table.sort_values("sample").reset_index(drop=True) if not table.empty else table
+
+
+def _timed_out(row: dict[str, Any], spec: _Spec) -> dict[str, Any]:
+    """A crashed row whose sample left a timeout marker becomes a ``timeout`` row."""
+    marker = Path(spec.marker_dir, f"timeout-{row['sample']}") if spec.marker_dir else None
+    if row["status"] == _STATUS_CRASHED and marker is not None and marker.exists():
+        marker.unlink()
+        return {**row, "status": _STATUS_TIMEOUT, "message": f"timeout: took longer than {spec.timeout:g} s"}
+    return row
 
 
 def _runner(workers: int | None, client: Any) -> Callable[[_Spec, list[tuple[int, int]]], Iterator[dict[str, Any]]]:

@@ -125,6 +125,17 @@ def test_crashed_worker_samples_are_retried_on_fresh_workers() -> None:
     pd.testing.assert_frame_equal(_stable(table), _stable(reference))
 
 
+def test_timeout_is_recorded_and_the_run_goes_on() -> None:
+    """A neuron sample needs about 1.5 s; with a 0.3 s limit each one is stopped, retried once, recorded."""
+    table = monte_carlo("dpi-neuron", "gf180mcu", samples=3, seed=1, tstop=0.1, workers=2, timeout=0.3)
+    assert table["sample"].tolist() == [0, 1, 2]
+    assert (table["status"] == "timeout").all()
+    assert table["message"].str.startswith("timeout: took longer than 0.3 s").all()
+    assert summary(table)["failed"] == 3
+    quick = monte_carlo("dpi-synapse", "gf180mcu", samples=4, seed=1, overrides=FAST, tstop=0.06, workers=2, timeout=60)
+    assert (quick["status"] == "ok").all()
+
+
 def test_dask_local_cluster_gives_the_same_table(tmp_path: Path) -> None:
     from dask import distributed  # a test dependency: a missing install must fail, not skip
 
@@ -159,7 +170,8 @@ def test_cli_mismatch_json_manifest_and_keep_waveforms(tmp_path: Path) -> None:
     ("args", "message"),
     [(["-n", "0"], "parameter 'samples'"), (["--mismatch", "spice"], "parameter 'mismatch'"),
      (["--resume"], "nothing to resume"), (["--workers", "0"], "parameter 'workers'"),
-     (["--set", "i_w=-1"], "parameter 'i_w'"), (["--seed", "-1"], "parameter 'seed'")],
+     (["--set", "i_w=-1"], "parameter 'i_w'"), (["--seed", "-1"], "parameter 'seed'"),
+     (["--timeout", "-2"], "parameter 'timeout'")],
 )  # fmt: skip
 def test_cli_mismatch_bad_input(tmp_path: Path, args: list[str], message: str) -> None:
     out = tmp_path / "never"
