@@ -84,3 +84,82 @@ def characterize(
     ratio = w / l
     fit = extract_subthreshold(vg, i_d, i_low=i_low * ratio, i_high=i_high * ratio)
     return Characterization(tech.name, device, w, l, vds, vsb, vg, i_d, fit)
+
+
+@dataclass(frozen=True)
+class PelgromCheck:
+    """Drain-current spread of mismatched single devices at several sizes (the technology's own statistics).
+
+    ``sigma_ln_id[k]`` is the standard deviation of ln I_D over ``samples`` devices of size
+    ``w[k]`` x ``l[k]``; ``sigma_vt_est = sigma_ln_id U_T / kappa`` is the threshold spread it
+    implies and ``sigma_vt_law`` the spread the technology's Pelgrom law states.
+    """
+
+    technology: str
+    device: DeviceKind
+    w: np.ndarray
+    l: np.ndarray
+    area_eff: np.ndarray
+    samples: int
+    seed: int
+    vgs_v: float
+    kappa: float
+    ut_v: float
+    sigma_ln_id: np.ndarray
+    sigma_vt_est: np.ndarray
+    sigma_vt_law: np.ndarray
+
+
+def pelgrom_deck(
+    tech: Technology, device: DeviceKind, sizes: list[tuple[float, float]], samples: int, vgs: float, seed: int
+) -> str:
+    """One operating point of ``samples`` mismatched devices per size, each drain read through its own 0 V source."""
+    sign = 1.0 if device == "nmos" else -1.0
+    wrapper = "nfet" if device == "nmos" else "pfet"
+    lines = [
+        f"* neurospice Pelgrom check: {device} on {tech.name}",
+        tech.header(mismatch=True),
+        SimOptions().spice(),
+        f".options seed={int(seed)}",
+        f"VD d 0 {spice_number(sign * 0.5)}",
+        f"VG g 0 {spice_number(sign * vgs)}",
+    ]
+    for k, (w, l) in enumerate(sizes):
+        for j in range(samples):
+            lines.append(f"VS{k}_{j} d d{k}_{j} 0")
+            lines.append(f"XM{k}_{j} d{k}_{j} g 0 0 {wrapper} w={spice_number(w)} l={spice_number(l)}")
+    return "\n".join([*lines, ".op", ".end", ""])
+
+
+def pelgrom_check(
+    tech: Technology,
+    device: DeviceKind,
+    sizes: list[tuple[float, float]],
+    *,
+    samples: int = 200,
+    vgs: float = 0.3,
+    seed: int = 1,
+) -> PelgromCheck:
+    """Simulate ``samples`` mismatched devices per (W, L) in ``sizes`` at |V_GS| = ``vgs``, |V_DS| = 0.5 V.
+
+    Uses the technology's own statistical model (GF180MCU's per-device V_T offsets, the EKV
+    model's Pelgrom draws), seeded by ``.options seed`` (same seed, same devices).
+    """
+    from .analysis.closed_form import thermal_voltage
+
+    if not 10 <= samples <= 2000:
+        raise ValueError(f"samples: got {samples}; accepted: a whole number in [10, 2000]")
+    vectors = get_engine().simulate(pelgrom_deck(tech, device, sizes, samples, vgs, seed))
+    kappa = characterize(tech, device).fit.kappa
+    ut = thermal_voltage()
+    sig = np.array(
+        [np.std(np.log(np.abs([select(vectors, f"vs{k}_{j}#branch")[0] for j in range(samples)])), ddof=1)
+         for k in range(len(sizes))]
+    )  # fmt: skip
+    mos = tech.device(device)
+    w = np.array([s[0] for s in sizes])
+    l = np.array([s[1] for s in sizes])
+    law = np.array([mos.sigma_vt(a, b) for a, b in sizes])
+    return PelgromCheck(
+        tech.name, device, w, l, (l - mos.dl) * (w + mos.dw), samples, seed, vgs, kappa, ut, sig, sig * ut / kappa, law
+    )

@@ -279,16 +279,17 @@ def mismatch(
     keep_waveforms: Annotated[bool, typer.Option(help="also store every sample's waveforms")] = False,
     dask: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786)")] = None,
     timeout: Annotated[float | None, typer.Option(help="seconds one sample may take (local workers)")] = None,
+    keep_spikes: Annotated[bool, typer.Option(help="also store every sample's spike times")] = False,
+    report: Annotated[
+        bool, typer.Option(help="write --out/report.html (histograms, CVs, Pelgrom, contributions)")
+    ] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Monte Carlo mismatch: N samples with recorded seeds, streamed to --out, resumable."""
     from .montecarlo import monte_carlo, summary
 
-    if workers is not None and not 1 <= workers <= 1024:
-        _bad_input(f"parameter 'workers': got {workers}; accepted: a whole number in [1, 1024]")
-    if resume and out is None:
-        _bad_input("parameter 'resume': needs --out (the folder of the run to finish)")
+    _check_run_options(workers, resume, report, out)
 
     def prepare() -> tuple[Any, Any, dict[str, str], float]:
         c, t = _circuit(circuit), _tech(tech)
@@ -315,9 +316,14 @@ def mismatch(
                 client=dask,
                 progress=update,
                 timeout=timeout,
+                keep_spikes=keep_spikes,
             )
         )
     result = summary(table)
+    if report and out is not None:
+        from .report import write_mismatch_report
+
+        result["report"] = str(_guard(lambda: write_mismatch_report(out, seed=seed)))
     if as_json:
         typer.echo(json.dumps({"circuit": c.name, "technology": t.name, "mismatch": mode, "seed": seed,
                                "out": str(out) if out else None, **result}))  # fmt: skip
@@ -328,6 +334,170 @@ def mismatch(
         typer.echo(f"  {name:22s} mean {st['mean']:.5g}  sd {st['std']:.4g}  CV {100 * st['cv']:.2f} %")
     if out is not None:
         typer.echo(f"  table: neurospice.load_run({str(out)!r})")
+    if "report" in result:
+        typer.echo(f"  report: {result['report']}")
+
+
+def _check_run_options(workers: int | None, resume: bool, report: bool, out: Path | None) -> None:
+    if workers is not None and not 1 <= workers <= 1024:
+        _bad_input(f"parameter 'workers': got {workers}; accepted: a whole number in [1, 1024]")
+    if resume and out is None:
+        _bad_input("parameter 'resume': needs --out (the folder of the run to finish)")
+    if report and out is None:
+        _bad_input("parameter 'report': needs --out (the report is written there as report.html)")
+
+
+def _number_list(text: str | None, name: str, unit: str, whole: bool = False) -> list[Any] | None:
+    """Comma-separated values (SI prefixes allowed), or None; refuses anything else naming ``name``."""
+    from .units import parse_si
+
+    if text is None:
+        return None
+    kind = "whole numbers" if whole else f"numbers in {unit or 'plain units'}"
+    try:
+        items = [parse_si(x.strip(), unit) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ParameterError(name, f"got {text!r}; accepted: comma-separated {kind}") from None
+    if not items or (whole and any(x != int(x) for x in items)):
+        raise ParameterError(name, f"got {text!r}; accepted: comma-separated {kind}")
+    return [int(x) for x in items] if whole else items
+
+
+@app.command()
+def precision(
+    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    neurons: Annotated[int, typer.Option(help="neurons in the core (one mismatch sample each)")] = 256,
+    input_rate: Annotated[str, typer.Option(help="regular input rate (Hz) into every synapse")] = "200",
+    duration: Annotated[str, typer.Option(help="recording analysed (s), after --settle")] = "1",
+    settle: Annotated[str, typer.Option(help="onset left out of the analysis (s)")] = "0.2",
+    seed: Annotated[int, typer.Option(help="master seed; per-neuron seeds are derived and recorded")] = 1,
+    set_: SetOpt = None,
+    cluster_sizes: Annotated[str | None, typer.Option(help="e.g. 1,2,4,8 (default: powers of 2 to N/2)")] = None,
+    windows: Annotated[str | None, typer.Option(help="e.g. 20m,50m,0.1 (default: 10 ms .. duration)")] = None,
+    shuffles: Annotated[int, typer.Option(help="random partitions per cell")] = 10,
+    bits: Annotated[str, typer.Option(help="CV to bits: log2_inv_cv2, log2_inv_cv or enob")] = "log2_inv_cv2",
+    mode: Annotated[str, typer.Option("--mismatch", help="pdk (technology's model) or pelgrom (drawn here)")] = "pdk",
+    calibrate: Annotated[
+        str | None, typer.Option(help="scale analog device sizes first so the rate CV hits this (e.g. 0.18)")
+    ] = None,
+    pilot: Annotated[int, typer.Option(help="neurons in each calibration pilot run")] = 32,
+    workers: Annotated[int | None, typer.Option(help="worker processes (default: all cores)")] = None,
+    out: Annotated[Path | None, typer.Option(help="folder for the samples, tables and report")] = None,
+    resume: Annotated[bool, typer.Option(help="finish an interrupted study in --out")] = False,
+    dask: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786)")] = None,
+    timeout: Annotated[float | None, typer.Option(help="seconds one neuron may take (local workers)")] = None,
+    report: Annotated[bool, typer.Option(help="write --out/report.html with the heat maps")] = False,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Precision from averaging: N mismatched DPI neurons, cluster-rate CV x window, vs the published table."""
+    from .analysis import BITS_METHODS
+    from .precision import calibrate_sizes, precision_study
+    from .units import parse_si
+
+    _check_run_options(workers, resume, report, out)
+
+    def prepare() -> dict[str, Any]:
+        if bits not in BITS_METHODS:
+            raise ParameterError("bits", f"got {bits!r}; accepted: {', '.join(BITS_METHODS)}")
+        if mode not in ("pdk", "pelgrom"):
+            raise ParameterError("mismatch", f"got {mode!r}; accepted: pdk, pelgrom")
+        if not 1 <= shuffles <= 10_000:
+            raise ParameterError("shuffles", f"got {shuffles}; accepted: a whole number in [1, 10000]")
+        if not 4 <= pilot <= 10_000:
+            raise ParameterError("pilot", f"got {pilot}; accepted: a whole number in [4, 10000]")
+        numbers = {}
+        for name, text, unit in (("input_rate", input_rate, "Hz"), ("duration", duration, "s"),
+                                 ("settle", settle, "s"), ("calibrate", calibrate, "")):  # fmt: skip
+            if text is None:
+                continue
+            try:
+                numbers[name] = parse_si(text, unit)
+            except ValueError:
+                raise ParameterError(name, f"got {text!r}; accepted: a number{' in ' + unit if unit else ''}") from None
+        ov = _overrides(set_)
+        _circuit("dpi-neuron").params.resolve(ov)
+        if out is not None and not resume and out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise FileExistsError(f"--out {out}: exists and is not empty; choose a new folder or --resume")
+        return {"tech": _tech(tech), "overrides": ov, **numbers,
+                "cluster_sizes": _number_list(cluster_sizes, "cluster_sizes", "", whole=True),
+                "windows": _number_list(windows, "windows", "s")}  # fmt: skip
+
+    args = _guard(prepare)
+    target = args.pop("calibrate", None)
+    calibration: list[dict[str, float]] = []
+    if target is not None:
+        ov, calibration = _guard(
+            lambda: calibrate_sizes(
+                args["tech"], target, pilot=pilot, input_rate=args["input_rate"], seed=seed,
+                overrides=args["overrides"], workers=workers, client=dask,
+            )
+        )  # fmt: skip
+        args["overrides"] = ov
+        if not as_json:
+            for step in calibration:
+                typer.echo(
+                    f"calibrate: size factor {step['factor']:.3f} -> rate CV {100 * step['cv']:.1f} % "
+                    f"[{100 * step['ci_low']:.1f}, {100 * step['ci_high']:.1f}], mean {step['mean_rate_hz']:.1f} Hz"
+                )
+    show = not quiet and sys.stderr.isatty()
+    with _progress(show, neurons) as update:
+        result = _guard(
+            lambda: precision_study(
+                args["tech"], neurons=neurons, input_rate=args["input_rate"], duration=args["duration"],
+                settle=args["settle"], seed=seed, overrides=args["overrides"], cluster_sizes=args["cluster_sizes"],
+                windows=args["windows"], n_shuffles=shuffles, bits_method=bits, mismatch=mode,  # type: ignore[arg-type]
+                workers=workers, out=out, resume=resume, client=dask, progress=update, timeout=timeout,
+            )
+        )  # fmt: skip
+    report_path = None
+    if report and out is not None:
+        from .montecarlo import load_run
+        from .report import precision_report
+
+        report_path = _guard(lambda: precision_report(result, out / "report.html", load_run(out)))
+    _print_precision(result, calibration, report_path, out, as_json)
+
+
+def _print_precision(result: Any, calibration: list[dict[str, float]], report: Path | None, out: Path | None,
+                     as_json: bool) -> None:  # fmt: skip
+    single, slope = result.single_cv, result.slope
+    if as_json:
+        data = {
+            **result.settings,
+            "calibration": calibration,
+            "single_neuron_rate_cv": single.as_dict(),
+            "mean_rate_hz": float(result.rates_hz.mean()),
+            "slope": slope,
+            "table": result.table.to_dict(orient="records"),
+            "comparison": result.comparison.to_dict(orient="records"),
+            "out": str(out) if out else None,
+            "report": str(report) if report else None,
+        }
+        typer.echo(json.dumps(data))
+        return
+    s = result.settings
+    typer.echo(
+        f"precision: {s['ok']}/{s['neurons']} DPI neurons on {s['technology']}, {s['input_rate_hz']:g} Hz in, "
+        f"mean {result.rates_hz.mean():.1f} Hz out, {s['duration_s']:g} s after {s['settle_s']:g} s"
+    )
+    typer.echo(
+        f"  single-neuron rate CV {100 * single.cv:.2f} % [{100 * single.ci_low:.2f}, {100 * single.ci_high:.2f}]"
+        f" (across neurons, ddof=1, 95 % bootstrap, n={single.n})"
+    )
+    typer.echo(f"  CV vs cluster size at {slope['window_s']:g} s: slope {slope['slope']:.3f} "
+               f"[{slope['ci_low']:.3f}, {slope['ci_high']:.3f}] (independent neurons: -0.5)")  # fmt: skip
+    grid = result.table.pivot(index="cluster_size", columns="window_s", values="cv") * 100
+    typer.echo("  cluster-rate CV (%), rows cluster size, columns window (s):")
+    typer.echo("  " + grid.round(2).to_string().replace("\n", "\n  "))
+    if len(result.comparison):
+        r = result.comparison["ratio"]
+        typer.echo(f"  vs published (Zendrikov et al. 2023), {len(r)} shared cells: simulated/published median "
+                   f"{r.median():.2f}x, range {r.min():.2f}x .. {r.max():.2f}x")  # fmt: skip
+    if out is not None:
+        typer.echo(f"  tables: {out}/cluster_cv.csv, bits_table.csv ({s['bits_method']}), comparison.csv")
+    if report is not None:
+        typer.echo(f"  report: {report}")
 
 
 @contextlib.contextmanager

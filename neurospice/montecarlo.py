@@ -81,6 +81,7 @@ class _Spec:
     options: SimOptions
     timeout: float | None = None
     marker_dir: str = ""
+    keep_spikes: bool = False
 
 
 # ----------------------------------------------------------------------------- worker side
@@ -154,6 +155,8 @@ def _run_sample_locked(spec: _Spec, index: int, seed: int) -> dict[str, Any]:
         row["sim_s"] = time.perf_counter() - t_sim  # ngspice's own analysis (the floor)
         waves = circuit.waveforms(vectors)
         row.update(circuit.measure(waves, values, state["facts"]))
+        if spec.keep_spikes:
+            row["spike_times"] = circuit.spike_times(waves, values).tolist()
         if spec.keep_waveforms:
             row["_waves"] = waves
     except SimulationError as exc:
@@ -186,6 +189,7 @@ def _manifest(circuit: Circuit, tech: Technology, spec: _Spec, samples: int, see
         "samples": samples,
         "seed": seed,
         "keep_waveforms": spec.keep_waveforms,
+        "keep_spikes": spec.keep_spikes,
         "options": dataclasses.asdict(spec.options),
         "versions": {"neurospice": _version(), "pyspice": PySpice.__version__, "numpy": np.__version__,
                      "python": platform.python_version()},
@@ -314,6 +318,7 @@ def monte_carlo(
     progress: Callable[[int, int, int], None] | None = None,
     options: SimOptions | None = None,
     timeout: float | None = None,
+    keep_spikes: bool = False,
 ) -> pd.DataFrame:
     """Run ``samples`` mismatch samples of ``circuit`` and return their table (one row per sample).
 
@@ -343,10 +348,14 @@ def monte_carlo(
         Seconds one sample may take; a worker running over ends itself and the sample is
         recorded as ``timeout`` (after one retry). Local workers only: on Dask a killed task is
         rescheduled by the cluster.
+    keep_spikes
+        Also store each sample's spike times (s) in a list column ``spike_times`` (spiking
+        circuits; what population studies such as :func:`neurospice.precision.precision_study` read).
     """
     circuit = get_circuit(circuit) if isinstance(circuit, str) else circuit
     tech = get_technology(tech) if isinstance(tech, str) else tech
     spec, seeds = _prepare(circuit, tech, samples, seed, overrides, tstop, mismatch, keep_waveforms, options)
+    spec = dataclasses.replace(spec, keep_spikes=bool(keep_spikes))
     if timeout is not None:
         if not (isinstance(timeout, (int, float)) and 0 < timeout <= 1e6):
             raise ParameterError("timeout", f"got {timeout!r}; accepted: seconds in (0, 1e6]")
@@ -451,7 +460,7 @@ def _open_folder(out: Path, manifest: dict[str, Any], resume: bool) -> set[int]:
         if not path.is_file():
             raise FileNotFoundError(f"--out {out}: nothing to resume (no manifest.json)")
         old = json.loads(path.read_text())
-        keys = ("circuit", "params", "tstop_s", "mismatch", "samples", "seed", "technology", "options")
+        keys = ("circuit", "params", "tstop_s", "mismatch", "samples", "seed", "technology", "options", "keep_spikes")
         changed = [k for k in keys if old.get(k) != manifest[k]]
         if changed:
             raise ParameterError("resume", f"{out} holds a different run (differs in: {', '.join(changed)})")

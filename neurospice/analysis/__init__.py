@@ -13,6 +13,10 @@ from .closed_form import (
     dpi_tau,
     thermal_voltage,
 )
+from .mismatch import ContributionResult, LowR2Warning, PelgromFit, fit_pelgrom, mismatch_contributions
+from .population import DEFAULT_CLUSTER_SIZES, DEFAULT_WINDOWS, cluster_rate_cv, window_counts
+from .precision import BITS_METHODS, BitsMethod, CVEstimate, CVKind, coefficient_of_variation, equivalent_bits
+from .reference import compare_cluster_cv, published_cluster_cv
 from .spikes import (
     InsufficientSpikesWarning,
     detect_spikes,
@@ -27,22 +31,39 @@ from .subthreshold import SubthresholdFit, extract_subthreshold
 from .waveform import DecayFit, fit_exponential_decay
 
 __all__ = [
+    "BITS_METHODS",
+    "DEFAULT_CLUSTER_SIZES",
+    "DEFAULT_WINDOWS",
+    "BitsMethod",
+    "CVEstimate",
+    "CVKind",
+    "ContributionResult",
     "DecayFit",
     "InsufficientSpikesWarning",
+    "LowR2Warning",
+    "PelgromFit",
     "SubthresholdFit",
+    "cluster_rate_cv",
+    "coefficient_of_variation",
+    "compare_cluster_cv",
     "detect_spikes",
     "dpi_gain",
     "dpi_pulse_train_response",
     "dpi_steady_state",
     "dpi_step_response",
     "dpi_tau",
+    "equivalent_bits",
     "extract_subthreshold",
     "firing_latency",
     "firing_rate",
     "fit_exponential_decay",
+    "fit_pelgrom",
     "instantaneous_rate",
     "isi",
     "isi_cv",
     "isi_rate",
+    "mismatch_contributions",
+    "published_cluster_cv",
     "thermal_voltage",
+    "window_counts",
 ]

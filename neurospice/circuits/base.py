@@ -105,6 +105,16 @@ class Circuit(ABC):
             d for inst, sub, net, pre in self.instances(values) for d in subckt_devices(net, sub, inst, values, pre)
         ]
 
+    def device_sigmas(self, values: Mapping[str, Value], tech: Technology) -> dict[str, float]:
+        """Per-device threshold sigma (V) from the technology's Pelgrom law, keyed by device name (``md5``)."""
+        return {d.name: tech.device(d.kind).sigma_vt(d.w, d.l) for d in self.devices(values)}
+
+    def predicted_cv(
+        self, values: Mapping[str, Value], tech: Technology, facts: Mapping[str, float]
+    ) -> dict[str, dict[str, object]]:
+        """Closed-form CVs of metrics (``{metric: {"cv": ..., "sensitivity": {...}}}``); none by default."""
+        return {}
+
     @abstractmethod
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
         """Sources, bias cells and instances (no header, no analysis line)."""

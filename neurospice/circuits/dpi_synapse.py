@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..analysis.closed_form import dpi_gain, dpi_steady_state, dpi_tau
+from ..analysis.mismatch_closed_form import dpi_synapse_cv
 from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology
 from ..params import Param, ParamSpec, Value, number, word
@@ -133,6 +134,32 @@ class DPISynapse(Circuit):
 
     def instances(self, values: Mapping[str, Value]) -> tuple[tuple[str, str, str, str], ...]:
         return (("Xsyn", "dpi_synapse", "dpi_synapse", ""),)
+
+    def predicted_cv(
+        self, values: Mapping[str, Value], tech: Technology, facts: Mapping[str, float]
+    ) -> dict[str, dict[str, object]]:
+        """Closed-form CVs of ``tau_s`` and ``peak_current_a`` (and the steady current) from the Pelgrom law.
+
+        The peak uses the input train of a regular ``input_kind`` (its count over the run is not
+        known here for other kinds, so they get ``tau_s`` and the steady current only).
+        """
+        regular = word(values, "input_kind") == "regular" and int(number(values, "input_count")) > 0
+        forms = dpi_synapse_cv(
+            self.device_sigmas(values, tech),
+            c=number(values, "c_syn"),
+            i_tau=number(values, "i_tau"),
+            i_th=number(values, "i_th"),
+            i_w=number(values, "i_w"),
+            kappa_n=facts["kappa_n"],
+            kappa_p=facts["kappa_p"],
+            ut=facts["ut_v"],
+            pulse_width=number(values, "pulse_width"),
+            period=1.0 / number(values, "input_rate"),
+            n_pulses=int(number(values, "input_count")),
+        )
+        if not regular:
+            forms.pop("peak_current_a")
+        return forms
 
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
         v = spice_values(values)

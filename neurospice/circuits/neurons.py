@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..analysis.closed_form import dpi_tau
+from ..analysis.mismatch_closed_form import dpi_neuron_cv
 from ..analysis.spikes import InsufficientSpikesWarning, detect_spikes, firing_latency, firing_rate, isi_cv, isi_rate
 from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology
@@ -114,6 +115,13 @@ class DPINeuron(Circuit):
     def instances(self, values: Mapping[str, Value]) -> tuple[tuple[str, str, str, str], ...]:
         own = (("Xn", "dpi_neuron", "dpi_neuron", ""),)
         return own if word(values, "input_kind") == "none" else (*own, ("Xsyn", "dpi_synapse", "dpi_synapse", "syn_"))
+
+    def predicted_cv(
+        self, values: Mapping[str, Value], tech: Technology, facts: Mapping[str, float]
+    ) -> dict[str, dict[str, object]]:
+        """Closed-form CVs of ``tau_mem_s`` (leak ML3) and ``refractory_s`` (discharge MR3)."""
+        sigmas = {d.name: tech.device(d.kind).sigma_vt(d.w, d.l) for d in self.devices(values) if d.instance == "Xn"}
+        return dpi_neuron_cv(sigmas, kappa_n=facts["kappa_n"], ut=facts["ut_v"])
 
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
         v = spice_values(values)

@@ -1,0 +1,163 @@
+r"""Precision recovered by averaging over neurons and over time (Zendrikov, Solinas & Indiveri 2023).
+
+Protocol (Zendrikov D., Solinas S., Indiveri G., "Brain-inspired methods for achieving robust
+computation in heterogeneous mixed-signal neuromorphic processing systems", Neuromorph. Comput.
+Eng. 3:034002, 2023, doi 10.1088/2634-4386/ace64c; thesis of D. Zendrikov, ch. 2): the neurons
+are split at random into clusters of ``k``; each cluster's rate in a window is the mean of its
+neurons' spike counts divided by the window; the **CV across clusters** of that rate is taken in
+every window and averaged over the windows of the recording, then over ``n_shuffles`` random
+partitions. With independent neurons of rate CV :math:`c_1` the cluster CV is
+:math:`c_1/\sqrt{k}`; short windows add the counting (quantisation) noise of a few spikes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .precision import BitsMethod, equivalent_bits
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DEFAULT_CLUSTER_SIZES", "DEFAULT_WINDOWS", "cluster_rate_cv", "window_counts"]
+
+DEFAULT_CLUSTER_SIZES = (1, 2, 4, 8, 16, 32, 64, 128)
+DEFAULT_WINDOWS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+def window_counts(
+    spike_trains: Sequence[ArrayLike], t_start: float, window: float, n_windows: int
+) -> NDArray[np.int64]:
+    """Spike counts, shape ``(neurons, n_windows)``, in consecutive windows ``[t_start + j w, t_start + (j+1) w)``."""
+    edges = t_start + window * np.arange(n_windows + 1)
+    out = np.empty((len(spike_trains), n_windows), dtype=np.int64)
+    for i, train in enumerate(spike_trains):
+        s = np.sort(np.asarray(train, dtype=np.float64))
+        out[i] = np.diff(np.searchsorted(s, edges, side="left"))
+    return out
+
+
+def _chi2_interval(cv: float, n: int, confidence: float) -> tuple[float, float]:
+    """Interval for a CV of ``n`` normal values, from the chi-square law of the sample variance."""
+    from scipy.stats import chi2
+
+    if n < 2 or not np.isfinite(cv):
+        return float("nan"), float("nan")
+    a = 1.0 - confidence
+    dof = n - 1
+    return float(cv * np.sqrt(dof / chi2.ppf(1 - a / 2, dof))), float(cv * np.sqrt(dof / chi2.ppf(a / 2, dof)))
+
+
+def cluster_rate_cv(
+    spike_trains: Sequence[ArrayLike],
+    cluster_sizes: Sequence[int] = DEFAULT_CLUSTER_SIZES,
+    windows: Sequence[float] = DEFAULT_WINDOWS,
+    *,
+    t_start: float,
+    t_stop: float,
+    n_shuffles: int = 10,
+    rng: np.random.Generator | int | None = 0,
+    ddof: int = 1,
+    confidence: float = 0.95,
+    bits_method: BitsMethod = "log2_inv_cv2",
+) -> pd.DataFrame:
+    r"""Cluster-rate CV for every cluster size and integration window (a tidy table).
+
+    For cluster size :math:`k`, window :math:`w` and one random partition of the :math:`N`
+    neurons into :math:`m = \lfloor N/k \rfloor` clusters (the :math:`N - mk` left over sit out
+    that shuffle), the rate of cluster :math:`c` in window :math:`j` is
+    :math:`r_{cj} = \frac{1}{k w}\sum_{i \in c} n_{ij}`, and
+
+    .. math::
+
+        \mathrm{CV}(k, w) = \Big\langle \big\langle s_c(r_{cj}) / \bar r_{\cdot j}
+            \big\rangle_{j} \Big\rangle_{\mathrm{shuffles}}
+
+    with :math:`s_c` the standard deviation across clusters (``ddof``). Windows with no spike in
+    any cluster are left out of the mean over windows (their CV is undefined).
+
+    Parameters
+    ----------
+    spike_trains
+        One array of spike times (s) per neuron.
+    cluster_sizes, windows
+        Cluster sizes (each at most N/2, so that at least two clusters exist) and window
+        lengths (s, each at most ``t_stop - t_start``).
+    t_start, t_stop
+        The recording analysed (leave out the onset transient).
+    n_shuffles
+        Random partitions averaged (the paper used 10); ``rng`` seeds them.
+    ddof, confidence
+        Estimator of the standard deviation; level of the interval.
+    bits_method
+        Conversion of CV to equivalent bits (:func:`~neurospice.analysis.equivalent_bits`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (cluster size, window): ``cluster_size``, ``window_s``, ``cv`` (fraction),
+        ``cv_ci_low``, ``cv_ci_high`` (chi-square interval for ``n_clusters`` normal cluster
+        rates: the uncertainty of the CV itself, wide when few clusters exist),
+        ``cv_shuffle_sd`` (spread over partitions, the "±" of the published figure),
+        ``n_clusters``, ``n_windows``, ``mean_rate_hz``, ``bits`` and ``bits_method``,
+        ``cv_kind`` ("across clusters") and ``ddof``.
+    """
+    import pandas as pd
+
+    n = len(spike_trains)
+    duration = t_stop - t_start
+    if not duration > 0:
+        raise ValueError(f"t_stop ({t_stop}) must be after t_start ({t_start})")
+    if n < 2:
+        raise ValueError(f"spike_trains: got {n} neuron(s); accepted: at least 2")
+    bad_k = [k for k in cluster_sizes if not (isinstance(k, (int, np.integer)) and 1 <= k <= n // 2)]
+    if bad_k:
+        raise ValueError(f"cluster_sizes: got {bad_k}; accepted: whole numbers in [1, {n // 2}] for {n} neurons")
+    bad_w = [w for w in windows if not (np.isfinite(w) and 0 < w <= duration * (1 + 1e-9))]
+    if bad_w:
+        raise ValueError(f"windows: got {bad_w}; accepted: seconds in (0, {duration:g}] (the recording analysed)")
+    if n_shuffles < 1:
+        raise ValueError(f"n_shuffles must be >= 1, got {n_shuffles}")
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    perms = [gen.permutation(n) for _ in range(n_shuffles)]
+    rows = []
+    for w in windows:
+        n_win = max(1, int(np.floor(duration / w + 1e-9)))
+        counts = window_counts(spike_trains, t_start, float(w), n_win).astype(np.float64)
+        for k in cluster_sizes:
+            m = n // k
+            per_shuffle = []
+            for perm in perms:
+                rates = counts[perm[: m * k]].reshape(m, k, n_win).mean(axis=1) / w  # (clusters, windows)
+                mean = rates.mean(axis=0)
+                ok = mean > 0
+                if not ok.any():
+                    per_shuffle.append(np.nan)
+                    continue
+                sd = rates[:, ok].std(axis=0, ddof=ddof)
+                per_shuffle.append(float(np.mean(sd / mean[ok])))
+            arr = np.asarray(per_shuffle)
+            cv = float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan")
+            low, high = _chi2_interval(cv, m, confidence)
+            rows.append(
+                {
+                    "cluster_size": int(k),
+                    "window_s": float(w),
+                    "cv": cv,
+                    "cv_ci_low": low,
+                    "cv_ci_high": high,
+                    "cv_shuffle_sd": float(np.nanstd(arr, ddof=1)) if np.isfinite(arr).sum() > 1 else float("nan"),
+                    "n_clusters": m,
+                    "n_windows": n_win,
+                    "mean_rate_hz": float(counts.mean() / w),
+                    "bits": float(equivalent_bits(cv, bits_method)) if np.isfinite(cv) else float("nan"),
+                    "bits_method": bits_method,
+                    "cv_kind": "across clusters",
+                    "ddof": ddof,
+                }
+            )
+    return pd.DataFrame(rows)

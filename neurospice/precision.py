@@ -1,0 +1,270 @@
+"""The population-precision experiment in SPICE (Zendrikov, Solinas & Indiveri 2023).
+
+A core of ``neurons`` DPI neurons shares its bias generator; each neuron has its own DPI
+synapse, and every transistor of neuron and synapse is mismatched (a Monte Carlo sample per
+neuron, seeds spawned from ``seed``). A regular train at ``input_rate`` drives every synapse.
+After ``settle`` seconds the spikes of ``duration`` seconds are split into clusters and windows
+(:func:`neurospice.analysis.cluster_rate_cv`) and compared with the published table.
+
+Runs go through :func:`neurospice.monte_carlo`, so they use every core or a Dask cluster,
+stream to ``out`` and resume after a kill; the tables are written beside the samples.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .analysis import (
+    DEFAULT_WINDOWS,
+    BitsMethod,
+    CVEstimate,
+    cluster_rate_cv,
+    coefficient_of_variation,
+    compare_cluster_cv,
+)
+from .circuits import get_circuit
+from .montecarlo import MismatchMode, _atomic_write, monte_carlo
+from .ngspice_models import Technology, get_technology
+from .params import ParameterError
+
+__all__ = ["PRECISION_DEFAULTS", "PrecisionResult", "calibrate_sizes", "precision_study", "scaled_sizes"]
+
+#: Neuron and synapse settings of the experiment on GF180MCU: I_in off, a regular train through
+#: the DPI synapse (1 ms pulses), a slow membrane (I_tau = 1 pA: tau_mem about 55 ms) so the
+#: neuron integrates well above its rheobase, and the synapse weight tuned for about 50 Hz out
+#: at 200 Hz in (nominal: 54 Hz; 30 pA gives one spike in 0.5 s, 50 pA 30 Hz).
+PRECISION_DEFAULTS: dict[str, object] = {
+    "i_in": 0.0,
+    "input_kind": "regular",
+    "input_start": 0.0,
+    "pulse_width": 1e-3,
+    "i_tau": 1e-12,
+    "syn_i_w": 80e-12,
+}
+
+#: Size parameters of the analog devices (scaled by :func:`calibrate_sizes`); switches and
+#: inverters are left alone (their mismatch barely moves the rate, and they sit near minimum size).
+ANALOG_SIZES = ("dpi", "lk", "mem", "rst", "ahp", "syn_in", "syn_w", "syn_thr", "syn_tau", "syn_out")
+
+
+@dataclass(frozen=True)
+class PrecisionResult:
+    """Outcome of :func:`precision_study`."""
+
+    table: pd.DataFrame  # cluster_rate_cv's table
+    comparison: pd.DataFrame  # next to the published values
+    samples: pd.DataFrame  # the Monte Carlo table (one row per neuron)
+    rates_hz: np.ndarray  # per neuron, counted over the analysed recording
+    single_cv: CVEstimate  # rate CV across neurons (cluster size 1, whole recording)
+    slope: dict[str, float]  # log CV vs log cluster size at the longest window
+    t_start: float
+    t_stop: float
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def _rate_cv_slope(table: pd.DataFrame, confidence: float = 0.95) -> dict[str, float]:
+    """Slope of ln CV against ln(cluster size) at the longest window, with its confidence interval."""
+    from scipy.stats import linregress
+    from scipy.stats import t as student
+
+    longest = table[table["window_s"] == table["window_s"].max()]
+    ok = longest[np.isfinite(longest["cv"]) & (longest["cv"] > 0)]
+    if len(ok) < 3:
+        nan = float("nan")
+        return {"slope": nan, "ci_low": nan, "ci_high": nan, "window_s": nan, "points": float(len(ok))}
+    fit = linregress(np.log(ok["cluster_size"]), np.log(ok["cv"]))
+    half = float(student.ppf(0.5 + confidence / 2, len(ok) - 2) * fit.stderr)
+    return {"slope": float(fit.slope), "ci_low": float(fit.slope) - half, "ci_high": float(fit.slope) + half,
+            "window_s": float(ok["window_s"].iloc[0]), "points": float(len(ok))}  # fmt: skip
+
+
+def _cluster_sizes(neurons: int) -> list[int]:
+    return [2**k for k in range(int(math.log2(neurons // 2)) + 1)]
+
+
+def precision_study(
+    tech: str | Technology = "gf180mcu",
+    *,
+    neurons: int = 256,
+    input_rate: float = 200.0,
+    duration: float = 1.0,
+    settle: float = 0.2,
+    seed: int = 1,
+    overrides: Mapping[str, object] | None = None,
+    cluster_sizes: Sequence[int] | None = None,
+    windows: Sequence[float] | None = None,
+    n_shuffles: int = 10,
+    bits_method: BitsMethod = "log2_inv_cv2",
+    mismatch: MismatchMode = "pdk",
+    workers: int | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    client: Any = None,
+    progress: Callable[[int, int, int], None] | None = None,
+    timeout: float | None = None,
+) -> PrecisionResult:
+    """Simulate ``neurons`` mismatched DPI neurons under a regular input and tabulate cluster-rate CVs.
+
+    Parameters
+    ----------
+    tech
+        Technology (name or object).
+    neurons
+        Neurons of the core (each a Monte Carlo sample with its own seed); at least 4.
+    input_rate, duration, settle
+        Regular input rate (Hz); analysed recording (s) after ``settle`` seconds of onset.
+    seed
+        Master seed (per-neuron seeds are spawned from it and stored).
+    overrides
+        Neuron and synapse parameters on top of :data:`PRECISION_DEFAULTS` (``neurospice show dpi-neuron``).
+    cluster_sizes, windows
+        Default: powers of two up to ``neurons/2``; the published windows (10 ms .. 5 s) that fit
+        in ``duration``, and ``duration`` itself.
+    n_shuffles, bits_method
+        Random partitions per cell (the paper: 10); CV-to-bits conversion.
+    mismatch, workers, out, resume, client, progress, timeout
+        As for :func:`neurospice.monte_carlo`. With ``out``, the tables are written there too
+        (``cluster_cv.csv``, ``bits_table.csv``, ``comparison.csv``, ``precision.json``).
+    """
+    tech = get_technology(tech) if isinstance(tech, str) else tech
+    if isinstance(neurons, bool) or not isinstance(neurons, int) or not 4 <= neurons <= 100_000:
+        raise ParameterError("neurons", f"got {neurons!r}; accepted: a whole number in [4, 100000]")
+    for name, value, low, high in (("input_rate", input_rate, 0.1, 1e4), ("duration", duration, 1e-3, 100.0),
+                                   ("settle", settle, 0.0, 10.0)):  # fmt: skip
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
+            raise ParameterError(name, f"got {value!r}; accepted: a number in [{low:g}, {high:g}]")
+    sizes = list(cluster_sizes) if cluster_sizes is not None else _cluster_sizes(neurons)
+    wins = list(windows) if windows is not None else sorted({*(w for w in DEFAULT_WINDOWS if w <= duration), duration})
+    params = {**PRECISION_DEFAULTS, **(overrides or {}), "input_rate": input_rate}
+    neuron = get_circuit("dpi-neuron")
+    neuron.params.resolve(params)  # refuse bad input before anything runs
+    tstop = settle + duration
+    # the analysis' own argument checks run before the simulation (cheap, on an empty population)
+    cluster_rate_cv([np.empty(0)] * neurons, sizes, wins, t_start=settle, t_stop=tstop, n_shuffles=n_shuffles, rng=0)
+    samples = monte_carlo(
+        neuron, tech, samples=neurons, seed=seed, overrides=params, tstop=tstop, workers=workers, mismatch=mismatch,
+        out=out, resume=resume, client=client, progress=progress, timeout=timeout, keep_spikes=True,
+    )  # fmt: skip
+    ok = samples[samples["status"] == "ok"]
+    trains = [np.asarray(s, dtype=np.float64) for s in ok["spike_times"]]
+    if len(trains) < 2 * max(sizes):
+        raise RuntimeError(f"only {len(trains)} of {neurons} neurons simulated: too few for clusters of {max(sizes)}")
+    table = cluster_rate_cv(
+        trains, sizes, wins, t_start=settle, t_stop=tstop, n_shuffles=n_shuffles, rng=seed, bits_method=bits_method
+    )
+    rates = np.array([np.count_nonzero((s >= settle) & (s < tstop)) / duration for s in trains])
+    result = PrecisionResult(
+        table=table,
+        comparison=compare_cluster_cv(table),
+        samples=samples,
+        rates_hz=rates,
+        single_cv=coefficient_of_variation(rates, seed=seed),
+        slope=_rate_cv_slope(table),
+        t_start=settle,
+        t_stop=tstop,
+        settings={
+            "technology": tech.name,
+            "neurons": neurons,
+            "ok": len(trains),
+            "input_rate_hz": input_rate,
+            "duration_s": duration,
+            "settle_s": settle,
+            "seed": seed,
+            "mismatch": mismatch,
+            "n_shuffles": n_shuffles,
+            "bits_method": bits_method,
+            "params": {k: _plain(v) for k, v in params.items()},
+        },
+    )
+    if out is not None:
+        write_precision(result, Path(out))
+    return result
+
+
+def _plain(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def write_precision(result: PrecisionResult, out: Path) -> None:
+    """Write the tables of a study into ``out`` (each file atomically)."""
+    bits = result.table.pivot(index="cluster_size", columns="window_s", values="bits")
+    summary = {
+        **result.settings,
+        "single_neuron_rate_cv": result.single_cv.as_dict(),
+        "mean_rate_hz": float(np.mean(result.rates_hz)),
+        "cv_vs_cluster_size_slope": result.slope,
+        "bits_method": result.settings.get("bits_method"),
+    }
+    writes: dict[str, Callable[[Path], object]] = {
+        "cluster_cv.csv": lambda p: result.table.to_csv(p, index=False),
+        "bits_table.csv": lambda p: bits.to_csv(p),
+        "comparison.csv": lambda p: result.comparison.to_csv(p, index=False),
+        "precision.json": lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"),
+    }
+    for name, write in writes.items():
+        _atomic_write(out / name, write)
+
+
+def scaled_sizes(factor: float, base: Mapping[str, object] | None = None) -> dict[str, float]:
+    """W and L of every analog device (:data:`ANALOG_SIZES`) multiplied by ``factor``, clipped to each range.
+
+    Pelgrom's law: scaling W and L by ``f`` divides sigma_VT, hence the current and rate CV, by ``f``.
+    """
+    neuron = get_circuit("dpi-neuron")
+    values = neuron.params.resolve(base)
+    out: dict[str, float] = {}
+    for group in ANALOG_SIZES:
+        for dim in ("w", "l"):
+            name = f"syn_{dim}_{group[4:]}" if group.startswith("syn_") else f"{dim}_{group}"
+            p = neuron.params[name]
+            out[name] = float(np.clip(float(values[name]) * factor, p.low, p.high))  # type: ignore[arg-type]
+    return out
+
+
+def calibrate_sizes(
+    tech: str | Technology = "gf180mcu",
+    target_cv: float = 0.18,
+    *,
+    pilot: int = 32,
+    input_rate: float = 200.0,
+    duration: float = 0.3,
+    settle: float = 0.2,
+    seed: int = 1,
+    overrides: Mapping[str, object] | None = None,
+    iterations: int = 2,
+    workers: int | None = None,
+    client: Any = None,
+) -> tuple[dict[str, object], list[dict[str, float]]]:
+    """Choose device sizes so the single-neuron rate CV lands on ``target_cv`` (DYNAP-SE: about 18 %).
+
+    Each iteration runs a pilot population of ``pilot`` neurons, measures the rate CV across
+    them and scales every analog device's W and L by ``cv / target_cv`` (Pelgrom: CV ~ 1/sqrt(WL)).
+    Returns the overrides to pass to :func:`precision_study` and one record per iteration
+    (``factor``, ``cv``, ``ci_low``, ``ci_high``, ``mean_rate_hz``). The pilot's CV is an estimate:
+    with 32 neurons its 95 % interval is about +-25 % of itself.
+    """
+    if not (isinstance(target_cv, (int, float)) and 0.005 <= target_cv <= 1.0):
+        raise ParameterError("target_cv", f"got {target_cv!r}; accepted: a fraction in [0.005, 1] (0.18 for 18 %)")
+    current: dict[str, object] = dict(overrides or {})
+    factor, history = 1.0, []
+    for _ in range(max(1, iterations)):
+        res = precision_study(
+            tech, neurons=pilot, input_rate=input_rate, duration=duration, settle=settle, seed=seed,
+            overrides=current, cluster_sizes=[1], windows=[duration], workers=workers, client=client,
+        )  # fmt: skip
+        cv = res.single_cv
+        history.append({"factor": factor, "cv": cv.cv, "ci_low": cv.ci_low, "ci_high": cv.ci_high,
+                        "mean_rate_hz": float(np.mean(res.rates_hz))})  # fmt: skip
+        if not (np.isfinite(cv.cv) and cv.cv > 0) or abs(cv.cv / target_cv - 1) < 0.05:
+            break
+        factor *= cv.cv / target_cv
+        current = {**current, **scaled_sizes(factor, {k: v for k, v in (overrides or {}).items()})}
+    return current, history

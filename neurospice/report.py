@@ -1,0 +1,300 @@
+"""Self-contained HTML reports of Monte Carlo and precision runs (figures embedded as PNG).
+
+A report is one file: parameters and provenance, per-metric histograms with mean, sigma and CV
+(with its bootstrap interval and, where a closed form exists, the predicted CV), a Pelgrom plot
+of the technology's devices, the per-device contribution chart (``pelgrom`` mode), and for a
+precision study the CV and bits heat maps next to the published table.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .analysis import LowR2Warning, coefficient_of_variation, equivalent_bits, fit_pelgrom, mismatch_contributions
+from .analysis.reference import published_cluster_cv
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .characterize import PelgromCheck
+    from .precision import PrecisionResult
+
+__all__ = ["metric_table", "mismatch_report", "precision_report"]
+
+_SKIP = {"sample", "seed", "wall_s", "sim_s", "worker", "kappa_p", "n_input_spikes"}
+_CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%}
+.note{color:#555;font-size:90%}pre{background:#f6f6f6;padding:8px;overflow-x:auto}"""
+
+
+def _png(fig: Figure) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return f'<img alt="figure" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+
+
+def _fig(rows: int = 1, cols: int = 1, size: tuple[float, float] = (6, 4)) -> tuple[Figure, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(rows, cols, figsize=size, squeeze=False)
+
+
+def _html_table(frame: pd.DataFrame, floatfmt: str = "{:.4g}") -> str:
+    return frame.to_html(index=False, float_format=lambda x: floatfmt.format(x), border=0, escape=True)
+
+
+def metric_table(table: pd.DataFrame, predicted: Mapping[str, Mapping[str, Any]] | None = None) -> pd.DataFrame:
+    """Per metric over ok samples: n, mean, sd, CV (ddof=1) with its 95 % bootstrap interval, closed-form CV."""
+    ok = table[table["status"] == "ok"]
+    rows = []
+    for name in ok.columns:
+        if name in _SKIP or name.startswith("dvt_") or not pd.api.types.is_numeric_dtype(ok[name]):
+            continue
+        est = coefficient_of_variation(ok[name].to_numpy(dtype=float))
+        if est.n < 2 or not np.isfinite(est.std) or est.std == 0:
+            continue
+        pred = (predicted or {}).get(name, {}).get("cv", float("nan"))
+        rows.append({"metric": name, "n": est.n, "mean": est.mean, "sd": est.std, "cv_%": 100 * est.cv,
+                     "cv_ci_low_%": 100 * est.ci_low, "cv_ci_high_%": 100 * est.ci_high,
+                     "closed_form_cv_%": 100 * pred, "bits (log2 1/CV^2)": float(equivalent_bits(est.cv))})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _histograms(table: pd.DataFrame, metrics: pd.DataFrame) -> str:
+    ok = table[table["status"] == "ok"]
+    names = list(metrics["metric"])
+    if not names:
+        return "<p>No metric varies across the samples.</p>"
+    cols = 3
+    fig, axes = _fig((len(names) + cols - 1) // cols, cols, (12, 3.2 * ((len(names) + cols - 1) // cols)))
+    for ax in axes.ravel()[len(names) :]:
+        ax.axis("off")
+    for ax, (_, row) in zip(axes.ravel(), metrics.iterrows(), strict=False):
+        x = ok[row["metric"]].to_numpy(dtype=float)
+        ax.hist(x[np.isfinite(x)], bins=min(40, max(8, row["n"] // 6)), color="#4a7ab0")
+        ax.axvline(row["mean"], color="k", lw=1)
+        ax.set_title(f"{row['metric']}\nmean {row['mean']:.4g}  sd {row['sd']:.3g}  CV {row['cv_%']:.2f} %"
+                     f" [{row['cv_ci_low_%']:.2f}, {row['cv_ci_high_%']:.2f}]", fontsize=8)  # fmt: skip
+    return _png(fig)
+
+
+def _pelgrom_section(checks: list[PelgromCheck]) -> str:
+    if not checks:
+        return ""
+    fig, axes = _fig(1, 1, (6, 4))
+    ax = axes[0, 0]
+    rows = []
+    for chk, color in zip(checks, ("#c0392b", "#2471a3"), strict=False):
+        x = 1 / np.sqrt(chk.area_eff * 1e12)
+        fit = fit_pelgrom(chk.area_eff, chk.sigma_vt_est)
+        ax.plot(
+            x, 1e3 * chk.sigma_vt_est, "o", color=color, label=f"{chk.device}: simulated, {chk.samples} devices/size"
+        )
+        ax.plot(x, 1e3 * chk.sigma_vt_law, "-", color=color, alpha=0.6, label=f"{chk.device}: technology's law")
+        rows.append(
+            {
+                "device": chk.device,
+                "A_VT pair fit (mV um)": np.sqrt(2) * fit.a_fixed * 1e9,
+                "A_VT pair stated (mV um)": np.sqrt(2) * float(np.mean(chk.sigma_vt_law * np.sqrt(chk.area_eff))) * 1e9,
+                "exponent": fit.exponent,
+                "exponent sd": fit.exponent_stderr,
+                "kappa": chk.kappa,
+                "r2": fit.r2,
+            }
+        )
+    ax.set_xlabel("1/sqrt(W_eff L_eff)  (1/um)")
+    ax.set_ylabel("sigma_VT from sigma(ln I_D) U_T/kappa  (mV)")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return (
+        "<h2>Pelgrom plot</h2><p class=note>Single devices of the technology at several sizes, "
+        f"|V_GS| = {checks[0].vgs_v:g} V (subthreshold), its own statistical model; sigma(ln I_D) "
+        "converted to sigma_VT with the measured kappa. Fit: sigma = A/sqrt(WL) (pair convention: x sqrt 2).</p>"
+        + _png(fig)
+        + _html_table(pd.DataFrame(rows))
+    )
+
+
+def _contribution_section(table: pd.DataFrame, metrics: pd.DataFrame, mode: str) -> str:
+    if mode != "pelgrom":
+        return ("<h2>Mismatch contributions</h2><p class=note>Per-device attribution needs the offsets of every "
+                "device: run with <code>--mismatch pelgrom</code>.</p>")  # fmt: skip
+    ok = table[table["status"] == "ok"]
+    dvt = [c for c in ok.columns if c.startswith("dvt_")]
+    names = [c[4:] for c in dvt]
+    out = ["<h2>Mismatch contributions</h2><p class=note>Share of var(ln metric) explained by each "
+           "transistor's threshold offset (linear regression on the stored Pelgrom draws).</p>"]  # fmt: skip
+    for metric in list(metrics["metric"])[:4]:
+        y = ok[metric].to_numpy(dtype=float)
+        try:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", LowR2Warning)
+                res = mismatch_contributions(ok[dvt].to_numpy(dtype=float), y, names)
+        except ValueError as exc:
+            out.append(f"<p>{html.escape(metric)}: {html.escape(str(exc))}</p>")
+            continue
+        top = res.table.head(10)
+        fig, axes = _fig(1, 1, (6, 3))
+        axes[0, 0].barh(top["device"][::-1], 100 * top["variance_share"][::-1], color="#4a7ab0")
+        axes[0, 0].set_xlabel("% of var(ln metric)")
+        axes[0, 0].set_title(
+            f"{metric}: R^2 = {res.r2:.3f}" + ("" if res.trusted else " (too low to trust)"), fontsize=9
+        )
+        out.append(_png(fig))
+        out.append(_html_table(top.head(6)))
+    return "".join(out)
+
+
+def _page(title: str, sections: list[str]) -> str:
+    body = "\n".join(sections)
+    return (f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}</title>"
+            f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>\n")  # fmt: skip
+
+
+def _write(path: Path, text: str) -> Path:
+    from .montecarlo import _atomic_write
+
+    _atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return path
+
+
+def mismatch_report(
+    table: pd.DataFrame,
+    path: Path,
+    *,
+    predicted: Mapping[str, Mapping[str, Any]] | None = None,
+    pelgrom: list[PelgromCheck] | None = None,
+) -> Path:
+    """Write the HTML report of a Monte Carlo table (``load_run``'s, with its manifest in ``attrs``)."""
+    manifest = table.attrs.get("manifest", {})
+    metrics = metric_table(table, predicted)
+    counts = table["status"].value_counts().to_dict() if not table.empty else {}
+    title = (
+        f"Mismatch report: {manifest.get('circuit', '?')} on {manifest.get('technology', {}).get('technology', '?')}"
+    )
+    sections = [
+        f"<p>{len(table)} samples, {html.escape(json.dumps(counts))}; mismatch mode "
+        f"<b>{html.escape(str(manifest.get('mismatch')))}</b>, master seed {manifest.get('seed')}. "
+        "CV is across devices (samples), ddof = 1, 95 % percentile-bootstrap interval.</p>",
+        "<h2>Metrics</h2>" + _html_table(metrics),
+        "<p class=note>closed_form_cv: the sympy first-order prediction from each device's Pelgrom sigma "
+        "(<code>neurospice.analysis.mismatch_closed_form</code>), NaN where no closed form exists.</p>",
+        "<h2>Histograms</h2>" + _histograms(table, metrics),
+        _pelgrom_section(pelgrom or []),
+        _contribution_section(table, metrics, str(manifest.get("mismatch"))),
+        "<h2>Parameters and provenance</h2><pre>" + html.escape(json.dumps(manifest, indent=2)) + "</pre>",
+    ]
+    failed = table[table["status"] != "ok"] if not table.empty else table
+    if not failed.empty:
+        sections.insert(2, "<h2>Failed samples</h2>" + _html_table(failed[["sample", "seed", "status", "message"]]))
+    return _write(path, _page(title, sections))
+
+
+def _heatmap(ax: Any, frame: pd.DataFrame, values: str, title: str, fmt: str, cmap: str) -> None:
+    grid = frame.pivot(index="cluster_size", columns="window_s", values=values).sort_index(ascending=False)
+    im = ax.imshow(grid.to_numpy(dtype=float), cmap=cmap, aspect="auto")
+    ax.set_xticks(range(grid.shape[1]), [f"{w:g}" for w in grid.columns], fontsize=7)
+    ax.set_yticks(range(grid.shape[0]), [str(k) for k in grid.index], fontsize=7)
+    ax.set_xlabel("window (s)")
+    ax.set_ylabel("cluster size")
+    ax.set_title(title, fontsize=9)
+    for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
+        if np.isfinite(v):
+            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=6)
+    ax.figure.colorbar(im, ax=ax, shrink=0.8)
+
+
+def precision_heatmaps(result: PrecisionResult) -> Figure:
+    """CV (%) and bits of the simulation next to the published CV table."""
+    fig, axes = _fig(1, 3, (16, 4.5))
+    sim = result.table.assign(cv_pct=100 * result.table["cv"])
+    ref = published_cluster_cv().assign(cv_pct=lambda f: 100 * f["cv"])
+    method = str(result.table["bits_method"].iloc[0])
+    _heatmap(axes[0, 0], sim, "cv_pct", "simulated cluster-rate CV (%)", "{:.1f}", "viridis_r")
+    _heatmap(axes[0, 1], sim, "bits", f"equivalent bits ({method})", "{:.1f}", "viridis")
+    _heatmap(axes[0, 2], ref, "cv_pct", "published CV (%), Zendrikov et al. 2023", "{:.1f}", "viridis_r")
+    return fig
+
+
+def precision_report(result: PrecisionResult, path: Path, table: pd.DataFrame | None = None) -> Path:
+    """Write the HTML report of a precision study (with the Monte Carlo part when ``table`` has a manifest)."""
+    s = result.settings
+    comp = result.comparison.assign(
+        cv_sim_pct=lambda f: 100 * f["cv_sim"], cv_published_pct=lambda f: 100 * f["cv_published"]
+    )[["cluster_size", "window_s", "cv_sim_pct", "cv_published_pct", "difference_pp", "ratio"]]
+    single = result.single_cv
+    slope = result.slope
+    ratio = comp["ratio"]
+    verdict = (
+        f"Across the {len(comp)} cells shared with the published table, the simulated CV is "
+        f"{ratio.median():.2f}x the published one (median; range {ratio.min():.2f}x to {ratio.max():.2f}x)."
+        if len(comp)
+        else "No cell is shared with the published table (its windows are 20 ms .. 5 s, cluster sizes 2 .. 128)."
+    )
+    sections = [
+        f"<p>{s['ok']} of {s['neurons']} mismatched DPI neurons on {html.escape(s['technology'])} "
+        f"({html.escape(s['mismatch'])} mismatch, seed {s['seed']}), each driven through its own DPI synapse by a "
+        f"regular {s['input_rate_hz']:g} Hz train; {s['duration_s']:g} s analysed after {s['settle_s']:g} s. "
+        f"Mean rate {np.mean(result.rates_hz):.1f} Hz.</p>",
+        f"<p><b>Single-neuron rate CV</b> (across neurons, ddof = 1): {100 * single.cv:.2f} % "
+        f"[{100 * single.ci_low:.2f}, {100 * single.ci_high:.2f}] (95 % bootstrap, n = {single.n}); "
+        "the chip measured about 18 %.</p>",
+        f"<p><b>CV vs cluster size</b> at {slope['window_s']:g} s: log-log slope {slope['slope']:.3f} "
+        f"[{slope['ci_low']:.3f}, {slope['ci_high']:.3f}] (independent neurons: -0.5).</p>",
+        f"<p><b>Against the published table.</b> {verdict} CV here is across clusters of the cluster-averaged rate "
+        "(ddof = 1), mean over shuffles; bits by " + html.escape(str(s["bits_method"])) + ".</p>",
+        _png(precision_heatmaps(result)),
+        "<h2>Side by side</h2>" + _html_table(comp),
+        "<h2>Cluster table</h2>" + _html_table(result.table.drop(columns=["bits_method", "cv_kind"])),
+        "<h2>Settings</h2><pre>" + html.escape(json.dumps(s, indent=2, default=str)) + "</pre>",
+    ]
+    if table is not None and not table.empty:
+        metrics = metric_table(table)
+        sections.insert(5, "<h2>Per-neuron metrics</h2>" + _html_table(metrics) + _histograms(table, metrics))
+    return _write(path, _page(f"Precision study: {s['neurons']} DPI neurons on {s['technology']}", sections))
+
+
+#: Device sizes (W, L) of the Pelgrom plot.
+PELGROM_SIZES = [(1e-6, 1e-6), (2e-6, 2e-6), (4e-6, 4e-6), (8e-6, 8e-6), (1e-6, 4e-6)]
+
+
+def write_mismatch_report(out: str | Path, path: str | Path | None = None, *, seed: int = 1) -> Path:
+    """Load the Monte Carlo folder ``out`` and write its report (default ``out/report.html``).
+
+    Runs ngspice in this process for the technology's kappa (closed-form CVs) and the Pelgrom
+    plot (a few hundred single devices per size, in one operating point per device type).
+    """
+    from .characterize import pelgrom_check
+    from .circuits import get_circuit
+    from .montecarlo import load_run
+    from .ngspice_models import get_technology
+    from .simulate import technology_facts
+
+    table = load_run(out)
+    manifest = table.attrs["manifest"]
+    circuit = get_circuit(manifest["circuit"])
+    tech = get_technology(manifest["technology"]["technology"])
+    values = circuit.params.resolve({k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()})
+    predicted = circuit.predicted_cv(values, tech, technology_facts(tech, values))
+    checks = [pelgrom_check(tech, kind, PELGROM_SIZES, samples=200, seed=seed) for kind in ("nmos", "pmos")]
+    return mismatch_report(
+        table, Path(path) if path else Path(out) / "report.html", predicted=predicted, pelgrom=checks
+    )

@@ -1,0 +1,156 @@
+"""Precision from mismatch with real ngspice: closed forms vs Monte Carlo, Pelgrom, the cluster experiment, reports."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from neurospice.analysis import LowR2Warning, coefficient_of_variation, fit_pelgrom, mismatch_contributions
+from neurospice.characterize import pelgrom_check
+from neurospice.circuits import get_circuit
+from neurospice.cli import app
+from neurospice.montecarlo import load_run, monte_carlo
+from neurospice.ngspice_models import get_technology
+from neurospice.precision import scaled_sizes
+from neurospice.simulate import technology_facts
+
+runner = CliRunner()
+FAST = {"input_count": 2}
+
+
+@pytest.mark.parametrize("device", ["nmos", "pmos"])
+def test_pelgrom_check_recovers_the_technologys_own_law(device: str) -> None:
+    tech = get_technology("gf180mcu")
+    sizes = [(1e-6, 1e-6), (2e-6, 2e-6), (4e-6, 4e-6), (1e-6, 4e-6)]
+    chk = pelgrom_check(tech, device, sizes, samples=200, seed=3)  # type: ignore[arg-type]
+    fit = fit_pelgrom(chk.area_eff, chk.sigma_vt_est)
+    stated = tech.device(device).a_vt  # type: ignore[arg-type]
+    assert np.sqrt(2) * fit.a_fixed == pytest.approx(stated, rel=0.06)  # GF180: 7.148 / 6.66 mV um
+    assert fit.exponent == pytest.approx(0.5, abs=0.05)
+    np.testing.assert_allclose(chk.sigma_vt_est, chk.sigma_vt_law, rtol=0.15)  # 200 devices: sd of sd ~5 %
+    again = pelgrom_check(tech, device, sizes[:1], samples=50, seed=3)  # type: ignore[arg-type]
+    assert again.sigma_ln_id[0] == pelgrom_check(tech, device, sizes[:1], samples=50, seed=3).sigma_ln_id[0]  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def synapse_pelgrom_run() -> pd.DataFrame:
+    return monte_carlo("dpi-synapse", "gf180mcu", samples=96, seed=21, overrides=FAST, tstop=0.06, mismatch="pelgrom")
+
+
+def test_closed_form_cv_of_the_synapse_agrees_with_monte_carlo(synapse_pelgrom_run: pd.DataFrame) -> None:
+    table = synapse_pelgrom_run
+    syn, tech = get_circuit("dpi-synapse"), get_technology("gf180mcu")
+    values = syn.params.resolve(FAST)
+    pred = syn.predicted_cv(values, tech, technology_facts(tech, values))
+    for metric, tol in (("tau_s", 0.20), ("peak_current_a", 0.30)):
+        mc = coefficient_of_variation(table[metric], seed=1)
+        # the prediction must sit inside the bootstrap interval, widened by the closed form's own error
+        assert mc.ci_low * (1 - tol) < pred[metric]["cv"] < mc.ci_high * (1 + tol), (metric, mc, pred[metric])
+
+
+def test_contributions_name_the_leak_transistor_for_tau_with_the_closed_form_sensitivity(
+    synapse_pelgrom_run: pd.DataFrame,
+) -> None:
+    table = synapse_pelgrom_run
+    dvt = [c for c in table.columns if c.startswith("dvt_")]
+    res = mismatch_contributions(table[dvt].to_numpy(), table["tau_s"].to_numpy(), [c[4:] for c in dvt])
+    top = res.table.iloc[0]
+    assert top["device"] == "xsyn.md5" and top["variance_share"] > 0.9 and res.trusted
+    syn, tech = get_circuit("dpi-synapse"), get_technology("gf180mcu")
+    values = syn.params.resolve(FAST)
+    sens = syn.predicted_cv(values, tech, technology_facts(tech, values))["tau_s"]["sensitivity"]["md5"]
+    assert top["sensitivity_per_v"] == pytest.approx(sens, rel=0.1)  # kappa_p/U_T, per volt of |V_T|
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LowR2Warning)
+        peak = mismatch_contributions(table[dvt].to_numpy(), table["peak_current_a"].to_numpy(), [c[4:] for c in dvt])
+    assert {"xsyn.md2", "xsyn.md6"} <= set(peak.table["device"].head(5))  # weight and output transistors
+
+
+def test_neuron_closed_forms_follow_pelgrom_law() -> None:
+    neuron, tech = get_circuit("dpi-neuron"), get_technology("gf180mcu")
+    facts = {"kappa_n": 0.71, "ut_v": 0.025865}
+    small = neuron.predicted_cv(neuron.params.resolve({}), tech, facts)
+    big = neuron.predicted_cv(neuron.params.resolve(scaled_sizes(2.0)), tech, facts)
+    assert big["tau_mem_s"]["cv"] == pytest.approx(small["tau_mem_s"]["cv"] / 2, rel=0.08)  # W, L x2: sigma / 2
+    assert small["refractory_s"]["cv"] < small["tau_mem_s"]["cv"]  # the 4 um long discharge transistor
+
+
+STUDY = ["--neurons", "32", "--duration", "0.25", "--settle", "0.15", "--shuffles", "10", "--seed", "4"]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("precision") / "run"
+    result = runner.invoke(app, ["precision", *STUDY, "--out", str(out), "--report", "--json", "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out, json.loads(result.output)
+
+
+def test_cluster_cv_falls_as_one_over_sqrt_cluster_size_in_spice(study: tuple[Path, dict[str, Any]]) -> None:
+    _, data = study
+    assert data["ok"] == 32
+    slope = data["slope"]
+    assert slope["ci_low"] <= -0.5 <= slope["ci_high"], slope
+    assert slope["ci_high"] < 0  # and the CV does fall
+    single = data["single_neuron_rate_cv"]
+    assert single["kind"] == "across devices" and single["n"] == 32 and single["cv"] > 0.02
+    assert 20 < data["mean_rate_hz"] < 120
+
+
+def test_study_writes_tables_report_and_resumes_to_the_same_numbers(study: tuple[Path, dict[str, Any]]) -> None:
+    out, data = study
+    table = pd.read_csv(out / "cluster_cv.csv")
+    assert set(table["cluster_size"]) == {1, 2, 4, 8, 16} and table["window_s"].max() == pytest.approx(0.25)
+    assert (table["cv_kind"] == "across clusters").all() and (table["bits_method"] == "log2_inv_cv2").all()
+    comparison = pd.read_csv(out / "comparison.csv")
+    assert len(comparison) > 0 and {"cv_sim", "cv_published", "difference_pp"} <= set(comparison.columns)
+    html = (out / "report.html").read_text()
+    assert "data:image/png;base64," in html and "Zendrikov" in html and "log2_inv_cv2" in html
+    samples = load_run(out)
+    assert samples["spike_times"].map(len).sum() > 0
+    again = runner.invoke(app, ["precision", *STUDY, "--out", str(out), "--resume", "--json", "--quiet"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["table"] == data["table"]  # nothing re-run, same numbers
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bits", "nat"], "parameter 'bits': got 'nat'; accepted: log2_inv_cv2, log2_inv_cv, enob"),
+        (["--cluster-sizes", "1,x"], "parameter 'cluster_sizes'"),
+        (["--cluster-sizes", "1,64"], "cluster_sizes: got [64]"),
+        (["--windows", "5"], "windows: got [5.0]"),
+        (["--duration", "forever"], "parameter 'duration'"),
+        (["--neurons", "2"], "parameter 'neurons'"),
+        (["--calibrate", "7"], "parameter 'target_cv'"),
+        (["--set", "syn_i_w=1"], "parameter 'syn_i_w'"),
+        (["--report"], "parameter 'report': needs --out"),
+    ],
+)
+def test_precision_bad_input_exits_2_naming_the_parameter(tmp_path: Path, args: list[str], message: str) -> None:
+    out = tmp_path / "never"
+    extra = [] if "--report" in args else ["--out", str(out)]
+    result = runner.invoke(app, ["precision", "--neurons", "8", "--duration", "0.1", *args, *extra])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert not out.exists()
+
+
+def test_mismatch_report_has_closed_forms_pelgrom_plot_and_contributions(tmp_path: Path) -> None:
+    out = tmp_path / "mc"
+    args = ["mismatch", "dpi-synapse", "-n", "24", "--seed", "2", "--set", "input_count=2", "--tstop", "0.06",
+            "--mismatch", "pelgrom", "--out", str(out), "--report", "--quiet"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text()
+    for text in ("Pelgrom plot", "Mismatch contributions", "closed_form_cv", "tau_s", "xsyn.md5", "A_VT pair fit"):
+        assert text in html, text
+    assert html.count("data:image/png;base64,") >= 3
+    assert runner.invoke(app, ["mismatch", "dpi-synapse", "-n", "2", "--report"]).exit_code == 2
