@@ -29,6 +29,7 @@ from .analysis import (
     cluster_rate_cv,
     coefficient_of_variation,
     compare_cluster_cv,
+    cv_slope,
 )
 from .circuits import get_circuit
 from .montecarlo import MismatchMode, _atomic_write, monte_carlo
@@ -68,22 +69,6 @@ class PrecisionResult:
     t_start: float
     t_stop: float
     settings: dict[str, Any] = field(default_factory=dict)
-
-
-def _rate_cv_slope(table: pd.DataFrame, confidence: float = 0.95) -> dict[str, float]:
-    """Slope of ln CV against ln(cluster size) at the longest window, with its confidence interval."""
-    from scipy.stats import linregress
-    from scipy.stats import t as student
-
-    longest = table[table["window_s"] == table["window_s"].max()]
-    ok = longest[np.isfinite(longest["cv"]) & (longest["cv"] > 0)]
-    if len(ok) < 3:
-        nan = float("nan")
-        return {"slope": nan, "ci_low": nan, "ci_high": nan, "window_s": nan, "points": float(len(ok))}
-    fit = linregress(np.log(ok["cluster_size"]), np.log(ok["cv"]))
-    half = float(student.ppf(0.5 + confidence / 2, len(ok) - 2) * fit.stderr)
-    return {"slope": float(fit.slope), "ci_low": float(fit.slope) - half, "ci_high": float(fit.slope) + half,
-            "window_s": float(ok["window_s"].iloc[0]), "points": float(len(ok))}  # fmt: skip
 
 
 def _cluster_sizes(neurons: int) -> list[int]:
@@ -167,7 +152,7 @@ def precision_study(
         samples=samples,
         rates_hz=rates,
         single_cv=coefficient_of_variation(rates, seed=seed),
-        slope=_rate_cv_slope(table),
+        slope=cv_slope(trains, sizes, max(wins), t_start=settle, t_stop=tstop, n_shuffles=n_shuffles, rng=seed),
         t_start=settle,
         t_stop=tstop,
         settings={

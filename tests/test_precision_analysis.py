@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 
 from neurospice.analysis import (
     LowR2Warning,
+    c4,
     cluster_rate_cv,
     coefficient_of_variation,
+    cv_slope,
     equivalent_bits,
     fit_pelgrom,
     mismatch_contributions,
@@ -162,3 +164,17 @@ def test_contributions_warn_when_the_metric_is_not_linear_in_the_offsets() -> No
     assert not res.trusted
     with pytest.raises(ValueError, match="need at least"):
         mismatch_contributions(dvt[:4], metric[:4], ["a", "b"])
+
+
+def test_cv_slope_is_minus_one_half_for_independent_neurons_with_a_bootstrap_interval() -> None:
+    trains = _regular_population(128, 0.18, 2.0, seed=11)
+    res = cv_slope(trains, (1, 2, 4, 8, 16, 32, 64), 2.0, t_start=0.0, t_stop=2.0, n_boot=100, rng=1)
+    assert res["ci_low"] <= -0.5 <= res["ci_high"] and res["ci_high"] - res["ci_low"] < 0.3
+    assert res["slope"] == pytest.approx(-0.5, abs=0.08)
+    with pytest.raises(ValueError, match="three or more sizes"):
+        cv_slope(trains, (1, 2), 1.0, t_start=0.0, t_stop=2.0)
+
+
+def test_cv_unbiased_removes_the_small_sample_bias_of_two_clusters() -> None:
+    assert c4(2) == pytest.approx(np.sqrt(2 / np.pi))  # E[s] of two normal values
+    assert c4(1000) == pytest.approx(1.0, abs=1e-3)
