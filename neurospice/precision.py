@@ -71,6 +71,14 @@ class PrecisionResult:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
+def _slope(trains: list[np.ndarray], sizes: list[int], window: float, t0: float, t1: float, shuffles: int,
+           seed: int) -> dict[str, float]:  # fmt: skip
+    if len(sizes) < 3:
+        nan = float("nan")
+        return {"slope": nan, "ci_low": nan, "ci_high": nan, "window_s": window, "points": float(len(sizes))}
+    return cv_slope(trains, sizes, window, t_start=t0, t_stop=t1, n_shuffles=shuffles, rng=seed)
+
+
 def _cluster_sizes(neurons: int) -> list[int]:
     return [2**k for k in range(int(math.log2(neurons // 2)) + 1)]
 
@@ -152,7 +160,7 @@ def precision_study(
         samples=samples,
         rates_hz=rates,
         single_cv=coefficient_of_variation(rates, seed=seed),
-        slope=cv_slope(trains, sizes, max(wins), t_start=settle, t_stop=tstop, n_shuffles=n_shuffles, rng=seed),
+        slope=_slope(trains, sizes, max(wins), settle, tstop, n_shuffles, seed),
         t_start=settle,
         t_stop=tstop,
         settings={
@@ -232,9 +240,11 @@ def calibrate_sizes(
 
     Each iteration runs a pilot population of ``pilot`` neurons, measures the rate CV across
     them and scales every analog device's W and L by ``cv / target_cv`` (Pelgrom: CV ~ 1/sqrt(WL)).
-    Returns the overrides to pass to :func:`precision_study` and one record per iteration
-    (``factor``, ``cv``, ``ci_low``, ``ci_high``, ``mean_rate_hz``). The pilot's CV is an estimate:
-    with 32 neurons its 95 % interval is about +-25 % of itself.
+    Returns the overrides to pass to :func:`precision_study` and one record per pilot run
+    (``factor`` it ran at, ``cv``, ``ci_low``, ``ci_high``, ``mean_rate_hz``, ``next_factor``). The
+    returned sizes are those of the last ``next_factor``: unless the last pilot already landed
+    within 5 % of the target, their CV is the Pelgrom prediction, not a measurement. The pilot's CV
+    is itself an estimate: with 32 neurons its 95 % interval is about +-25 % of itself.
     """
     if not (isinstance(target_cv, (int, float)) and 0.005 <= target_cv <= 1.0):
         raise ParameterError("target_cv", f"got {target_cv!r}; accepted: a fraction in [0.005, 1] (0.18 for 18 %)")
@@ -246,10 +256,12 @@ def calibrate_sizes(
             overrides=current, cluster_sizes=[1], windows=[duration], workers=workers, client=client,
         )  # fmt: skip
         cv = res.single_cv
-        history.append({"factor": factor, "cv": cv.cv, "ci_low": cv.ci_low, "ci_high": cv.ci_high,
-                        "mean_rate_hz": float(np.mean(res.rates_hz))})  # fmt: skip
+        record = {"factor": factor, "cv": cv.cv, "ci_low": cv.ci_low, "ci_high": cv.ci_high,
+                  "mean_rate_hz": float(np.mean(res.rates_hz)), "next_factor": factor}  # fmt: skip
+        history.append(record)
         if not (np.isfinite(cv.cv) and cv.cv > 0) or abs(cv.cv / target_cv - 1) < 0.05:
             break
         factor *= cv.cv / target_cv
+        record["next_factor"] = factor
         current = {**current, **scaled_sizes(factor, {k: v for k, v in (overrides or {}).items()})}
     return current, history

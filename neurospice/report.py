@@ -260,8 +260,8 @@ def precision_report(result: PrecisionResult, path: Path, table: pd.DataFrame | 
         f"<p><b>CV vs cluster size</b> at {slope['window_s']:g} s: log-log slope {slope['slope']:.3f} "
         f"[{slope['ci_low']:.3f}, {slope['ci_high']:.3f}] (independent neurons: -0.5).</p>",
         "<p><b>Against the published table</b> (Zendrikov, Solinas &amp; Indiveri, Neuromorph. Comput. Eng. 2023, "
-        f"doi 10.1088/2634-4386/ace64c; 256 DYNAP-SE neurons). {verdict} CV here is across clusters of the cluster-averaged rate "
-        "(ddof = 1), mean over shuffles; bits by " + html.escape(str(s["bits_method"])) + ".</p>",
+        f"doi 10.1088/2634-4386/ace64c; 256 DYNAP-SE neurons). {verdict} CV here is across clusters of the "
+        "cluster-averaged rate (ddof = 1), mean over shuffles; bits by " + html.escape(str(s["bits_method"])) + ".</p>",
         _png(precision_heatmaps(result)),
         "<h2>Side by side</h2>" + _html_table(comp),
         "<h2>Cluster table</h2>" + _html_table(result.table.drop(columns=["bits_method", "cv_kind"])),

@@ -1,0 +1,80 @@
+"""How long the full precision experiment takes on this machine (results go to BENCHMARKS.md).
+
+Runs, in one process and one go: the size calibration (pilot populations until the single-neuron
+rate CV is near the target), then the study itself (default: 256 neurons, 1 s analysed after
+0.2 s, regular 200 Hz input) on all cores, streamed to a folder, with its report. Prints the wall
+time of each part, ngspice's own analysis time per neuron (mean ``sim_s``), the per-neuron wall
+time per core, peak memory, and the headline results.
+
+Usage: python benchmarks/precision_study.py [--neurons 256] [--duration 1] [--target-cv 0.18] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from neurospice.montecarlo import load_run
+from neurospice.precision import calibrate_sizes, precision_study
+from neurospice.report import precision_report
+
+CORES = os.cpu_count() or 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--neurons", type=int, default=256)
+    parser.add_argument("--duration", type=float, default=1.0)
+    parser.add_argument("--settle", type=float, default=0.2)
+    parser.add_argument("--target-cv", type=float, default=0.18)
+    parser.add_argument("--pilot", type=int, default=32)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="neurospice-precision-")) / "run"
+
+    t0 = time.perf_counter()
+    overrides, history = calibrate_sizes("gf180mcu", args.target_cv, pilot=args.pilot, settle=args.settle)
+    t_cal = time.perf_counter() - t0
+    for h in history:
+        print(f"calibration pilot ({args.pilot} neurons, 0.3 s): size factor {h['factor']:.3f} -> rate CV "
+              f"{100 * h['cv']:.1f} % [{100 * h['ci_low']:.1f}, {100 * h['ci_high']:.1f}], "
+              f"mean {h['mean_rate_hz']:.1f} Hz; next factor {h['next_factor']:.3f}")  # fmt: skip
+    t1 = time.perf_counter()
+    result = precision_study("gf180mcu", neurons=args.neurons, duration=args.duration, settle=args.settle,
+                             overrides=overrides, out=out)  # fmt: skip
+    t_study = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    precision_report(result, out / "report.html", load_run(out))
+    t_report = time.perf_counter() - t2
+    samples = result.samples
+    sim = float(samples["sim_s"].mean())
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    single, slope = result.single_cv, result.slope
+    print(f"machine: {CORES} cores; {args.neurons} neurons x {args.settle + args.duration:g} s simulated")
+    print(f"calibration: {t_cal:.1f} s ({len(history)} pilot runs)")
+    per_core = t_study * CORES / args.neurons
+    print(f"study: {t_study:.1f} s wall = {per_core:.2f} s per neuron per core; "
+          f"ngspice analysis {sim:.2f} s per neuron (floor); overhead {per_core / sim - 1:+.1%}")  # fmt: skip
+    print(f"report: {t_report:.1f} s; total {time.perf_counter() - t0:.1f} s")
+    print(f"peak RSS: main {own:.0f} MB, largest worker {child:.0f} MB")
+    print(f"results: {int((samples['status'] == 'ok').sum())} ok; mean rate {np.mean(result.rates_hz):.1f} Hz; "
+          f"single-neuron rate CV {100 * single.cv:.2f} % [{100 * single.ci_low:.2f}, {100 * single.ci_high:.2f}]; "
+          f"slope {slope['slope']:.3f} [{slope['ci_low']:.3f}, {slope['ci_high']:.3f}]")  # fmt: skip
+    comp = result.comparison
+    print(f"vs published: {len(comp)} shared cells, simulated/published median {comp['ratio'].median():.2f}x "
+          f"(range {comp['ratio'].min():.2f}x .. {comp['ratio'].max():.2f}x)")  # fmt: skip
+    grid = result.table.pivot(index="cluster_size", columns="window_s", values="cv") * 100
+    print("cluster-rate CV (%):")
+    print(grid.round(2).to_string())
+    print(f"folder: {out}")
+
+
+if __name__ == "__main__":
+    main()
