@@ -1,5 +1,6 @@
 # neurospice: the two commands of the README.
 #   make run   set up everything on a fresh Debian machine, then run a mismatch study of the DPI neuron on GF180MCU
+#              and write its HTML report
 #   make test  set up everything, then lint, type-check and run the test suite (what CI runs)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -34,7 +35,7 @@ models: venv
 run: setup
 	$(BIN)/neurospice doctor
 	$(BIN)/neurospice simulate dpi-synapse --tech gf180mcu
-	$(BIN)/neurospice mismatch dpi-neuron --tech gf180mcu --samples $(SAMPLES) --seed 1 --tstop 0.1 --out $(RUN_DIR)
+	$(BIN)/neurospice mismatch dpi-neuron --tech gf180mcu --samples $(SAMPLES) --seed 1 --tstop 0.1 --out $(RUN_DIR) --report
 
 lint: venv
 	$(BIN)/ruff check neurospice tests benchmarks

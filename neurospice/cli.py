@@ -495,7 +495,7 @@ def _print_precision(result: Any, calibration: list[dict[str, float]], report: P
         typer.echo(f"  vs published (Zendrikov et al. 2023), {len(r)} shared cells: simulated/published median "
                    f"{r.median():.2f}x, range {r.min():.2f}x .. {r.max():.2f}x")  # fmt: skip
     if out is not None:
-        typer.echo(f"  tables: {out}/cluster_cv.csv, bits_table.csv ({s['bits_method']}), comparison.csv")
+        typer.echo(f"  tables: {out}/cluster_cv.csv, bits_{s['bits_method']}.csv, comparison.csv, heatmap.png")
     if report is not None:
         typer.echo(f"  report: {report}")
 

@@ -125,7 +125,8 @@ def precision_study(
         Random partitions per cell (the paper: 10); CV-to-bits conversion.
     mismatch, workers, out, resume, client, progress, timeout
         As for :func:`neurospice.monte_carlo`. With ``out``, the tables are written there too
-        (``cluster_cv.csv``, ``bits_table.csv``, ``comparison.csv``, ``precision.json``).
+        (``cluster_cv.csv``, ``bits_<method>.csv`` (rows cluster size, columns window),
+        ``comparison.csv``, ``heatmap.png``, ``precision.json``).
     """
     tech = get_technology(tech) if isinstance(tech, str) else tech
     if isinstance(neurons, bool) or not isinstance(neurons, int) or not 4 <= neurons <= 100_000:
@@ -196,9 +197,13 @@ def write_precision(result: PrecisionResult, out: Path) -> None:
         "cv_vs_cluster_size_slope": result.slope,
         "bits_method": result.settings.get("bits_method"),
     }
+    from .report import save_precision_heatmap
+
+    method = result.settings.get("bits_method", "log2_inv_cv2")
     writes: dict[str, Callable[[Path], object]] = {
         "cluster_cv.csv": lambda p: result.table.to_csv(p, index=False),
-        "bits_table.csv": lambda p: bits.to_csv(p),
+        f"bits_{method}.csv": lambda p: bits.to_csv(p),
+        "heatmap.png": lambda p: save_precision_heatmap(result, p),
         "comparison.csv": lambda p: result.comparison.to_csv(p, index=False),
         "precision.json": lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"),
     }

@@ -67,7 +67,7 @@ def metric_table(table: pd.DataFrame, predicted: Mapping[str, Mapping[str, Any]]
         if name in _SKIP or name.startswith("dvt_") or not pd.api.types.is_numeric_dtype(ok[name]):
             continue
         est = coefficient_of_variation(ok[name].to_numpy(dtype=float))
-        if est.n < 2 or not np.isfinite(est.std) or est.std == 0:
+        if est.n < 2 or not np.isfinite(est.cv) or est.cv < 1e-9:  # constant (a prediction, a setting)
             continue
         pred = (predicted or {}).get(name, {}).get("cv", float("nan"))
         rows.append({"metric": name, "n": est.n, "mean": est.mean, "sd": est.std, "cv_%": 100 * est.cv,
@@ -82,7 +82,8 @@ def _histograms(table: pd.DataFrame, metrics: pd.DataFrame) -> str:
     if not names:
         return "<p>No metric varies across the samples.</p>"
     cols = 3
-    fig, axes = _fig((len(names) + cols - 1) // cols, cols, (12, 3.2 * ((len(names) + cols - 1) // cols)))
+    rows = (len(names) + cols - 1) // cols
+    fig, axes = _fig(rows, cols, (12, 3.6 * rows))
     for ax in axes.ravel()[len(names) :]:
         ax.axis("off")
     for ax, (_, row) in zip(axes.ravel(), metrics.iterrows(), strict=False):
@@ -91,6 +92,7 @@ def _histograms(table: pd.DataFrame, metrics: pd.DataFrame) -> str:
         ax.axvline(row["mean"], color="k", lw=1)
         ax.set_title(f"{row['metric']}\nmean {row['mean']:.4g}  sd {row['sd']:.3g}  CV {row['cv_%']:.2f} %"
                      f" [{row['cv_ci_low_%']:.2f}, {row['cv_ci_high_%']:.2f}]", fontsize=8)  # fmt: skip
+    fig.tight_layout()
     return _png(fig)
 
 
@@ -232,6 +234,15 @@ def precision_heatmaps(result: PrecisionResult) -> Figure:
     _heatmap(axes[0, 1], sim, "bits", f"equivalent bits ({method})", "{:.1f}", "viridis")
     _heatmap(axes[0, 2], ref, "cv_pct", "published CV (%), Zendrikov et al. 2023", "{:.1f}", "viridis_r")
     return fig
+
+
+def save_precision_heatmap(result: PrecisionResult, path: Path) -> None:
+    """Write :func:`precision_heatmaps` as a PNG file."""
+    import matplotlib.pyplot as plt
+
+    fig = precision_heatmaps(result)
+    fig.savefig(path, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
 
 
 def precision_report(result: PrecisionResult, path: Path, table: pd.DataFrame | None = None) -> Path:

@@ -21,7 +21,11 @@ Closed forms (device names as in ``netlists/*.sp``):
   :math:`I_{ss} = I_{th}\,[(I_w - I_\tau)/I_\tau \cdot e^{\kappa_n(\delta_1 - \delta_4)/U_T}]^{\kappa_p/\kappa_n}
   e^{-\kappa_p \delta_6/U_T}`; the peak after :math:`n` pulses of width :math:`w` every
   :math:`T` is that of the linear filter,
-  :math:`I_{ss}(1 - e^{-w/\tau})(1 - e^{-nT/\tau})/(1 - e^{-T/\tau})`.
+  :math:`I_{ss}(1 - e^{-w/\tau})(1 - e^{-nT/\tau})/(1 - e^{-T/\tau})`. This holds where the DPI
+  is linear (:math:`I_{syn} \gg I_{th}`): after 10 pulses (peak 0.55 nA, I_th 50 pA) the
+  regression sensitivities of a Pelgrom-mode run match these within 8 % and the CV is 26.6 %
+  [22.8, 29.9] against 28.9 % predicted; after 2 short pulses from rest the rise is supralinear
+  in I_w and the measured CV is 41 % against 28 % (M_D2's sensitivity 2.8x the closed form).
 - DPI neuron membrane time constant :math:`C_{mem} U_T/(\kappa_n I_\tau)`: ML3; refractory
   period :math:`C_R (V_{dd} - V_R^*)/I_{ref}`: MR3 (its spread in :math:`V_R^*` is second order).
 """
