@@ -61,7 +61,7 @@ def _overrides(items: list[str] | None) -> dict[str, str]:
 
 
 def _tstop(text: str | None, default: float) -> float:
-    from .simulate import validate_tstop
+    from .simulation import validate_tstop
     from .units import parse_si
 
     if text is None:
@@ -125,7 +125,7 @@ def characterize(
     from .params import Param
 
     def run() -> dict[str, object]:
-        from .characterize import characterize as run_characterize
+        from .characterization import characterize as run_characterize
 
         if device not in ("nmos", "pmos"):
             raise ParameterError("device", f"got {device!r}; accepted: nmos, pmos")
@@ -203,7 +203,7 @@ def simulate(
 ) -> None:
     """Simulate a circuit, print its metrics (and closed-form predictions), optionally write them."""
     from .runio import check_out_dir, result_json, write_run
-    from .simulate import simulate as run_simulate
+    from .simulation import simulate as run_simulate
 
     def prepare() -> tuple[Any, Any, dict[str, str], float]:
         c, t = _circuit(circuit), _tech(tech)
@@ -236,7 +236,7 @@ def sweep(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate once per value of one parameter and print the metrics table (f-I curves, tau vs bias...)."""
-    from .simulate import sweep as run_sweep
+    from .simulation import sweep as run_sweep
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, list[str]]:
         c, t = _circuit(circuit), _tech(tech)

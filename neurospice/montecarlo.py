@@ -54,7 +54,7 @@ from .circuits import Circuit, get_circuit
 from .engine import SimOptions, SimulationError, get_engine
 from .ngspice_models import Technology, get_technology
 from .params import ParameterError, Value
-from .simulate import technology_facts, validate_tstop
+from .simulation import technology_facts, validate_tstop
 
 __all__ = ["MismatchMode", "load_run", "monte_carlo", "sample_seeds"]
 

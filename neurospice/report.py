@@ -25,7 +25,7 @@ from .analysis.reference import published_cluster_cv
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .characterize import PelgromCheck
+    from .characterization import PelgromCheck
     from .precision import PrecisionResult
 
 __all__ = ["metric_table", "mismatch_report", "precision_report"]
@@ -294,11 +294,11 @@ def write_mismatch_report(out: str | Path, path: str | Path | None = None, *, se
     Runs ngspice in this process for the technology's kappa (closed-form CVs) and the Pelgrom
     plot (a few hundred single devices per size, in one operating point per device type).
     """
-    from .characterize import pelgrom_check
+    from .characterization import pelgrom_check
     from .circuits import get_circuit
     from .montecarlo import load_run
     from .ngspice_models import get_technology
-    from .simulate import technology_facts
+    from .simulation import technology_facts
 
     table = load_run(out)
     manifest = table.attrs["manifest"]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from .simulate import SimulationResult
+from .simulation import SimulationResult
 
 __all__ = ["check_out_dir", "result_json", "write_run"]
 

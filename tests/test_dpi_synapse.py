@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neurospice.characterize import characterize
+from neurospice.characterization import characterize
 from neurospice.circuits import get_circuit
 from neurospice.ngspice_models import Technology
-from neurospice.simulate import simulate
+from neurospice.simulation import simulate
 
 DPI = get_circuit("dpi-synapse")
 

@@ -60,3 +60,18 @@ def test_defaults_resolve_a_picoampere() -> None:
     assert ours == pytest.approx(reference, rel=0.005)
     # ngspice's own defaults lose a large part of the picoampere to gmin
     assert abs(spice_defaults["vm#branch"][0] / reference - 1) > 0.1
+
+
+def test_public_api_names_are_functions_not_their_modules() -> None:
+    """`from neurospice import simulate` (the README's first line) gives the function, in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = (
+        "import inspect; from neurospice import simulate, characterize, monte_carlo, load_run, get_circuit; "
+        "import neurospice.montecarlo, neurospice; "
+        "print(all(inspect.isfunction(f) for f in (simulate, characterize, monte_carlo, load_run, get_circuit)), "
+        "inspect.isfunction(neurospice.simulate))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "True"]

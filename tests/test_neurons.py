@@ -7,7 +7,7 @@ import pytest
 
 from neurospice.circuits import get_circuit
 from neurospice.ngspice_models import Technology, get_technology
-from neurospice.simulate import fi_curve, simulate, sweep
+from neurospice.simulation import fi_curve, simulate, sweep
 
 NEURON = get_circuit("dpi-neuron")
 AH = get_circuit("axon-hillock")

@@ -12,13 +12,13 @@ import pytest
 from typer.testing import CliRunner
 
 from neurospice.analysis import coefficient_of_variation, fit_pelgrom, mismatch_contributions
-from neurospice.characterize import pelgrom_check
+from neurospice.characterization import pelgrom_check
 from neurospice.circuits import get_circuit
 from neurospice.cli import app
 from neurospice.montecarlo import load_run, monte_carlo
 from neurospice.ngspice_models import get_technology
 from neurospice.precision import scaled_sizes
-from neurospice.simulate import technology_facts
+from neurospice.simulation import technology_facts
 
 runner = CliRunner()
 FAST = {"input_count": 2}

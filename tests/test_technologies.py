@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from neurospice.analysis import thermal_voltage
-from neurospice.characterize import characterize
+from neurospice.characterization import characterize
 from neurospice.engine import SimOptions, get_engine
 from neurospice.ngspice_models import Technology, TechnologyError, cache_dir, get_technology
 from neurospice.ngspice_models.gf180mcu import MODEL_FILES

@@ -82,7 +82,7 @@ class Circuit(ABC):
     """A parameterized circuit with its testbench.
 
     Subclasses describe only: they build SPICE text from validated values and compute metrics
-    from waveforms. Running is the engine's job (:mod:`neurospice.simulate`).
+    from waveforms. Running is the engine's job (:mod:`neurospice.simulation`).
     """
 
     name: str

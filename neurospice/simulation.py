@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .analysis.closed_form import thermal_voltage
-from .characterize import characterize
+from .characterization import characterize
 from .circuits import Circuit, Waveforms
 from .engine import SimOptions, get_engine
 from .ngspice_models import Technology
