@@ -120,8 +120,7 @@ class DPINeuron(Circuit):
         self, values: Mapping[str, Value], tech: Technology, facts: Mapping[str, float]
     ) -> dict[str, dict[str, object]]:
         """Closed-form CVs of ``tau_mem_s`` (leak ML3) and ``refractory_s`` (discharge MR3)."""
-        sigmas = {d.name: tech.device(d.kind).sigma_vt(d.w, d.l) for d in self.devices(values) if d.instance == "Xn"}
-        return dpi_neuron_cv(sigmas, kappa_n=facts["kappa_n"], ut=facts["ut_v"])
+        return dpi_neuron_cv(self.device_sigmas(values, tech), kappa_n=facts["kappa_n"], ut=facts["ut_v"])
 
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
         v = spice_values(values)
