@@ -329,7 +329,7 @@ def mismatch(
                                "out": str(out) if out else None, **result}))  # fmt: skip
         return
     typer.echo(f"{c.name} on {t.name}, {result['samples']} samples ({mode} mismatch, seed {seed}): "
-               f"{result['ok']} ok, {result['failed']} failed")  # fmt: skip
+               f"{result['ok']} ok, {result['failed']} failed; CV across devices, ddof=1")  # fmt: skip
     for name, st in result["metrics"].items():
         typer.echo(f"  {name:22s} mean {st['mean']:.5g}  sd {st['std']:.4g}  CV {100 * st['cv']:.2f} %")
     if out is not None:
@@ -488,7 +488,9 @@ def _print_precision(result: Any, calibration: list[dict[str, float]], report: P
     typer.echo(f"  CV vs cluster size at {slope['window_s']:g} s: slope {slope['slope']:.3f} "
                f"[{slope['ci_low']:.3f}, {slope['ci_high']:.3f}] (independent neurons: -0.5)")  # fmt: skip
     grid = result.table.pivot(index="cluster_size", columns="window_s", values="cv") * 100
-    typer.echo("  cluster-rate CV (%), rows cluster size, columns window (s):")
+    typer.echo(
+        "  cluster-rate CV (%, across clusters, ddof=1, mean of shuffles), rows cluster size, columns window (s):"
+    )
     typer.echo("  " + grid.round(2).to_string().replace("\n", "\n  "))
     if len(result.comparison):
         r = result.comparison["ratio"]

@@ -492,5 +492,7 @@ def summary(table: pd.DataFrame) -> dict[str, Any]:
         "ok": len(ok),
         "failed": int(len(table) - len(ok)),
         "metrics": stats,
+        "cv_kind": "across devices",
+        "ddof": 1,
         "python": sys.version.split()[0],
     }
