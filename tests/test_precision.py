@@ -159,3 +159,17 @@ def test_mismatch_report_has_closed_forms_pelgrom_plot_and_contributions(tmp_pat
         assert text in html, text
     assert html.count("data:image/png;base64,") >= 3
     assert runner.invoke(app, ["mismatch", "dpi-synapse", "-n", "2", "--report"]).exit_code == 2
+
+
+def test_calibrate_scales_sizes_by_pelgrom_and_the_cv_follows() -> None:
+    """Same seeds at both sizes (common random numbers): the pilot's CV falls by the size factor."""
+    args = ["precision", "--neurons", "8", "--duration", "0.1", "--settle", "0.15", "--calibrate", "0.15",
+            "--pilot", "8", "--json", "--quiet"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    first, second = data["calibration"][:2]
+    assert first["factor"] == 1.0 and second["factor"] == pytest.approx(first["cv"] / 0.15)
+    assert second["cv"] * second["factor"] == pytest.approx(first["cv"], rel=0.25)  # CV ~ 1/sqrt(WL)
+    assert data["params"]["w_lk"] == pytest.approx(1e-6 * second["next_factor"])
+    assert "w_sw" not in data["params"] and "w_pw" not in data["params"]  # switches keep their size
