@@ -32,6 +32,7 @@ from .analysis import (
     cv_slope,
 )
 from .circuits import get_circuit
+from .engine import SimulationError
 from .montecarlo import MismatchMode, _atomic_write, monte_carlo
 from .ngspice_models import Technology, get_technology
 from .params import ParameterError
@@ -150,7 +151,11 @@ def precision_study(
     ok = samples[samples["status"] == "ok"]
     trains = [np.asarray(s, dtype=np.float64) for s in ok["spike_times"]]
     if len(trains) < 2 * max(sizes):
-        raise RuntimeError(f"only {len(trains)} of {neurons} neurons simulated: too few for clusters of {max(sizes)}")
+        failed = samples[samples["status"] != "ok"]["message"].head(3).tolist()
+        raise SimulationError(
+            f"only {len(trains)} of {neurons} neurons simulated: too few for clusters of {max(sizes)}",
+            "\n".join(str(m) for m in failed),
+        )
     table = cluster_rate_cv(
         trains, sizes, wins, t_start=settle, t_stop=tstop, n_shuffles=n_shuffles, rng=seed, bits_method=bits_method
     )
