@@ -392,7 +392,7 @@ def precision(
 ) -> None:
     """Precision from averaging: N mismatched DPI neurons, cluster-rate CV x window, vs the published table."""
     from .analysis import BITS_METHODS
-    from .precision import calibrate_sizes, precision_study
+    from .precision import calibrate_sizes, precision_study, validate_study
     from .units import parse_si
 
     _check_run_options(workers, resume, report, out)
@@ -400,8 +400,6 @@ def precision(
     def prepare() -> dict[str, Any]:
         if bits not in BITS_METHODS:
             raise ParameterError("bits", f"got {bits!r}; accepted: {', '.join(BITS_METHODS)}")
-        if mode not in ("pdk", "pelgrom"):
-            raise ParameterError("mismatch", f"got {mode!r}; accepted: pdk, pelgrom")
         if not 1 <= shuffles <= 10_000:
             raise ParameterError("shuffles", f"got {shuffles}; accepted: a whole number in [1, 10000]")
         if not 4 <= pilot <= 10_000:
@@ -416,12 +414,14 @@ def precision(
             except ValueError:
                 raise ParameterError(name, f"got {text!r}; accepted: a number{' in ' + unit if unit else ''}") from None
         ov = _overrides(set_)
-        _circuit("dpi-neuron").params.resolve(ov)
+        sizes = _number_list(cluster_sizes, "cluster_sizes", "", whole=True)
+        wins = _number_list(windows, "windows", "s")
+        # the whole design, before calibration or simulation spends any time
+        validate_study(neurons, numbers["input_rate"], numbers["duration"], numbers["settle"], ov, sizes, wins,
+                       shuffles, bits, mode)  # fmt: skip
         if out is not None and not resume and out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise FileExistsError(f"--out {out}: exists and is not empty; choose a new folder or --resume")
-        return {"tech": _tech(tech), "overrides": ov, **numbers,
-                "cluster_sizes": _number_list(cluster_sizes, "cluster_sizes", "", whole=True),
-                "windows": _number_list(windows, "windows", "s")}  # fmt: skip
+        return {"tech": _tech(tech), "overrides": ov, **numbers, "cluster_sizes": sizes, "windows": wins}
 
     args = _guard(prepare)
     target = args.pop("calibrate", None)

@@ -26,6 +26,7 @@ from .analysis import (
     DEFAULT_WINDOWS,
     BitsMethod,
     CVEstimate,
+    check_cluster_design,
     cluster_rate_cv,
     coefficient_of_variation,
     compare_cluster_cv,
@@ -84,6 +85,40 @@ def _cluster_sizes(neurons: int) -> list[int]:
     return [2**k for k in range(int(math.log2(neurons // 2)) + 1)]
 
 
+def validate_study(
+    neurons: int,
+    input_rate: float,
+    duration: float,
+    settle: float,
+    overrides: Mapping[str, object] | None,
+    cluster_sizes: Sequence[int] | None,
+    windows: Sequence[float] | None,
+    n_shuffles: int = 10,
+    bits_method: str = "log2_inv_cv2",
+    mismatch: str = "pdk",
+) -> tuple[list[int], list[float], dict[str, object]]:
+    """Refuse a study that cannot run, before anything is simulated (calibration included).
+
+    Returns the cluster sizes, windows (defaults filled in) and the neuron parameters
+    (:data:`PRECISION_DEFAULTS` under ``overrides``). Raises :class:`ParameterError` or
+    :class:`ValueError` naming the argument and what is accepted.
+    """
+    if isinstance(neurons, bool) or not isinstance(neurons, int) or not 4 <= neurons <= 100_000:
+        raise ParameterError("neurons", f"got {neurons!r}; accepted: a whole number in [4, 100000]")
+    for name, value, low, high in (("input_rate", input_rate, 0.1, 1e4), ("duration", duration, 1e-3, 100.0),
+                                   ("settle", settle, 0.0, 10.0)):  # fmt: skip
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
+            raise ParameterError(name, f"got {value!r}; accepted: a number in [{low:g}, {high:g}]")
+    if mismatch not in ("pdk", "pelgrom"):
+        raise ParameterError("mismatch", f"got {mismatch!r}; accepted: pdk, pelgrom")
+    sizes = list(cluster_sizes) if cluster_sizes is not None else _cluster_sizes(neurons)
+    wins = list(windows) if windows is not None else sorted({*(w for w in DEFAULT_WINDOWS if w <= duration), duration})
+    check_cluster_design(neurons, sizes, wins, settle, settle + duration, n_shuffles, bits_method)
+    params = {**PRECISION_DEFAULTS, **(overrides or {}), "input_rate": input_rate}
+    get_circuit("dpi-neuron").params.resolve(params)
+    return sizes, wins, params
+
+
 def precision_study(
     tech: str | Technology = "gf180mcu",
     *,
@@ -130,20 +165,11 @@ def precision_study(
         ``comparison.csv``, ``heatmap.png``, ``precision.json``).
     """
     tech = get_technology(tech) if isinstance(tech, str) else tech
-    if isinstance(neurons, bool) or not isinstance(neurons, int) or not 4 <= neurons <= 100_000:
-        raise ParameterError("neurons", f"got {neurons!r}; accepted: a whole number in [4, 100000]")
-    for name, value, low, high in (("input_rate", input_rate, 0.1, 1e4), ("duration", duration, 1e-3, 100.0),
-                                   ("settle", settle, 0.0, 10.0)):  # fmt: skip
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
-            raise ParameterError(name, f"got {value!r}; accepted: a number in [{low:g}, {high:g}]")
-    sizes = list(cluster_sizes) if cluster_sizes is not None else _cluster_sizes(neurons)
-    wins = list(windows) if windows is not None else sorted({*(w for w in DEFAULT_WINDOWS if w <= duration), duration})
-    params = {**PRECISION_DEFAULTS, **(overrides or {}), "input_rate": input_rate}
+    sizes, wins, params = validate_study(
+        neurons, input_rate, duration, settle, overrides, cluster_sizes, windows, n_shuffles, bits_method, mismatch
+    )
     neuron = get_circuit("dpi-neuron")
-    neuron.params.resolve(params)  # refuse bad input before anything runs
     tstop = settle + duration
-    # the analysis' own argument checks run before the simulation (cheap, on an empty population)
-    cluster_rate_cv([np.empty(0)] * neurons, sizes, wins, t_start=settle, t_stop=tstop, n_shuffles=n_shuffles, rng=0)
     samples = monte_carlo(
         neuron, tech, samples=neurons, seed=seed, overrides=params, tstop=tstop, workers=workers, mismatch=mismatch,
         out=out, resume=resume, client=client, progress=progress, timeout=timeout, keep_spikes=True,

@@ -12,6 +12,7 @@ import base64
 import html
 import io
 import json
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -145,8 +146,6 @@ def _contribution_section(table: pd.DataFrame, metrics: pd.DataFrame, mode: str)
     for metric in list(metrics["metric"])[:4]:
         y = ok[metric].to_numpy(dtype=float)
         try:
-            import warnings
-
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", LowR2Warning)
                 res = mismatch_contributions(ok[dvt].to_numpy(dtype=float), y, names)

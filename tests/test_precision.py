@@ -173,3 +173,17 @@ def test_calibrate_scales_sizes_by_pelgrom_and_the_cv_follows() -> None:
     assert second["cv"] * second["factor"] == pytest.approx(first["cv"], rel=0.25)  # CV ~ 1/sqrt(WL)
     assert data["params"]["w_lk"] == pytest.approx(1e-6 * second["next_factor"])
     assert "w_sw" not in data["params"] and "w_pw" not in data["params"]  # switches keep their size
+
+
+def test_calibration_does_not_run_for_a_design_that_cannot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad cluster size is refused before the (minutes long) calibration pilots start."""
+    import neurospice.precision
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("calibration started for a design that cannot run")
+
+    monkeypatch.setattr(neurospice.precision, "calibrate_sizes", never)
+    args = ["precision", "--neurons", "8", "--duration", "0.1", "--calibrate", "0.18", "--cluster-sizes", "1,64"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "never")])
+    assert result.exit_code == 2 and "cluster_sizes: got [64]" in result.output
+    assert not (tmp_path / "never").exists()

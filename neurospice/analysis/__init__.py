@@ -14,7 +14,15 @@ from .closed_form import (
     thermal_voltage,
 )
 from .mismatch import ContributionResult, LowR2Warning, PelgromFit, fit_pelgrom, mismatch_contributions
-from .population import DEFAULT_CLUSTER_SIZES, DEFAULT_WINDOWS, c4, cluster_rate_cv, cv_slope, window_counts
+from .population import (
+    DEFAULT_CLUSTER_SIZES,
+    DEFAULT_WINDOWS,
+    c4,
+    check_cluster_design,
+    cluster_rate_cv,
+    cv_slope,
+    window_counts,
+)
 from .precision import BITS_METHODS, BitsMethod, CVEstimate, CVKind, coefficient_of_variation, equivalent_bits
 from .reference import compare_cluster_cv, published_cluster_cv
 from .spikes import (
@@ -44,6 +52,7 @@ __all__ = [
     "PelgromFit",
     "SubthresholdFit",
     "c4",
+    "check_cluster_design",
     "cluster_rate_cv",
     "coefficient_of_variation",
     "compare_cluster_cv",

@@ -18,12 +18,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .precision import BitsMethod, equivalent_bits
+from .precision import BITS_METHODS, BitsMethod, equivalent_bits
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_CLUSTER_SIZES", "DEFAULT_WINDOWS", "c4", "cluster_rate_cv", "cv_slope", "window_counts"]
+__all__ = [
+    "DEFAULT_CLUSTER_SIZES",
+    "DEFAULT_WINDOWS",
+    "c4",
+    "check_cluster_design",
+    "cluster_rate_cv",
+    "cv_slope",
+    "window_counts",
+]
 
 DEFAULT_CLUSTER_SIZES = (1, 2, 4, 8, 16, 32, 64, 128)
 DEFAULT_WINDOWS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
@@ -61,6 +69,37 @@ def _chi2_interval(cv: float, n: int, confidence: float) -> tuple[float, float]:
     a = 1.0 - confidence
     dof = n - 1
     return float(cv * np.sqrt(dof / chi2.ppf(1 - a / 2, dof))), float(cv * np.sqrt(dof / chi2.ppf(a / 2, dof)))
+
+
+def check_cluster_design(
+    n: int,
+    cluster_sizes: Sequence[int],
+    windows: Sequence[float],
+    t_start: float,
+    t_stop: float,
+    n_shuffles: int = 10,
+    bits_method: str = "log2_inv_cv2",
+) -> None:
+    """Refuse a cluster-size x window design that ``n`` neurons over ``[t_start, t_stop)`` cannot fill.
+
+    Raises :class:`ValueError` naming the argument and what is accepted; lets a study check its
+    design before it simulates anything.
+    """
+    duration = t_stop - t_start
+    if not duration > 0:
+        raise ValueError(f"t_stop ({t_stop}) must be after t_start ({t_start})")
+    if n < 2:
+        raise ValueError(f"spike_trains: got {n} neuron(s); accepted: at least 2")
+    bad_k = [k for k in cluster_sizes if not (isinstance(k, (int, np.integer)) and 1 <= k <= n // 2)]
+    if bad_k:
+        raise ValueError(f"cluster_sizes: got {bad_k}; accepted: whole numbers in [1, {n // 2}] for {n} neurons")
+    bad_w = [w for w in windows if not (np.isfinite(w) and 0 < w <= duration * (1 + 1e-9))]
+    if bad_w:
+        raise ValueError(f"windows: got {bad_w}; accepted: seconds in (0, {duration:g}] (the recording analysed)")
+    if n_shuffles < 1:
+        raise ValueError(f"n_shuffles must be >= 1, got {n_shuffles}")
+    if bits_method not in BITS_METHODS:
+        raise ValueError(f"bits_method: got {bits_method!r}; accepted: {', '.join(BITS_METHODS)}")
 
 
 def cluster_rate_cv(
@@ -123,18 +162,7 @@ def cluster_rate_cv(
 
     n = len(spike_trains)
     duration = t_stop - t_start
-    if not duration > 0:
-        raise ValueError(f"t_stop ({t_stop}) must be after t_start ({t_start})")
-    if n < 2:
-        raise ValueError(f"spike_trains: got {n} neuron(s); accepted: at least 2")
-    bad_k = [k for k in cluster_sizes if not (isinstance(k, (int, np.integer)) and 1 <= k <= n // 2)]
-    if bad_k:
-        raise ValueError(f"cluster_sizes: got {bad_k}; accepted: whole numbers in [1, {n // 2}] for {n} neurons")
-    bad_w = [w for w in windows if not (np.isfinite(w) and 0 < w <= duration * (1 + 1e-9))]
-    if bad_w:
-        raise ValueError(f"windows: got {bad_w}; accepted: seconds in (0, {duration:g}] (the recording analysed)")
-    if n_shuffles < 1:
-        raise ValueError(f"n_shuffles must be >= 1, got {n_shuffles}")
+    check_cluster_design(n, cluster_sizes, windows, t_start, t_stop, n_shuffles, bits_method)
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     perms = [gen.permutation(n) for _ in range(n_shuffles)]
     rows = []
