@@ -17,11 +17,40 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+import typer.core
 
 from .ngspice_models import DEFAULT_TECHNOLOGY, TechnologyError
 from .params import ParameterError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Subthreshold neuromorphic circuits in ngspice.")
+
+class _OneLineErrors(typer.core.TyperGroup):
+    """Usage errors (a wrong type, an unknown option) as one line naming the option, exit 2; Ctrl-C exits 130."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except typer.Abort:
+            typer.echo("interrupted", err=True)
+            sys.exit(130)
+        except typer.TyperException as exc:  # typer's usage errors (BadParameter, NoSuchOption, ...)
+            if type(exc).__name__ != "NoArgsIsHelpError":  # typer has printed the help for that one
+                text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+                typer.echo(f"error: {' '.join(text.split())}", err=True)
+            sys.exit(getattr(exc, "exit_code", 2))
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(
+    cls=_OneLineErrors,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Subthreshold neuromorphic circuits in ngspice.",
+)
 
 T = TypeVar("T")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -29,6 +58,9 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 TechOpt = Annotated[str, typer.Option("--tech", "-t", help="technology: gf180mcu or ekv")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", help="NAME=VALUE, SI prefixes allowed (5p, 5pA)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+GraceOpt = Annotated[
+    float, typer.Option(help="after Ctrl-C, seconds running samples may take to finish (a second Ctrl-C: none)")
+]
 
 
 def _bad_input(message: str) -> NoReturn:
@@ -37,16 +69,34 @@ def _bad_input(message: str) -> NoReturn:
 
 
 def _guard(fn: Callable[[], T]) -> T:
-    """Run ``fn``; bad input exits 2, a missing installation or failed simulation exits 1."""
+    """Run ``fn``; bad input exits 2, a missing installation, failed simulation or failed write exits 1."""
     from .engine import SimulationError
+    from .montecarlo import RunInterrupted
+    from .store import StoreError
 
     try:
         return fn()
-    except (ParameterError, ValueError, FileExistsError, FileNotFoundError) as exc:
-        _bad_input(str(exc))
-    except (TechnologyError, SimulationError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+    except RunInterrupted as exc:
+        _interrupted(exc)
+    except StoreError as exc:
+        typer.echo(f"error: parameter 'out': {exc.strerror}; the samples stored before are intact: "
+                   "free space and run the same command with --resume", err=True)  # fmt: skip
         raise typer.Exit(1) from None
+    except (ParameterError, ValueError, FileExistsError, FileNotFoundError, NotADirectoryError) as exc:
+        _bad_input(str(exc))
+    except (TechnologyError, SimulationError, OSError) as exc:
+        typer.echo(f"error: {' | '.join(str(exc).strip().splitlines()) or type(exc).__name__}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _interrupted(exc: Any) -> NoReturn:
+    """A Monte Carlo run stopped by Ctrl-C: say what is stored and how to finish it; exit 128 + signal."""
+    if exc.out is not None and (exc.out / "manifest.json").is_file():
+        argv = [a for a in sys.argv[1:] if a != "--resume"]
+        typer.echo(f"{exc}\nresume with: neurospice {' '.join(argv)} --resume", err=True)
+    else:
+        typer.echo("interrupted before any sample was stored; nothing was written", err=True)
+    raise typer.Exit(128 + exc.signum)
 
 
 def _overrides(items: list[str] | None) -> dict[str, str]:
@@ -56,6 +106,8 @@ def _overrides(items: list[str] | None) -> dict[str, str]:
         name = name.strip()
         if not sep or not _NAME.match(name):
             raise ParameterError(item, "expected NAME=VALUE with NAME a parameter name (see `neurospice show`)")
+        if name in out:
+            raise ParameterError(name, f"given twice with --set ({out[name]!r}, {value.strip()!r}); give it once")
         out[name] = value.strip()
     return out
 
@@ -202,7 +254,8 @@ def simulate(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate a circuit, print its metrics (and closed-form predictions), optionally write them."""
-    from .runio import check_out_dir, result_json, write_run
+    from .fsio import check_new_dir
+    from .runio import result_json, write_run
     from .simulation import simulate as run_simulate
 
     def prepare() -> tuple[Any, Any, dict[str, str], float]:
@@ -210,7 +263,7 @@ def simulate(
         ov = _overrides(set_)
         c.params.resolve(ov)  # validate before anything runs or is written
         if out is not None:
-            check_out_dir(out)
+            check_new_dir(out)
         return c, t, ov, _tstop(tstop, c.default_tstop)
 
     c, t, ov, stop = _guard(prepare)
@@ -236,6 +289,7 @@ def sweep(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate once per value of one parameter and print the metrics table (f-I curves, tau vs bias...)."""
+    from .fsio import atomic_write, check_new_file
     from .simulation import sweep as run_sweep
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, list[str]]:
@@ -248,16 +302,14 @@ def sweep(
             raise ParameterError(param, "--values is empty; give comma-separated values")
         for item in items:
             c.params.resolve({**ov, param: item})
-        if out is not None and out.exists():
-            raise FileExistsError(f"--out {out}: exists; choose a new file")
+        if out is not None:
+            check_new_file(out)
         return c, t, ov, _tstop(tstop, c.default_tstop), items
 
     c, t, ov, stop, items = _guard(prepare)
     table = _guard(lambda: run_sweep(c, t, param, items, ov, tstop=stop))
     if out is not None:
-        tmp = out.with_name(f".{out.name}.tmp")
-        table.to_csv(tmp, index=False)
-        tmp.replace(out)
+        _guard(lambda: atomic_write(out, lambda p: table.to_csv(p, index=False)))
     if as_json:
         typer.echo(table.to_json(orient="records"))
     else:
@@ -279,6 +331,7 @@ def mismatch(
     keep_waveforms: Annotated[bool, typer.Option(help="also store every sample's waveforms")] = False,
     dask: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786)")] = None,
     timeout: Annotated[float | None, typer.Option(help="seconds one sample may take (local workers)")] = None,
+    grace: GraceOpt = 5.0,
     keep_spikes: Annotated[bool, typer.Option(help="also store every sample's spike times")] = False,
     report: Annotated[
         bool, typer.Option(help="write --out/report.html (histograms, CVs, Pelgrom, contributions)")
@@ -295,6 +348,7 @@ def mismatch(
         c, t = _circuit(circuit), _tech(tech)
         ov = _overrides(set_)
         c.params.resolve(ov)
+        _check_new_run(out, resume)
         return c, t, ov, _tstop(tstop, c.default_tstop)
 
     c, t, ov, stop = _guard(prepare)
@@ -317,6 +371,7 @@ def mismatch(
                 progress=update,
                 timeout=timeout,
                 keep_spikes=keep_spikes,
+                grace=grace,
             )
         )
     result = summary(table)
@@ -329,13 +384,38 @@ def mismatch(
                                "out": str(out) if out else None, **result}))  # fmt: skip
         return
     typer.echo(f"{c.name} on {t.name}, {result['samples']} samples ({mode} mismatch, seed {seed}): "
-               f"{result['ok']} ok, {result['failed']} failed; CV across devices, ddof=1")  # fmt: skip
+               f"{result['ok']} ok, {_failures(result)}; CV across devices, ddof=1")  # fmt: skip
     for name, st in result["metrics"].items():
         typer.echo(f"  {name:22s} mean {st['mean']:.5g}  sd {st['std']:.4g}  CV {100 * st['cv']:.2f} %")
     if out is not None:
         typer.echo(f"  table: neurospice.load_run({str(out)!r})")
     if "report" in result:
         typer.echo(f"  report: {result['report']}")
+    _exit_if_none_ok(result, table)
+
+
+def _failures(result: dict[str, Any]) -> str:
+    """``3 failed (1 did not converge, 1 timed out, 1 crashed; 2 needed a retry)``."""
+    parts = [f"{result[k]} {what}" for k, what in (("failed_sim", "did not converge"), ("timeout", "timed out"),
+                                                    ("crashed", "crashed")) if result[k]]  # fmt: skip
+    retried = f"{result['retried']} needed a retry" if result["retried"] else ""
+    detail = "; ".join(x for x in (", ".join(parts), retried) if x)
+    return f"{result['failed']} failed" + (f" ({detail})" if detail else "")
+
+
+def _exit_if_none_ok(result: dict[str, Any], table: Any) -> None:
+    if result["samples"] and not result["ok"]:
+        first = table["message"].iloc[0] if len(table) else ""
+        typer.echo(f"error: no sample succeeded; first failure: {first}", err=True)
+        raise typer.Exit(1)
+
+
+def _check_new_run(out: Path | None, resume: bool) -> None:
+    """A new run's --out must be a new or empty folder this process can write (checked before any work)."""
+    from .fsio import check_new_dir
+
+    if out is not None and not resume:
+        check_new_dir(out, resume_hint=True)
 
 
 def _check_run_options(workers: int | None, resume: bool, report: bool, out: Path | None) -> None:
@@ -386,6 +466,7 @@ def precision(
     resume: Annotated[bool, typer.Option(help="finish an interrupted study in --out")] = False,
     dask: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786)")] = None,
     timeout: Annotated[float | None, typer.Option(help="seconds one neuron may take (local workers)")] = None,
+    grace: GraceOpt = 5.0,
     report: Annotated[bool, typer.Option(help="write --out/report.html with the heat maps")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     as_json: JsonOpt = False,
@@ -419,8 +500,7 @@ def precision(
         # the whole design, before calibration or simulation spends any time
         validate_study(neurons, numbers["input_rate"], numbers["duration"], numbers["settle"], ov, sizes, wins,
                        shuffles, bits, mode)  # fmt: skip
-        if out is not None and not resume and out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise FileExistsError(f"--out {out}: exists and is not empty; choose a new folder or --resume")
+        _check_new_run(out, resume)
         return {"tech": _tech(tech), "overrides": ov, **numbers, "cluster_sizes": sizes, "windows": wins}
 
     args = _guard(prepare)
@@ -447,7 +527,7 @@ def precision(
                 args["tech"], neurons=neurons, input_rate=args["input_rate"], duration=args["duration"],
                 settle=args["settle"], seed=seed, overrides=args["overrides"], cluster_sizes=args["cluster_sizes"],
                 windows=args["windows"], n_shuffles=shuffles, bits_method=bits, mismatch=mode,  # type: ignore[arg-type]
-                workers=workers, out=out, resume=resume, client=dask, progress=update, timeout=timeout,
+                workers=workers, out=out, resume=resume, client=dask, progress=update, timeout=timeout, grace=grace,
             )
         )  # fmt: skip
     report_path = None

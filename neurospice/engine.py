@@ -22,6 +22,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from .params import ParameterError
+
 __all__ = ["Engine", "NetlistError", "SimOptions", "SimulationError", "get_engine"]
 
 Vectors = dict[str, NDArray[np.float64]]
@@ -42,6 +44,9 @@ class SimulationError(RuntimeError):
 
 class NetlistError(SimulationError):
     """ngspice could not load the deck (syntax, missing model or subcircuit, bad value)."""
+
+
+_OPTION_RANGES = {"gmin": 1e-3, "abstol": 1e-3, "chgtol": 1e-6, "reltol": 0.1}
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,18 @@ class SimOptions:
     reltol: float = 1e-4
     method: Literal["gear", "trap"] = "gear"
     points: int = 5000
+
+    def __post_init__(self) -> None:
+        """Refuse anything that is not a finite positive tolerance, a known method, a whole point count."""
+        for name, high in _OPTION_RANGES.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= high:
+                raise ParameterError(name, f"got {value!r}; accepted: a number in (0, {high:g}]")
+        if self.method not in ("gear", "trap"):
+            raise ParameterError("method", f"got {self.method!r}; accepted: gear, trap")
+        points = self.points
+        if isinstance(points, bool) or not isinstance(points, int) or not 10 <= points <= 10_000_000:
+            raise ParameterError("points", f"got {points!r}; accepted: a whole number in [10, 10000000]")
 
     def spice(self) -> str:
         """The ``.options`` line."""
@@ -173,6 +190,11 @@ class Engine:
 
 
 _ENGINE: Engine | None = None
+
+
+def engine_loaded() -> bool:
+    """Whether this process has started libngspice (a forked child would inherit its state)."""
+    return _ENGINE is not None
 
 
 def get_engine() -> Engine:

@@ -16,33 +16,30 @@ the worker count, order or machine:
 Bias cells are never mismatched (they stand for a core's shared bias generator).
 
 Output. ``DIR/manifest.json`` (circuit, parameters, technology and model hashes, versions,
-seed, mode) and ``DIR/samples/part-*.parquet``: one row per sample (``sample``, ``seed``,
-``status``, ``message``, ``wall_s``, metrics, offsets), each part written to a temporary name
-and renamed, so a run killed at any moment loses at most the samples not yet flushed, and
-``resume=True`` runs exactly the missing ones. :func:`load_run` returns the table.
+seed, mode, and the stored samples' counts by status) and ``DIR/samples/part-*.parquet``: one
+row per sample (``sample``, ``seed``, ``status``, ``message``, ``attempts``, ``first_failure``,
+``wall_s``, metrics, offsets). Parts have names no other writer can pick and are written to a
+temporary name and renamed, so a run killed at any moment loses at most the samples not yet
+flushed, and ``resume=True`` runs exactly the missing ones. The folder is locked while a run
+writes it. :func:`load_run` returns the table and says what is missing (:mod:`neurospice.store`).
 
 Failures. A sample whose simulation fails is recorded as ``failed`` with ngspice's message; a
-worker that dies takes its in-flight samples down as ``crashed``; with ``timeout``, a worker
-whose sample runs over ends itself and the sample is ``timeout``. All are retried once on fresh
-worker processes, one at a time (so a second death is that sample's own); what still fails
-stays in the table with both reasons, and the run goes on.
+worker that dies takes only its own sample down as ``crashed`` and is replaced; with
+``timeout``, the parent kills a worker whose sample runs over and the sample is ``timeout``.
+Each is run once more (``attempts`` = 2, the first reason in ``first_failure``); what still
+fails stays in the table, and the run goes on. Interrupts: see ``grace``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import json
-import multiprocessing as mp
 import os
 import platform
-import shutil
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -55,8 +52,10 @@ from .engine import SimOptions, SimulationError, get_engine
 from .ngspice_models import Technology, get_technology
 from .params import ParameterError, Value
 from .simulation import technology_facts, validate_tstop
+from .store import PartWriter, StoreError, _read_parts, load_run, open_run, read_manifest, write_manifest
+from .workers import DaskExecutor, LocalPool, StopRequest, Task, catch_interrupts, connect_dask
 
-__all__ = ["MismatchMode", "load_run", "monte_carlo", "sample_seeds"]
+__all__ = ["MismatchMode", "RunInterrupted", "load_run", "monte_carlo", "sample_seeds", "summary"]
 
 MismatchMode = Literal["pdk", "pelgrom"]
 _STATUS_OK, _STATUS_FAILED, _STATUS_CRASHED, _STATUS_TIMEOUT = "ok", "failed", "crashed", "timeout"
@@ -79,8 +78,6 @@ class _Spec:
     mode: MismatchMode
     keep_waveforms: bool
     options: SimOptions
-    timeout: float | None = None
-    marker_dir: str = ""
     keep_spikes: bool = False
 
 
@@ -108,28 +105,16 @@ def offsets_for(devices: Iterable[Any], tech: Technology, seed: int) -> dict[str
     return {d.key: float(tech.device(d.kind).sigma_vt(d.w, d.l) * zi) for d, zi in zip(devices, z, strict=True)}
 
 
-_TIMEOUT_EXIT = 75
-
-
-def _expire(spec: _Spec, index: int) -> None:
-    """Watchdog: mark the sample as timed out, then end this worker process at once."""
-    Path(spec.marker_dir, f"timeout-{index}").touch()
-    os._exit(_TIMEOUT_EXIT)
+def _setup(spec: _Spec) -> None:
+    """One-off worker set-up (imports, the technology's kappa sweeps): not counted against the timeout."""
+    _worker_state(spec)
 
 
 def _run_sample(spec: _Spec, index: int, seed: int) -> dict[str, Any]:
+    """One sample, for workers that may run several threads (Dask): one ngspice per process."""
     with _LOCK:
-        _worker_state(spec)  # one-off set-up (imports, kappa sweeps) does not count against the timeout
-        watchdog = None
-        if spec.timeout is not None:
-            watchdog = threading.Timer(spec.timeout, _expire, args=(spec, index))
-            watchdog.daemon = True
-            watchdog.start()
-        try:
-            return _run_sample_locked(spec, index, seed)
-        finally:
-            if watchdog is not None:
-                watchdog.cancel()
+        _worker_state(spec)
+        return _run_sample_locked(spec, index, seed)
 
 
 def _run_sample_locked(spec: _Spec, index: int, seed: int) -> dict[str, Any]:
@@ -173,7 +158,7 @@ def _last_lines(text: str, n: int = 4) -> str:
     return " | ".join(ln.strip() for ln in text.strip().splitlines()[-n:])
 
 
-# ----------------------------------------------------------------------------- storage
+# ----------------------------------------------------------------------------- run
 
 
 def _manifest(circuit: Circuit, tech: Technology, spec: _Spec, samples: int, seed: int) -> dict[str, Any]:
@@ -196,109 +181,24 @@ def _manifest(circuit: Circuit, tech: Technology, spec: _Spec, samples: int, see
     }  # fmt: skip
 
 
+#: Manifest keys that must match for ``resume`` (they change what the stored rows mean or hold).
+_SAME_RUN = ("circuit", "params", "tstop_s", "mismatch", "samples", "seed", "technology", "options",
+             "keep_spikes", "keep_waveforms")  # fmt: skip
+
+
 def _version() -> str:
     from . import __version__
 
     return __version__
 
 
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by SIGINT/SIGTERM after storing what had finished; ``resume=True`` completes it."""
 
-
-class _Writer:
-    """Flushes rows to ``samples/part-NNNNNN.parquet`` (atomically) every ``every`` rows or ``seconds``."""
-
-    def __init__(self, out: Path | None, every: int = 64, seconds: float = 2.0) -> None:
-        self.out, self.every, self.seconds = out, every, seconds
-        self.rows: list[dict[str, Any]] = []
-        self.pending: list[dict[str, Any]] = []
-        self.last = time.monotonic()
-        if out is not None:
-            (out / "samples").mkdir(parents=True, exist_ok=True)
-            self.part = len(list((out / "samples").glob("part-*.parquet")))
-
-    def add(self, row: dict[str, Any]) -> None:
-        waves = row.pop("_waves", None)
-        if waves is not None and self.out is not None:
-            folder = self.out / "waveforms"
-            folder.mkdir(exist_ok=True)
-            _atomic_write(folder / f"sample-{row['sample']:06d}.parquet", lambda p: pd.DataFrame(waves).to_parquet(p))
-        self.rows.append(row)
-        self.pending.append(row)
-        if len(self.pending) >= self.every or time.monotonic() - self.last > self.seconds:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.out is not None and self.pending:
-            frame = pd.DataFrame(self.pending)
-            path = self.out / "samples" / f"part-{self.part:06d}.parquet"
-            _atomic_write(path, lambda p: frame.to_parquet(p, index=False))
-            self.part += 1
-        self.pending = []
-        self.last = time.monotonic()
-
-
-def load_run(out: str | Path) -> pd.DataFrame:
-    """The sample table of a Monte Carlo folder, sorted by sample; ``.attrs["manifest"]`` holds the manifest."""
-    out = Path(out)
-    manifest_path = out / "manifest.json"
-    if not manifest_path.is_file():
-        raise FileNotFoundError(f"{out}: no manifest.json (not a neurospice Monte Carlo folder)")
-    parts = sorted((out / "samples").glob("part-*.parquet"))
-    table = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
-    if not table.empty:
-        table = table.drop_duplicates("sample", keep="last").sort_values("sample").reset_index(drop=True)
-    table.attrs["manifest"] = json.loads(manifest_path.read_text())
-    return table
-
-
-# ----------------------------------------------------------------------------- dispatch
-
-
-def _local_results(spec: _Spec, todo: list[tuple[int, int]], workers: int) -> Iterator[dict[str, Any]]:
-    """Run ``todo`` on a fresh process pool; a dead worker's samples come back as ``crashed`` rows."""
-    ctx = mp.get_context(_start_method())
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures: dict[Future[dict[str, Any]], tuple[int, int]] = {
-            pool.submit(_run_sample, spec, i, s): (i, s) for i, s in todo
-        }
-        for future in as_completed(futures):
-            index, seed = futures[future]
-            try:
-                yield future.result()
-            except BrokenProcessPool as exc:
-                yield {"sample": index, "seed": seed, "status": _STATUS_CRASHED, "message": f"worker died: {exc}"}
-
-
-def _start_method() -> str:
-    """``fork`` (fast, no ``__main__`` guard needed) unless this process holds libngspice: then ``spawn``.
-
-    A forked child would inherit ngspice's global state; scripts that simulate before calling
-    :func:`monte_carlo` therefore need the usual ``if __name__ == "__main__":`` guard.
-    """
-    from . import engine
-
-    return "spawn" if engine._ENGINE is not None else "fork"
-
-
-def _dask_results(spec: _Spec, todo: list[tuple[int, int]], client: Any) -> Iterator[dict[str, Any]]:
-    from dask.distributed import as_completed as dask_completed
-
-    futures = {client.submit(_run_sample, spec, i, s, pure=False): (i, s) for i, s in todo}
-    for future in dask_completed(list(futures)):  # type: ignore[no-untyped-call]
-        index, seed = futures[future]
-        try:
-            yield future.result()
-        except Exception as exc:  # a lost worker or a killed process: record, retry later
-            yield {"sample": index, "seed": seed, "status": _STATUS_CRASHED, "message": f"worker failed: {exc!r}"}
+    def __init__(self, stored: int, total: int, out: Path | None, signum: int) -> None:
+        where = f" in {out}" if out is not None else " (no out folder: nothing kept)"
+        super().__init__(f"interrupted: {stored} of {total} samples stored{where}")
+        self.stored, self.total, self.out, self.signum = stored, total, out, signum
 
 
 def monte_carlo(
@@ -319,6 +219,7 @@ def monte_carlo(
     options: SimOptions | None = None,
     timeout: float | None = None,
     keep_spikes: bool = False,
+    grace: float = 5.0,
 ) -> pd.DataFrame:
     """Run ``samples`` mismatch samples of ``circuit`` and return their table (one row per sample).
 
@@ -331,95 +232,141 @@ def monte_carlo(
     overrides, tstop
         Circuit parameters and transient length (validated before anything runs).
     workers
-        Worker processes on this machine (default: all cores). Ignored with ``client``.
+        Worker processes on this machine, 1..1024 (default: all cores). Ignored with ``client``.
     mismatch
         ``pdk`` (technology's statistical model) or ``pelgrom`` (offsets drawn here, stored).
     out, resume
-        Folder to stream results to; ``resume=True`` completes an interrupted run there.
+        Folder to stream results to (locked while the run writes it); ``resume=True`` completes an
+        interrupted run there, running exactly the samples no readable part holds.
     keep_waveforms
         Also store each sample's probe waveforms (``out/waveforms/sample-NNNNNN.parquet``).
     client
         A ``dask.distributed.Client`` or a scheduler address: run the samples on that cluster.
     progress
-        Called as ``progress(done, failed, total)`` after each sample.
+        Called as ``progress(done, failed, total)`` after each stored sample.
     options
         Simulator options (default :class:`~neurospice.engine.SimOptions`); recorded in the manifest.
     timeout
-        Seconds one sample may take; a worker running over ends itself and the sample is
-        recorded as ``timeout`` (after one retry). Local workers only: on Dask a killed task is
-        rescheduled by the cluster.
+        Seconds one sample may take (after its worker's one-off set-up); the worker is killed and
+        the sample recorded as ``timeout`` (after one retry). Local workers only.
     keep_spikes
         Also store each sample's spike times (s) in a list column ``spike_times`` (spiking
         circuits; what population studies such as :func:`neurospice.precision.precision_study` read).
+    grace
+        Seconds running samples may take to finish after a first SIGINT (main thread only);
+        then, or at a second SIGINT or a SIGTERM, they are killed. What finished is stored and
+        :class:`RunInterrupted` is raised.
+
+    Every row has ``attempts`` (1, or 2 when the first attempt failed, crashed or timed out and
+    the sample was run again on a fresh worker) and ``first_failure`` (that first attempt's
+    status and message). A failed write (disk full) raises :class:`~neurospice.store.StoreError`
+    at once; what was stored before is intact and ``resume`` completes the run.
     """
-    circuit = get_circuit(circuit) if isinstance(circuit, str) else circuit
-    tech = get_technology(tech) if isinstance(tech, str) else tech
+    circuit, tech = get_circuit(circuit), get_technology(tech)
     spec, seeds = _prepare(circuit, tech, samples, seed, overrides, tstop, mismatch, keep_waveforms, options)
     spec = dataclasses.replace(spec, keep_spikes=bool(keep_spikes))
-    if timeout is not None:
-        if not (isinstance(timeout, (int, float)) and 0 < timeout <= 1e6):
-            raise ParameterError("timeout", f"got {timeout!r}; accepted: seconds in (0, 1e6]")
-        markers = tempfile.mkdtemp(prefix="neurospice-timeouts-")
-        spec = dataclasses.replace(spec, timeout=float(timeout), marker_dir=markers)
+    _check_dispatch(workers, timeout, grace)
+    executor = _executor(spec, workers, client, timeout, samples)
     out_dir = Path(out) if out is not None else None
-    done: set[int] = set()
-    if out_dir is not None:
-        done = _open_folder(out_dir, _manifest(circuit, tech, spec, samples, seed), resume)
-    todo = [(i, int(seeds[i])) for i in range(samples) if i not in done]
-    writer = _Writer(out_dir, every=int(np.clip(samples // 50, 1, 256)))
-    counts = {"done": len(done), "failed": 0}
-    runner = _runner(workers, client)
-
-    def report(row: dict[str, Any], final: bool) -> None:
-        if final:
-            writer.add(row)
-            counts["done"] += 1
-            counts["failed"] += row["status"] != _STATUS_OK
-            if progress is not None:
-                progress(counts["done"], counts["failed"], samples)
-
-    retry: list[dict[str, Any]] = []
-    for row in runner(spec, todo):
-        row = _timed_out(row, spec)
-        if row["status"] == _STATUS_OK:
-            report(row, True)
-        else:
-            retry.append(row)
-    # Once more, on fresh worker processes, one sample at a time: a worker that dies now died of
-    # that sample, and no other sample is taken down with it.
-    for first in retry:
-        [again] = list(runner(spec, [(first["sample"], first["seed"])]))
-        row = _timed_out(again, spec)
-        if row["status"] != _STATUS_OK:
-            row["message"] = f"{row['message']} (first attempt: {first['status']}: {first['message']})"
-        report(row, True)
-    writer.flush()
-    if spec.marker_dir:
-        shutil.rmtree(spec.marker_dir, ignore_errors=True)
+    try:
+        with catch_interrupts(grace) as stop:
+            folder = open_run(out_dir, _manifest(circuit, tech, spec, samples, seed), resume, _SAME_RUN) \
+                if out_dir is not None else contextlib.nullcontext(set[int]())  # fmt: skip
+            with folder as done:
+                todo = [(i, int(seeds[i]), 1) for i in range(samples) if i not in done]
+                writer = PartWriter(out_dir, every=int(np.clip(samples // 50, 1, 256)))
+                counts = _drive(executor, todo, writer, stop, grace, progress, len(done), samples)
+                if out_dir is not None:
+                    _record_status(out_dir)
+                if stop.count:
+                    raise RunInterrupted(len(done) + writer.stored + len(writer.rows), samples, out_dir, stop.signum)
+    finally:
+        executor.close()
     if out_dir is not None:
         return load_run(out_dir)
+    del counts
     table = pd.DataFrame(writer.rows)
     return table.sort_values("sample").reset_index(drop=True) if not table.empty else table
 
 
-def _timed_out(row: dict[str, Any], spec: _Spec) -> dict[str, Any]:
-    """A crashed row whose sample left a timeout marker becomes a ``timeout`` row."""
-    marker = Path(spec.marker_dir, f"timeout-{row['sample']}") if spec.marker_dir else None
-    if row["status"] == _STATUS_CRASHED and marker is not None and marker.exists():
-        marker.unlink()
-        return {**row, "status": _STATUS_TIMEOUT, "message": f"timeout: took longer than {spec.timeout:g} s"}
-    return row
+def _drive(executor: Any, todo: list[Task], writer: PartWriter, stop: StopRequest, grace: float,
+           progress: Callable[[int, int, int], None] | None, done: int, total: int) -> dict[str, int]:  # fmt: skip
+    """Run ``todo`` to the end (or to an interrupt), retrying each failure once, storing every final row."""
+    for task in todo:
+        executor.submit(task)
+    counts = {"done": done, "failed": 0}
+    first: dict[int, str] = {}
+    draining = False
+    try:
+        while executor.pending():
+            if stop.count and not draining:
+                executor.cancel_queued()
+                draining = True
+            if stop.hard() or (draining and time.monotonic() - stop.first_at > grace):
+                executor.kill_running()
+                break
+            for (index, seed, attempt), row in executor.poll(0.2):
+                if row["status"] != _STATUS_OK and attempt == 1:
+                    if not draining:  # once more on a fresh worker; while stopping, leave it to the resume
+                        first[index] = f"{row['status']}: {row['message']}"
+                        executor.submit((index, seed, 2))
+                    continue
+                row.update(attempts=attempt, first_failure=first.pop(index, ""))
+                writer.add(row)
+                counts["done"] += 1
+                counts["failed"] += row["status"] != _STATUS_OK
+                if progress is not None:
+                    progress(counts["done"], counts["failed"], total)
+        writer.flush()
+    except StoreError:
+        executor.kill_running()
+        raise
+    return counts
 
 
-def _runner(workers: int | None, client: Any) -> Callable[[_Spec, list[tuple[int, int]]], Iterator[dict[str, Any]]]:
+def _record_status(out: Path) -> None:
+    """Write the stored samples' counts by status into the manifest (``status``)."""
+    table, _ = _read_parts(out)
+    manifest = read_manifest(out)
+    by_status = table["status"].value_counts().to_dict() if not table.empty else {}
+    stored = int(table["sample"].nunique()) if not table.empty else 0
+    manifest["status"] = {
+        "stored": stored,
+        "complete": stored == manifest["samples"],
+        **{k: int(by_status.get(k, 0)) for k in (_STATUS_OK, _STATUS_FAILED, _STATUS_TIMEOUT, _STATUS_CRASHED)},
+        "retried": int((table["attempts"] > 1).sum()) if "attempts" in table else 0,
+    }
+    write_manifest(out, manifest)
+
+
+def _check_dispatch(workers: int | None, timeout: float | None, grace: float) -> None:
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 1024):
+        raise ParameterError("workers", f"got {workers!r}; accepted: a whole number in [1, 1024] (None: all cores)")
+    if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout <= 1e6):
+        raise ParameterError("timeout", f"got {timeout!r}; accepted: seconds in (0, 1e6]")
+    if not (isinstance(grace, (int, float)) and 0 <= grace <= 1e6):
+        raise ParameterError("grace", f"got {grace!r}; accepted: seconds in [0, 1e6]")
+
+
+def _executor(spec: _Spec, workers: int | None, client: Any, timeout: float | None, samples: int) -> Any:
+    """A Dask executor (connecting to an address first) or a local pool sized to the work."""
     if client is not None:
         if isinstance(client, str):
-            from dask.distributed import Client
+            client = connect_dask(client)
+        return DaskExecutor(client, spec, _run_sample)
+    count = max(1, min(workers or os.cpu_count() or 1, samples))
+    return LocalPool(count, spec, _setup, _run_sample_locked, timeout=timeout, start_method=_start_method())
 
-            client = Client(client)  # type: ignore[no-untyped-call]
-        return lambda spec, todo: _dask_results(spec, todo, client)
-    count = workers or os.cpu_count() or 1
-    return lambda spec, todo: _local_results(spec, todo, max(1, min(count, len(todo) or 1)))
+
+def _start_method() -> str:
+    """``fork`` (fast, no ``__main__`` guard needed) unless this process holds libngspice: then ``spawn``.
+
+    A forked child would inherit ngspice's global state; scripts that simulate before calling
+    :func:`monte_carlo` therefore need the usual ``if __name__ == "__main__":`` guard.
+    """
+    from .engine import engine_loaded
+
+    return "spawn" if engine_loaded() else "fork"
 
 
 def _prepare(
@@ -439,6 +386,8 @@ def _prepare(
         raise ParameterError("seed", f"got {seed!r}; accepted: a whole number in [0, 2**63)")
     if mismatch not in ("pdk", "pelgrom"):
         raise ParameterError("mismatch", f"got {mismatch!r}; accepted: pdk, pelgrom")
+    if options is not None and not isinstance(options, SimOptions):
+        raise ParameterError("options", f"got {options!r}; accepted: a SimOptions")
     values = circuit.params.resolve(overrides)
     stop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
     spec = _Spec(
@@ -447,37 +396,17 @@ def _prepare(
         tuple(values.items()),
         stop,
         "pdk" if mismatch == "pdk" else "pelgrom",
-        keep_waveforms,
+        bool(keep_waveforms),
         options or SimOptions(),
     )
     tech.model_files()  # a missing or altered technology stops the run before it starts
     return spec, sample_seeds(seed, samples)
 
 
-def _open_folder(out: Path, manifest: dict[str, Any], resume: bool) -> set[int]:
-    path = out / "manifest.json"
-    if resume:
-        if not path.is_file():
-            raise FileNotFoundError(f"--out {out}: nothing to resume (no manifest.json)")
-        old = json.loads(path.read_text())
-        keys = ("circuit", "params", "tstop_s", "mismatch", "samples", "seed", "technology", "options", "keep_spikes")
-        changed = [k for k in keys if old.get(k) != manifest[k]]
-        if changed:
-            raise ParameterError("resume", f"{out} holds a different run (differs in: {', '.join(changed)})")
-        table = load_run(out)
-        return set(table["sample"].tolist()) if not table.empty else set()
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise FileExistsError(f"--out {out}: exists and is not empty; choose a new folder or --resume")
-    out.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(manifest, indent=2) + "\n"
-    _atomic_write(path, lambda p: p.write_text(text))
-    return set()
-
-
 def summary(table: pd.DataFrame) -> dict[str, Any]:
     """Counts and, for every numeric metric, mean, standard deviation (ddof=1) and CV across ok samples."""
     ok = table[table["status"] == _STATUS_OK] if not table.empty else table
-    skip = {"sample", "seed", "wall_s", "sim_s", "worker"}
+    skip = {"sample", "seed", "wall_s", "sim_s", "worker", "attempts"}
     stats: dict[str, dict[str, float]] = {}
     for name in ok.columns:
         if name in skip or name.startswith("dvt_") or not pd.api.types.is_numeric_dtype(ok[name]):
@@ -487,10 +416,15 @@ def summary(table: pd.DataFrame) -> dict[str, Any]:
         if x.size >= 2:
             mean, sd = float(x.mean()), float(x.std(ddof=1))
             stats[name] = {"mean": mean, "std": sd, "cv": sd / abs(mean) if mean else float("nan"), "n": float(x.size)}
+    status = table["status"] if not table.empty else pd.Series(dtype=str)
     return {
         "samples": len(table),
         "ok": len(ok),
         "failed": int(len(table) - len(ok)),
+        "failed_sim": int((status == _STATUS_FAILED).sum()),
+        "timeout": int((status == _STATUS_TIMEOUT).sum()),
+        "crashed": int((status == _STATUS_CRASHED).sum()),
+        "retried": int((table["attempts"] > 1).sum()) if "attempts" in table else 0,
         "metrics": stats,
         "cv_kind": "across devices",
         "ddof": 1,

@@ -76,7 +76,12 @@ class Param:
             value = parse_si(raw, self.unit) if isinstance(raw, str) else float(raw)
         except ValueError:
             raise ParameterError(self.name, f"got {raw!r}; accepted: {self.accepted()}") from None
-        if not math.isfinite(value) or not self.low <= value <= self.high:
+        if not math.isfinite(value):
+            raise ParameterError(self.name, f"got {raw!r}; accepted: {self.accepted()}")
+        for bound in (self.low, self.high):  # "100n" is 1.0000000000000001e-07: the printed bound is accepted
+            if math.isfinite(bound) and math.isclose(value, bound, rel_tol=1e-12):
+                return bound
+        if not self.low <= value <= self.high:
             raise ParameterError(self.name, f"got {raw!r}; accepted: {self.accepted()}")
         return value
 
@@ -111,6 +116,8 @@ class ParamSpec:
 
     def resolve(self, overrides: Mapping[str, object] | None = None) -> dict[str, Value]:
         """Defaults updated with validated ``overrides``; unknown names raise :class:`ParameterError`."""
+        if overrides is not None and not isinstance(overrides, Mapping):
+            raise ParameterError("overrides", f"got {overrides!r}; accepted: a mapping of parameter names to values")
         values = self.defaults()
         for name, raw in (overrides or {}).items():
             if name not in self._index:

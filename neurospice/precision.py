@@ -34,7 +34,8 @@ from .analysis import (
 )
 from .circuits import get_circuit
 from .engine import SimulationError
-from .montecarlo import MismatchMode, _atomic_write, monte_carlo
+from .fsio import atomic_write
+from .montecarlo import MismatchMode, monte_carlo
 from .ngspice_models import Technology, get_technology
 from .params import ParameterError
 
@@ -139,6 +140,7 @@ def precision_study(
     client: Any = None,
     progress: Callable[[int, int, int], None] | None = None,
     timeout: float | None = None,
+    grace: float = 5.0,
 ) -> PrecisionResult:
     """Simulate ``neurons`` mismatched DPI neurons under a regular input and tabulate cluster-rate CVs.
 
@@ -159,7 +161,7 @@ def precision_study(
         in ``duration``, and ``duration`` itself.
     n_shuffles, bits_method
         Random partitions per cell (the paper: 10); CV-to-bits conversion.
-    mismatch, workers, out, resume, client, progress, timeout
+    mismatch, workers, out, resume, client, progress, timeout, grace
         As for :func:`neurospice.monte_carlo`. With ``out``, the tables are written there too
         (``cluster_cv.csv``, ``bits_<method>.csv`` (rows cluster size, columns window),
         ``comparison.csv``, ``heatmap.png``, ``precision.json``).
@@ -172,7 +174,7 @@ def precision_study(
     tstop = settle + duration
     samples = monte_carlo(
         neuron, tech, samples=neurons, seed=seed, overrides=params, tstop=tstop, workers=workers, mismatch=mismatch,
-        out=out, resume=resume, client=client, progress=progress, timeout=timeout, keep_spikes=True,
+        out=out, resume=resume, client=client, progress=progress, timeout=timeout, keep_spikes=True, grace=grace,
     )  # fmt: skip
     ok = samples[samples["status"] == "ok"]
     trains = [np.asarray(s, dtype=np.float64) for s in ok["spike_times"]]
@@ -239,7 +241,7 @@ def write_precision(result: PrecisionResult, out: Path) -> None:
         "precision.json": lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"),
     }
     for name, write in writes.items():
-        _atomic_write(out / name, write)
+        atomic_write(out / name, write)
 
 
 def scaled_sizes(factor: float, base: Mapping[str, object] | None = None) -> dict[str, float]:

@@ -171,9 +171,9 @@ def _page(title: str, sections: list[str]) -> str:
 
 
 def _write(path: Path, text: str) -> Path:
-    from .montecarlo import _atomic_write
+    from .fsio import atomic_write
 
-    _atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
     return path
 
 

@@ -13,9 +13,9 @@ from numpy.typing import NDArray
 
 from .analysis.closed_form import thermal_voltage
 from .characterization import characterize
-from .circuits import Circuit, Waveforms
+from .circuits import Circuit, Waveforms, get_circuit
 from .engine import SimOptions, get_engine
-from .ngspice_models import Technology
+from .ngspice_models import Technology, get_technology
 from .params import ParameterError, Value, number
 
 __all__ = ["SimulationResult", "fi_curve", "simulate", "sweep", "validate_tstop"]
@@ -57,14 +57,17 @@ def technology_facts(tech: Technology, values: Mapping[str, Value]) -> dict[str,
 
 
 def simulate(
-    circuit: Circuit,
-    tech: Technology,
+    circuit: str | Circuit,
+    tech: str | Technology = "gf180mcu",
     overrides: Mapping[str, object] | None = None,
     *,
     tstop: float | None = None,
     options: SimOptions | None = None,
 ) -> SimulationResult:
-    """Run ``circuit`` with validated ``overrides`` for ``tstop`` seconds and measure it."""
+    """Run ``circuit`` (a circuit or its name) with validated ``overrides`` for ``tstop`` seconds and measure it."""
+    circuit, tech = get_circuit(circuit), get_technology(tech)
+    if options is not None and not isinstance(options, SimOptions):
+        raise ParameterError("options", f"got {options!r}; accepted: a SimOptions")
     values = circuit.params.resolve(overrides)
     tstop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
     engine = get_engine()

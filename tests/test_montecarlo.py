@@ -1,14 +1,8 @@
-"""Monte Carlo runs with real ngspice: reproducibility, both mismatch modes, kill and resume, crashes, Dask."""
+"""Monte Carlo runs with real ngspice: reproducibility, both mismatch modes, timeouts, Dask, the CLI."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +17,7 @@ from neurospice.ngspice_models import get_technology
 
 FAST = {"input_count": 2}  # two input spikes at 10 and 20 ms, then the decay
 VOLATILE = ["wall_s", "sim_s", "worker"]  # timing and process id: the only columns allowed to differ
+# (kills, interrupts, full disks and corrupted parts: tests/test_faults.py)
 
 
 def _stable(table: pd.DataFrame) -> pd.DataFrame:
@@ -66,63 +61,6 @@ def test_pdk_and_pelgrom_agree_with_each_other_and_with_pelgrom_law() -> None:
     assert offsets["dvt_xsyn.md5"].std() == pytest.approx(tech.pmos.sigma_vt(1e-6, 1e-6), rel=0.3)
     # the leak transistor's offset explains tau: weaker M_D5 (positive dvt), slower decay
     assert np.corrcoef(offsets["dvt_xsyn.md5"], np.log(runs["pelgrom"]["tau_s"]))[0, 1] > 0.9
-
-
-def _cli_process(out: Path, samples: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "neurospice", "mismatch", "dpi-synapse", "-n", str(samples), "--seed", "21",
-           "--set", "input_count=2", "--tstop", "0.06", "--workers", "2", "--out", str(out), "--quiet"]  # fmt: skip
-    return subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def test_killed_run_resumes_to_the_unbroken_table(tmp_path: Path) -> None:
-    out = tmp_path / "killed"
-    proc = _cli_process(out, 40)
-    deadline = time.monotonic() + 120
-    while len(list((out / "samples").glob("part-*.parquet"))) < 5 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its workers, no clean-up
-    proc.wait()
-    partial = load_run(out)
-    assert 5 <= len(partial) < 40
-    resumed = monte_carlo("dpi-synapse", "gf180mcu", samples=40, seed=21, overrides={"input_count": "2"},
-                          tstop=0.06, workers=2, out=out, resume=True)  # fmt: skip
-    unbroken = monte_carlo("dpi-synapse", "gf180mcu", samples=40, seed=21, overrides={"input_count": "2"},
-                           tstop=0.06, workers=2)  # fmt: skip
-    assert resumed["sample"].tolist() == list(range(40))
-    pd.testing.assert_frame_equal(_stable(resumed), _stable(unbroken), check_dtype=False)
-    # nothing was run twice: the resumed part only added the missing samples
-    assert sum(len(pd.read_parquet(p)) for p in (out / "samples").glob("part-*.parquet")) == 40
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        text = (task / "children").read_text().split()
-        found += [int(x) for x in text]
-    return found
-
-
-def test_crashed_worker_samples_are_retried_on_fresh_workers() -> None:
-    killed: list[int] = []
-
-    def killer() -> None:
-        deadline = time.monotonic() + 60
-        while not killed and time.monotonic() < deadline:
-            kids = _children(os.getpid())
-            if kids:
-                time.sleep(1.0)  # let the workers start on their samples
-                os.kill(kids[0], signal.SIGKILL)
-                killed.append(kids[0])
-            time.sleep(0.02)
-
-    thread = threading.Thread(target=killer)
-    thread.start()
-    table = monte_carlo("dpi-synapse", "gf180mcu", samples=12, seed=4, overrides=FAST, tstop=0.06, workers=2)
-    thread.join()
-    assert killed
-    assert (table["status"] == "ok").all() and table["sample"].tolist() == list(range(12))
-    reference = monte_carlo("dpi-synapse", "gf180mcu", samples=12, seed=4, overrides=FAST, tstop=0.06, workers=1)
-    pd.testing.assert_frame_equal(_stable(table), _stable(reference))
 
 
 def test_timeout_is_recorded_and_the_run_goes_on() -> None:

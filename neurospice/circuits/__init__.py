@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..params import ParameterError
 from .base import Circuit, Probe, Waveforms
 from .dpi_synapse import DPISynapse
 from .neurons import AxonHillock, DPINeuron
@@ -11,9 +12,10 @@ __all__ = ["CIRCUITS", "Circuit", "Probe", "Waveforms", "get_circuit"]
 CIRCUITS: dict[str, type[Circuit]] = {c.name: c for c in (DPISynapse, DPINeuron, AxonHillock)}
 
 
-def get_circuit(name: str) -> Circuit:
-    """The circuit called ``name``; ``ValueError`` lists the accepted names."""
-    try:
-        return CIRCUITS[name]()
-    except KeyError:
-        raise ValueError(f"unknown circuit {name!r}; accepted: {', '.join(CIRCUITS)}") from None
+def get_circuit(name: str | Circuit) -> Circuit:
+    """The circuit called ``name`` (a :class:`Circuit` is returned as it is); :class:`ParameterError` otherwise."""
+    if isinstance(name, Circuit):
+        return name
+    if not isinstance(name, str) or name not in CIRCUITS:
+        raise ParameterError("circuit", f"unknown circuit {name!r}; accepted: {', '.join(CIRCUITS)}")
+    return CIRCUITS[name]()

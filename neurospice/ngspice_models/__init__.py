@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..params import ParameterError
 from .base import DeviceKind, MosDevice, Technology, TechnologyError
 from .ekv import EKV
 from .gf180mcu import GF180MCU, cache_dir, fetch_gf180mcu
@@ -22,9 +23,10 @@ TECHNOLOGIES: dict[str, type[Technology]] = {"gf180mcu": GF180MCU, "ekv": EKV}
 DEFAULT_TECHNOLOGY = "gf180mcu"
 
 
-def get_technology(name: str) -> Technology:
-    """The technology called ``name``; ``ValueError`` lists the accepted names."""
-    try:
-        return TECHNOLOGIES[name]()
-    except KeyError:
-        raise ValueError(f"unknown technology {name!r}; accepted: {', '.join(TECHNOLOGIES)}") from None
+def get_technology(name: str | Technology) -> Technology:
+    """The technology called ``name`` (a :class:`Technology` is returned as is); else :class:`ParameterError`."""
+    if isinstance(name, Technology):
+        return name
+    if not isinstance(name, str) or name not in TECHNOLOGIES:
+        raise ParameterError("technology", f"unknown technology {name!r}; accepted: {', '.join(TECHNOLOGIES)}")
+    return TECHNOLOGIES[name]()
