@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -635,8 +637,24 @@ def _print_summary(result: Any, out: Path | None) -> None:
         typer.echo(f"  written to {out}")
 
 
+def _stop_now(signum: int, frame: object) -> None:
+    """Ctrl-C while ngspice runs in this process (simulate, sweep, characterize, reports): leave at once.
+
+    ngspice's analysis cannot be interrupted from Python (a KeyboardInterrupt raised in its
+    callbacks is ignored and the analysis goes on). Outputs are written atomically, so removing
+    the temporary files in flight leaves nothing half-written. Monte Carlo runs install their
+    own handler for the duration of the run (stop dispatching, store what finished).
+    """
+    from .fsio import remove_partial
+
+    remove_partial()
+    os.write(2, b"interrupted\n")
+    os._exit(128 + signum)
+
+
 def main() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGINT, _stop_now)
     app()
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .params import ParameterError
 
-__all__ = ["atomic_write", "check_new_dir", "check_new_file", "is_empty_dir", "staged_dir", "umask"]
+__all__ = ["atomic_write", "check_new_dir", "check_new_file", "is_empty_dir", "remove_partial", "staged_dir", "umask"]
 
 
 def umask() -> int:
@@ -34,17 +34,34 @@ def umask() -> int:
     return old  # pragma: no cover
 
 
+_IN_FLIGHT: set[Path] = set()  # temporary files and folders not yet renamed into place
+
+
+def remove_partial() -> None:
+    """Delete every temporary file or folder still being written (for a process about to exit at once)."""
+    for path in list(_IN_FLIGHT):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    _IN_FLIGHT.clear()
+
+
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path`` (mode 0666 & ~umask)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
+    tmp = Path(name)
+    _IN_FLIGHT.add(tmp)
     try:
-        write(Path(tmp))
+        write(tmp)
         os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    finally:
+        _IN_FLIGHT.discard(tmp)
 
 
 @contextmanager
@@ -52,6 +69,7 @@ def staged_dir(out: Path) -> Iterator[Path]:
     """A hidden sibling folder to fill; renamed to ``out`` (mode 0777 & ~umask) when the block ends without error."""
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    _IN_FLIGHT.add(staging)
     try:
         yield staging
         staging.chmod(0o777 & ~umask())
@@ -61,6 +79,8 @@ def staged_dir(out: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        _IN_FLIGHT.discard(staging)
 
 
 def is_empty_dir(path: Path, ignore: tuple[str, ...] = ()) -> bool:

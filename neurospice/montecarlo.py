@@ -52,7 +52,7 @@ from .engine import SimOptions, SimulationError, get_engine
 from .ngspice_models import Technology, get_technology
 from .params import ParameterError, Value
 from .simulation import technology_facts, validate_tstop
-from .store import PartWriter, StoreError, _read_parts, load_run, open_run, read_manifest, write_manifest
+from .store import PartWriter, StoreError, load_run, open_run, record_status
 from .workers import DaskExecutor, LocalPool, StopRequest, Task, catch_interrupts, connect_dask
 
 __all__ = ["MismatchMode", "RunInterrupted", "load_run", "monte_carlo", "sample_seeds", "summary"]
@@ -277,7 +277,7 @@ def monte_carlo(
                 writer = PartWriter(out_dir, every=int(np.clip(samples // 50, 1, 256)))
                 counts = _drive(executor, todo, writer, stop, grace, progress, len(done), samples)
                 if out_dir is not None:
-                    _record_status(out_dir)
+                    record_status(out_dir)
                 if stop.count:
                     raise RunInterrupted(len(done) + writer.stored + len(writer.rows), samples, out_dir, stop.signum)
     finally:
@@ -322,21 +322,6 @@ def _drive(executor: Any, todo: list[Task], writer: PartWriter, stop: StopReques
         executor.kill_running()
         raise
     return counts
-
-
-def _record_status(out: Path) -> None:
-    """Write the stored samples' counts by status into the manifest (``status``)."""
-    table, _ = _read_parts(out)
-    manifest = read_manifest(out)
-    by_status = table["status"].value_counts().to_dict() if not table.empty else {}
-    stored = int(table["sample"].nunique()) if not table.empty else 0
-    manifest["status"] = {
-        "stored": stored,
-        "complete": stored == manifest["samples"],
-        **{k: int(by_status.get(k, 0)) for k in (_STATUS_OK, _STATUS_FAILED, _STATUS_TIMEOUT, _STATUS_CRASHED)},
-        "retried": int((table["attempts"] > 1).sum()) if "attempts" in table else 0,
-    }
-    write_manifest(out, manifest)
 
 
 def _check_dispatch(workers: int | None, timeout: float | None, grace: float) -> None:

@@ -46,6 +46,7 @@ __all__ = [
     "lock_run",
     "open_run",
     "read_manifest",
+    "record_status",
     "write_manifest",
 ]
 
@@ -216,6 +217,21 @@ def _stored_samples(out: Path, quarantine: bool) -> set[int]:
         for part in corrupt:
             os.replace(part, folder / part.name)
     return set(table["sample"].astype(int).tolist()) if not table.empty else set()
+
+
+def record_status(out: Path) -> None:
+    """Write the stored samples' counts by status into the manifest (``status``)."""
+    table, _ = _read_parts(out)
+    manifest = read_manifest(out)
+    by_status = table["status"].value_counts().to_dict() if not table.empty else {}
+    stored = int(table["sample"].nunique()) if not table.empty else 0
+    manifest["status"] = {
+        "stored": stored,
+        "complete": stored == manifest["samples"],
+        **{k: int(by_status.get(k, 0)) for k in ("ok", "failed", "timeout", "crashed")},
+        "retried": int((table["attempts"] > 1).sum()) if "attempts" in table else 0,
+    }
+    write_manifest(out, manifest)
 
 
 def load_run(out: str | Path, *, strict: bool = False) -> pd.DataFrame:

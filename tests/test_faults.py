@@ -325,3 +325,16 @@ def test_no_sample_succeeded_exits_1_and_counts_the_failures(tmp_path: Path) -> 
     assert "error: no sample succeeded; first failure: timeout: took longer than 0.3 s" in result.output
     status = json.loads((tmp_path / "t" / "manifest.json").read_text())["status"]
     assert status["timeout"] == 2 and status["ok"] == 0 and status["complete"]
+
+
+def test_sigint_during_a_single_simulation_exits_130_leaving_nothing(tmp_path: Path) -> None:
+    """ngspice runs in the CLI's own process here: Ctrl-C must stop it, not be swallowed by its callbacks."""
+    out = tmp_path / "sim"
+    proc = _cli(out, args=["simulate", "dpi-neuron", "--tstop", "3"])  # about 20 s of analysis
+    time.sleep(5.0)  # past the kappa sweeps, into the transient
+    assert proc.poll() is None
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    assert err == "interrupted\n"
+    assert list(tmp_path.iterdir()) == []  # no folder, no hidden staging folder
