@@ -20,9 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from neurospice.montecarlo import load_run
-from neurospice.precision import calibrate_sizes, precision_study
-from neurospice.report import precision_report
+from neurospice.report import precision_report, save_precision_heatmap
+from neurospice.studies.precision import calibrate_sizes, precision_study
 
 CORES = os.cpu_count() or 1
 
@@ -50,7 +49,8 @@ def main() -> None:
                              overrides=overrides, out=out)  # fmt: skip
     t_study = time.perf_counter() - t1
     t2 = time.perf_counter()
-    precision_report(result, out / "report.html", load_run(out))
+    save_precision_heatmap(out)
+    precision_report(out)
     t_report = time.perf_counter() - t2
     samples = result.samples
     sim = float(samples["sim_s"].mean())

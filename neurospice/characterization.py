@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analysis.subthreshold import SubthresholdFit, extract_subthreshold
-from .engine import SimOptions, get_engine, select
+from .engine import get_engine, select
 from .ngspice_models import DeviceKind, Technology
+from .options import SimOptions
 from .units import spice_number
 
 __all__ = ["Characterization", "characterize", "idvg_deck"]

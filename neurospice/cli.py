@@ -256,9 +256,8 @@ def simulate(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate a circuit, print its metrics (and closed-form predictions), optionally write them."""
-    from .fsio import check_new_dir
-    from .runio import result_json, write_run
     from .simulation import simulate as run_simulate
+    from .store import check_new_dir, result_json, write_run
 
     def prepare() -> tuple[Any, Any, dict[str, str], float]:
         c, t = _circuit(circuit), _tech(tech)
@@ -291,8 +290,8 @@ def sweep(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate once per value of one parameter and print the metrics table (f-I curves, tau vs bias...)."""
-    from .fsio import atomic_write, check_new_file
     from .simulation import sweep as run_sweep
+    from .store import atomic_write, check_new_file
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, list[str]]:
         c, t = _circuit(circuit), _tech(tech)
@@ -379,8 +378,10 @@ def mismatch(
     result = summary(table)
     if report and out is not None:
         from .report import write_mismatch_report
+        from .studies.mismatch import store_report_inputs
 
-        result["report"] = str(_guard(lambda: write_mismatch_report(out, seed=seed)))
+        _guard(lambda: store_report_inputs(out, seed=seed))
+        result["report"] = str(_guard(lambda: write_mismatch_report(out)))
     if as_json:
         typer.echo(json.dumps({"circuit": c.name, "technology": t.name, "mismatch": mode, "seed": seed,
                                "out": str(out) if out else None, **result}))  # fmt: skip
@@ -414,7 +415,7 @@ def _exit_if_none_ok(result: dict[str, Any], table: Any) -> None:
 
 def _check_new_run(out: Path | None, resume: bool) -> None:
     """A new run's --out must be a new or empty folder this process can write (checked before any work)."""
-    from .fsio import check_new_dir
+    from .store import check_new_dir
 
     if out is not None and not resume:
         check_new_dir(out, resume_hint=True)
@@ -475,7 +476,7 @@ def precision(
 ) -> None:
     """Precision from averaging: N mismatched DPI neurons, cluster-rate CV x window, vs the published table."""
     from .analysis import BITS_METHODS
-    from .precision import calibrate_sizes, precision_study, validate_study
+    from .studies.precision import calibrate_sizes, precision_study, validate_study
     from .units import parse_si
 
     _check_run_options(workers, resume, report, out)
@@ -533,11 +534,12 @@ def precision(
             )
         )  # fmt: skip
     report_path = None
-    if report and out is not None:
-        from .montecarlo import load_run
-        from .report import precision_report
+    if out is not None:
+        from .report import precision_report, save_precision_heatmap
 
-        report_path = _guard(lambda: precision_report(result, out / "report.html", load_run(out)))
+        _guard(lambda: save_precision_heatmap(out))
+        if report:
+            report_path = _guard(lambda: precision_report(out))
     _print_precision(result, calibration, report_path, out, as_json)
 
 
@@ -645,7 +647,7 @@ def _stop_now(signum: int, frame: object) -> None:
     the temporary files in flight leaves nothing half-written. Monte Carlo runs install their
     own handler for the duration of the run (stop dispatching, store what finished).
     """
-    from .fsio import remove_partial
+    from .store import remove_partial
 
     remove_partial()
     os.write(2, b"interrupted\n")

@@ -22,16 +22,21 @@ import pandas as pd
 
 from .analysis import LowR2Warning, coefficient_of_variation, equivalent_bits, fit_pelgrom, mismatch_contributions
 from .analysis.reference import published_cluster_cv
+from .analysis.summary import metric_columns
+from .store import atomic_write, load_run
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .characterization import PelgromCheck
-    from .precision import PrecisionResult
+__all__ = [
+    "metric_table",
+    "mismatch_report",
+    "precision_heatmaps",
+    "precision_report",
+    "save_precision_heatmap",
+    "write_mismatch_report",
+]
 
-__all__ = ["metric_table", "mismatch_report", "precision_report"]
-
-_SKIP = {"sample", "seed", "wall_s", "sim_s", "worker", "kappa_p", "n_input_spikes"}
 _CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%}
@@ -64,9 +69,7 @@ def metric_table(table: pd.DataFrame, predicted: Mapping[str, Mapping[str, Any]]
     """Per metric over ok samples: n, mean, sd, CV (ddof=1) with its 95 % bootstrap interval, closed-form CV."""
     ok = table[table["status"] == "ok"]
     rows = []
-    for name in ok.columns:
-        if name in _SKIP or name.startswith("dvt_") or not pd.api.types.is_numeric_dtype(ok[name]):
-            continue
+    for name in metric_columns(ok):
         est = coefficient_of_variation(ok[name].to_numpy(dtype=float))
         if est.n < 2 or not np.isfinite(est.cv) or est.cv < 1e-9:  # constant (a prediction, a setting)
             continue
@@ -97,27 +100,28 @@ def _histograms(table: pd.DataFrame, metrics: pd.DataFrame) -> str:
     return _png(fig)
 
 
-def _pelgrom_section(checks: list[PelgromCheck]) -> str:
+def _pelgrom_section(checks: list[dict[str, Any]]) -> str:
+    """The Pelgrom plot and fit table from stored checks (``neurospice.characterization.PelgromCheck`` fields)."""
     if not checks:
         return ""
     fig, axes = _fig(1, 1, (6, 4))
     ax = axes[0, 0]
     rows = []
     for chk, color in zip(checks, ("#c0392b", "#2471a3"), strict=False):
-        x = 1 / np.sqrt(chk.area_eff * 1e12)
-        fit = fit_pelgrom(chk.area_eff, chk.sigma_vt_est)
-        ax.plot(
-            x, 1e3 * chk.sigma_vt_est, "o", color=color, label=f"{chk.device}: simulated, {chk.samples} devices/size"
-        )
-        ax.plot(x, 1e3 * chk.sigma_vt_law, "-", color=color, alpha=0.6, label=f"{chk.device}: technology's law")
+        area, est, law = (np.asarray(chk[k], dtype=float) for k in ("area_eff", "sigma_vt_est", "sigma_vt_law"))
+        x = 1 / np.sqrt(area * 1e12)
+        fit = fit_pelgrom(area, est)
+        device = chk["device"]
+        ax.plot(x, 1e3 * est, "o", color=color, label=f"{device}: simulated, {chk['samples']} devices/size")
+        ax.plot(x, 1e3 * law, "-", color=color, alpha=0.6, label=f"{device}: technology's law")
         rows.append(
             {
-                "device": chk.device,
+                "device": device,
                 "A_VT pair fit (mV um)": np.sqrt(2) * fit.a_fixed * 1e9,
-                "A_VT pair stated (mV um)": np.sqrt(2) * float(np.mean(chk.sigma_vt_law * np.sqrt(chk.area_eff))) * 1e9,
+                "A_VT pair stated (mV um)": np.sqrt(2) * float(np.mean(law * np.sqrt(area))) * 1e9,
                 "exponent": fit.exponent,
                 "exponent sd": fit.exponent_stderr,
-                "kappa": chk.kappa,
+                "kappa": chk["kappa"],
                 "r2": fit.r2,
             }
         )
@@ -127,7 +131,7 @@ def _pelgrom_section(checks: list[PelgromCheck]) -> str:
     ax.grid(alpha=0.3)
     return (
         "<h2>Pelgrom plot</h2><p class=note>Single devices of the technology at several sizes, "
-        f"|V_GS| = {checks[0].vgs_v:g} V (subthreshold), its own statistical model; sigma(ln I_D) "
+        f"|V_GS| = {checks[0]['vgs_v']:g} V (subthreshold), its own statistical model; sigma(ln I_D) "
         "converted to sigma_VT with the measured kappa. Fit: sigma = A/sqrt(WL) (pair convention: x sqrt 2).</p>"
         + _png(fig)
         + _html_table(pd.DataFrame(rows))
@@ -171,8 +175,6 @@ def _page(title: str, sections: list[str]) -> str:
 
 
 def _write(path: Path, text: str) -> Path:
-    from .fsio import atomic_write
-
     atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
     return path
 
@@ -182,7 +184,7 @@ def mismatch_report(
     path: Path,
     *,
     predicted: Mapping[str, Mapping[str, Any]] | None = None,
-    pelgrom: list[PelgromCheck] | None = None,
+    pelgrom: list[dict[str, Any]] | None = None,
 ) -> Path:
     """Write the HTML report of a Monte Carlo table (``load_run``'s, with its manifest in ``attrs``)."""
     manifest = table.attrs.get("manifest", {})
@@ -223,35 +225,42 @@ def _heatmap(ax: Any, frame: pd.DataFrame, values: str, title: str, fmt: str, cm
     ax.figure.colorbar(im, ax=ax, shrink=0.8)
 
 
-def precision_heatmaps(result: PrecisionResult) -> Figure:
-    """CV (%) and bits of the simulation next to the published CV table."""
+def precision_heatmaps(table: pd.DataFrame) -> Figure:
+    """CV (%) and bits of a study's cluster table (``cluster_cv.csv``) next to the published CV table."""
     fig, axes = _fig(1, 3, (16, 4.5))
-    sim = result.table.assign(cv_pct=100 * result.table["cv"])
+    sim = table.assign(cv_pct=100 * table["cv"])
     ref = published_cluster_cv().assign(cv_pct=lambda f: 100 * f["cv"])
-    method = str(result.table["bits_method"].iloc[0])
+    method = str(table["bits_method"].iloc[0])
     _heatmap(axes[0, 0], sim, "cv_pct", "simulated cluster-rate CV (%)", "{:.1f}", "viridis_r")
     _heatmap(axes[0, 1], sim, "bits", f"equivalent bits ({method})", "{:.1f}", "viridis")
     _heatmap(axes[0, 2], ref, "cv_pct", "published CV (%), Zendrikov et al. 2023", "{:.1f}", "viridis_r")
     return fig
 
 
-def save_precision_heatmap(result: PrecisionResult, path: Path) -> None:
-    """Write :func:`precision_heatmaps` as a PNG file."""
+def save_precision_heatmap(out: str | Path, path: str | Path | None = None) -> Path:
+    """Draw :func:`precision_heatmaps` of the study stored in ``out`` as a PNG (default ``out/heatmap.png``)."""
     import matplotlib.pyplot as plt
 
-    fig = precision_heatmaps(result)
-    fig.savefig(path, format="png", dpi=110, bbox_inches="tight")
+    target = Path(path) if path is not None else Path(out) / "heatmap.png"
+    fig = precision_heatmaps(pd.read_csv(Path(out) / "cluster_cv.csv"))
+    atomic_write(target, lambda p: fig.savefig(p, format="png", dpi=110, bbox_inches="tight"))
     plt.close(fig)
+    return target
 
 
-def precision_report(result: PrecisionResult, path: Path, table: pd.DataFrame | None = None) -> Path:
-    """Write the HTML report of a precision study (with the Monte Carlo part when ``table`` has a manifest)."""
-    s = result.settings
-    comp = result.comparison.assign(
+def precision_report(out: str | Path, path: str | Path | None = None) -> Path:
+    """Write the HTML report of the precision study stored in ``out`` (default ``out/report.html``)."""
+    out = Path(out)
+    stored = json.loads((out / "precision.json").read_text())
+    cluster = pd.read_csv(out / "cluster_cv.csv")
+    comparison = pd.read_csv(out / "comparison.csv")
+    table = load_run(out)
+    s = stored
+    comp = comparison.assign(
         cv_sim_pct=lambda f: 100 * f["cv_sim"], cv_published_pct=lambda f: 100 * f["cv_published"]
     )[["cluster_size", "window_s", "cv_sim_pct", "cv_published_pct", "difference_pp", "ratio"]]
-    single = result.single_cv
-    slope = result.slope
+    single = stored["single_neuron_rate_cv"]
+    slope = stored["cv_vs_cluster_size_slope"]
     ratio = comp["ratio"]
     verdict = (
         f"Across the {len(comp)} cells shared with the published table, the simulated CV is "
@@ -263,49 +272,40 @@ def precision_report(result: PrecisionResult, path: Path, table: pd.DataFrame | 
         f"<p>{s['ok']} of {s['neurons']} mismatched DPI neurons on {html.escape(s['technology'])} "
         f"({html.escape(s['mismatch'])} mismatch, seed {s['seed']}), each driven through its own DPI synapse by a "
         f"regular {s['input_rate_hz']:g} Hz train; {s['duration_s']:g} s analysed after {s['settle_s']:g} s. "
-        f"Mean rate {np.mean(result.rates_hz):.1f} Hz.</p>",
-        f"<p><b>Single-neuron rate CV</b> (across neurons, ddof = 1): {100 * single.cv:.2f} % "
-        f"[{100 * single.ci_low:.2f}, {100 * single.ci_high:.2f}] (95 % bootstrap, n = {single.n}); "
+        f"Mean rate {stored['mean_rate_hz']:.1f} Hz.</p>",
+        f"<p><b>Single-neuron rate CV</b> (across neurons, ddof = 1): {100 * single['cv']:.2f} % "
+        f"[{100 * single['ci_low']:.2f}, {100 * single['ci_high']:.2f}] (95 % bootstrap, n = {single['n']}); "
         "the chip measured about 18 %.</p>",
         f"<p><b>CV vs cluster size</b> at {slope['window_s']:g} s: log-log slope {slope['slope']:.3f} "
         f"[{slope['ci_low']:.3f}, {slope['ci_high']:.3f}] (independent neurons: -0.5).</p>",
         "<p><b>Against the published table</b> (Zendrikov, Solinas &amp; Indiveri, Neuromorph. Comput. Eng. 2023, "
         f"doi 10.1088/2634-4386/ace64c; 256 DYNAP-SE neurons). {verdict} CV here is across clusters of the "
         "cluster-averaged rate (ddof = 1), mean over shuffles; bits by " + html.escape(str(s["bits_method"])) + ".</p>",
-        _png(precision_heatmaps(result)),
+        _png(precision_heatmaps(cluster)),
         "<h2>Side by side</h2>" + _html_table(comp),
-        "<h2>Cluster table</h2>" + _html_table(result.table.drop(columns=["bits_method", "cv_kind"])),
+        "<h2>Cluster table</h2>" + _html_table(cluster.drop(columns=["bits_method", "cv_kind"])),
         "<h2>Settings</h2><pre>" + html.escape(json.dumps(s, indent=2, default=str)) + "</pre>",
     ]
-    if table is not None and not table.empty:
+    if not table.empty:
         metrics = metric_table(table)
         sections.insert(5, "<h2>Per-neuron metrics</h2>" + _html_table(metrics) + _histograms(table, metrics))
-    return _write(path, _page(f"Precision study: {s['neurons']} DPI neurons on {s['technology']}", sections))
+    target = Path(path) if path is not None else out / "report.html"
+    return _write(target, _page(f"Precision study: {s['neurons']} DPI neurons on {s['technology']}", sections))
 
 
-#: Device sizes (W, L) of the Pelgrom plot.
-PELGROM_SIZES = [(1e-6, 1e-6), (2e-6, 2e-6), (4e-6, 4e-6), (8e-6, 8e-6), (1e-6, 4e-6)]
+def write_mismatch_report(out: str | Path, path: str | Path | None = None) -> Path:
+    """Draw the report of the Monte Carlo folder ``out`` (default ``out/report.html``) from stored data only.
 
-
-def write_mismatch_report(out: str | Path, path: str | Path | None = None, *, seed: int = 1) -> Path:
-    """Load the Monte Carlo folder ``out`` and write its report (default ``out/report.html``).
-
-    Runs ngspice in this process for the technology's kappa (closed-form CVs) and the Pelgrom
-    plot (a few hundred single devices per size, in one operating point per device type).
+    Reads the samples and ``report_inputs.json`` (closed-form CVs, Pelgrom check), which
+    :func:`neurospice.studies.mismatch.store_report_inputs` computes once; no ngspice runs here.
     """
-    from .characterization import pelgrom_check
-    from .circuits import get_circuit
-    from .montecarlo import load_run
-    from .ngspice_models import get_technology
-    from .simulation import technology_facts
-
+    out = Path(out)
+    inputs_path = out / "report_inputs.json"
+    if not inputs_path.is_file():
+        raise FileNotFoundError(
+            f"{inputs_path}: missing; compute it with neurospice.studies.mismatch.store_report_inputs"
+        )
+    inputs = json.loads(inputs_path.read_text())
     table = load_run(out)
-    manifest = table.attrs["manifest"]
-    circuit = get_circuit(manifest["circuit"])
-    tech = get_technology(manifest["technology"]["technology"])
-    values = circuit.params.resolve({k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()})
-    predicted = circuit.predicted_cv(values, tech, technology_facts(tech, values))
-    checks = [pelgrom_check(tech, kind, PELGROM_SIZES, samples=200, seed=seed) for kind in ("nmos", "pmos")]
-    return mismatch_report(
-        table, Path(path) if path else Path(out) / "report.html", predicted=predicted, pelgrom=checks
-    )
+    target = Path(path) if path else out / "report.html"
+    return mismatch_report(table, target, predicted=inputs["closed_form"], pelgrom=inputs["pelgrom"])

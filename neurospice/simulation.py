@@ -14,8 +14,9 @@ from numpy.typing import NDArray
 from .analysis.closed_form import thermal_voltage
 from .characterization import characterize
 from .circuits import Circuit, Waveforms, get_circuit
-from .engine import SimOptions, get_engine
+from .engine import get_engine
 from .ngspice_models import Technology, get_technology
+from .options import SimOptions
 from .params import ParameterError, Value, number
 
 __all__ = ["SimulationResult", "fi_curve", "simulate", "sweep", "validate_tstop"]

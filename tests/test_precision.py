@@ -17,8 +17,8 @@ from neurospice.circuits import get_circuit
 from neurospice.cli import app
 from neurospice.montecarlo import load_run, monte_carlo
 from neurospice.ngspice_models import get_technology
-from neurospice.precision import scaled_sizes
 from neurospice.simulation import technology_facts
+from neurospice.studies.precision import scaled_sizes
 
 runner = CliRunner()
 FAST = {"input_count": 2}
@@ -177,12 +177,12 @@ def test_calibrate_scales_sizes_by_pelgrom_and_the_cv_follows() -> None:
 
 def test_calibration_does_not_run_for_a_design_that_cannot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A bad cluster size is refused before the (minutes long) calibration pilots start."""
-    import neurospice.precision
+    import neurospice.studies.precision
 
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("calibration started for a design that cannot run")
 
-    monkeypatch.setattr(neurospice.precision, "calibrate_sizes", never)
+    monkeypatch.setattr(neurospice.studies.precision, "calibrate_sizes", never)
     args = ["precision", "--neurons", "8", "--duration", "0.1", "--calibrate", "0.18", "--cluster-sizes", "1,64"]
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "never")])
     assert result.exit_code == 2 and "cluster_sizes: got [64]" in result.output

@@ -13,6 +13,7 @@ from .closed_form import (
     dpi_tau,
     thermal_voltage,
 )
+from .cv import BITS_METHODS, BitsMethod, CVEstimate, CVKind, coefficient_of_variation, equivalent_bits
 from .mismatch import ContributionResult, LowR2Warning, PelgromFit, fit_pelgrom, mismatch_contributions
 from .population import (
     DEFAULT_CLUSTER_SIZES,
@@ -23,7 +24,6 @@ from .population import (
     cv_slope,
     window_counts,
 )
-from .precision import BITS_METHODS, BitsMethod, CVEstimate, CVKind, coefficient_of_variation, equivalent_bits
 from .reference import compare_cluster_cv, published_cluster_cv
 from .spikes import (
     InsufficientSpikesWarning,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .precision import BITS_METHODS, BitsMethod, equivalent_bits
+from .cv import BITS_METHODS, BitsMethod, equivalent_bits
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..engine import SimOptions
 from ..netlists import read_netlist
 from ..ngspice_models import DeviceKind, Technology
+from ..options import SimOptions
 from ..params import ParamSpec, Value
 from ..units import spice_number
 

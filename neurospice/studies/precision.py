@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .analysis import (
+from ..analysis import (
     DEFAULT_WINDOWS,
     BitsMethod,
     CVEstimate,
@@ -32,12 +32,12 @@ from .analysis import (
     compare_cluster_cv,
     cv_slope,
 )
-from .circuits import get_circuit
-from .engine import SimulationError
-from .fsio import atomic_write
-from .montecarlo import MismatchMode, monte_carlo
-from .ngspice_models import Technology, get_technology
-from .params import ParameterError
+from ..circuits import get_circuit
+from ..engine import SimulationError
+from ..montecarlo import MismatchMode, monte_carlo
+from ..ngspice_models import Technology, get_technology
+from ..params import ParameterError
+from ..store import atomic_write
 
 __all__ = ["PRECISION_DEFAULTS", "PrecisionResult", "calibrate_sizes", "precision_study", "scaled_sizes"]
 
@@ -164,7 +164,8 @@ def precision_study(
     mismatch, workers, out, resume, client, progress, timeout, grace
         As for :func:`neurospice.monte_carlo`. With ``out``, the tables are written there too
         (``cluster_cv.csv``, ``bits_<method>.csv`` (rows cluster size, columns window),
-        ``comparison.csv``, ``heatmap.png``, ``precision.json``).
+        ``comparison.csv``, ``precision.json``; the heat map is drawn from them by
+        :func:`neurospice.report.save_precision_heatmap`).
     """
     tech = get_technology(tech) if isinstance(tech, str) else tech
     sizes, wins, params = validate_study(
@@ -230,13 +231,10 @@ def write_precision(result: PrecisionResult, out: Path) -> None:
         "cv_vs_cluster_size_slope": result.slope,
         "bits_method": result.settings.get("bits_method"),
     }
-    from .report import save_precision_heatmap
-
     method = result.settings.get("bits_method", "log2_inv_cv2")
     writes: dict[str, Callable[[Path], object]] = {
         "cluster_cv.csv": lambda p: result.table.to_csv(p, index=False),
         f"bits_{method}.csv": lambda p: bits.to_csv(p),
-        "heatmap.png": lambda p: save_precision_heatmap(result, p),
         "comparison.csv": lambda p: result.comparison.to_csv(p, index=False),
         "precision.json": lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"),
     }

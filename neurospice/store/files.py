@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .params import ParameterError
+from ..params import ParameterError
 
 __all__ = ["atomic_write", "check_new_dir", "check_new_file", "is_empty_dir", "remove_partial", "staged_dir", "umask"]
 

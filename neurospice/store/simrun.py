@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .fsio import check_new_dir, staged_dir
-from .simulation import SimulationResult
+from .files import check_new_dir, staged_dir
+
+if TYPE_CHECKING:  # the store sits below the run layer: the type only
+    from ..simulation import SimulationResult
 
 __all__ = ["result_json", "write_run"]
 

@@ -36,29 +36,27 @@ import contextlib
 import dataclasses
 import os
 import platform
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .circuits import Circuit, get_circuit
-from .engine import SimOptions, SimulationError, get_engine
-from .ngspice_models import Technology, get_technology
-from .params import ParameterError, Value
-from .simulation import technology_facts, validate_tstop
-from .store import PartWriter, StoreError, load_run, open_run, record_status
-from .workers import DaskExecutor, LocalPool, StopRequest, Task, catch_interrupts, connect_dask
+from ..analysis.summary import run_summary as summary
+from ..circuits import Circuit, get_circuit
+from ..ngspice_models import Technology, get_technology
+from ..options import SimOptions
+from ..params import ParameterError
+from ..simulation import validate_tstop
+from ..store import PartWriter, StoreError, load_run, open_run, record_status
+from .dispatch import DaskExecutor, LocalPool, StopRequest, Task, catch_interrupts, connect_dask
+from .worker import STATUS_OK, MismatchMode, Spec, run_sample, run_sample_locked, setup
 
 __all__ = ["MismatchMode", "RunInterrupted", "load_run", "monte_carlo", "sample_seeds", "summary"]
 
-MismatchMode = Literal["pdk", "pelgrom"]
-_STATUS_OK, _STATUS_FAILED, _STATUS_CRASHED, _STATUS_TIMEOUT = "ok", "failed", "crashed", "timeout"
+_STATUS_OK = STATUS_OK
 
 
 def sample_seeds(seed: int, samples: int) -> np.ndarray:
@@ -67,101 +65,10 @@ def sample_seeds(seed: int, samples: int) -> np.ndarray:
     return np.array([int(c.generate_state(1, np.uint32)[0]) % (2**31 - 2) + 1 for c in children], dtype=np.int64)
 
 
-@dataclass(frozen=True)
-class _Spec:
-    """Everything a worker needs to run any sample (picklable, hashable)."""
-
-    circuit: str
-    technology: str
-    values: tuple[tuple[str, Value], ...]
-    tstop: float
-    mode: MismatchMode
-    keep_waveforms: bool
-    options: SimOptions
-    keep_spikes: bool = False
-
-
-# ----------------------------------------------------------------------------- worker side
-
-_WORKER: dict[str, Any] = {}
-_LOCK = threading.Lock()  # one ngspice per process: serialize threads (dask workers may have several)
-
-
-def _worker_state(spec: _Spec) -> dict[str, Any]:
-    if _WORKER.get("spec") != spec:
-        circuit, tech = get_circuit(spec.circuit), get_technology(spec.technology)
-        values = dict(spec.values)
-        _WORKER.update(
-            spec=spec, circuit=circuit, tech=tech, values=values, facts=technology_facts(tech, values),
-            devices=circuit.devices(values), loaded=False,
-        )  # fmt: skip
-    return _WORKER
-
-
-def offsets_for(devices: Iterable[Any], tech: Technology, seed: int) -> dict[str, float]:
-    """Pelgrom threshold offsets (V) for ``devices`` from ``default_rng(seed)``, in device order."""
-    devices = list(devices)
-    z = np.random.default_rng(seed).standard_normal(len(devices))
-    return {d.key: float(tech.device(d.kind).sigma_vt(d.w, d.l) * zi) for d, zi in zip(devices, z, strict=True)}
-
-
-def _setup(spec: _Spec) -> None:
-    """One-off worker set-up (imports, the technology's kappa sweeps): not counted against the timeout."""
-    _worker_state(spec)
-
-
-def _run_sample(spec: _Spec, index: int, seed: int) -> dict[str, Any]:
-    """One sample, for workers that may run several threads (Dask): one ngspice per process."""
-    with _LOCK:
-        _worker_state(spec)
-        return _run_sample_locked(spec, index, seed)
-
-
-def _run_sample_locked(spec: _Spec, index: int, seed: int) -> dict[str, Any]:
-    state = _worker_state(spec)
-    circuit, tech, values = state["circuit"], state["tech"], state["values"]
-    engine = get_engine()
-    row: dict[str, Any] = {"sample": index, "seed": seed, "status": _STATUS_OK, "message": "", "worker": os.getpid()}
-    start = time.perf_counter()
-    try:
-        if spec.mode == "pdk":
-            if not state["loaded"]:
-                engine.load(circuit.deck(values, tech, spec.tstop, mismatch=True, options=spec.options))
-                state["loaded"] = True
-            engine.command(f"setseed {seed}")
-            engine.command("reset")
-        else:
-            offsets = offsets_for(state["devices"], tech, seed)
-            row.update({f"dvt_{k}": v for k, v in offsets.items()})
-            engine.load(circuit.deck(values, tech, spec.tstop, offsets=offsets, options=spec.options))
-            state["loaded"] = False
-        t_sim = time.perf_counter()
-        vectors = engine.run()
-        row["sim_s"] = time.perf_counter() - t_sim  # ngspice's own analysis (the floor)
-        waves = circuit.waveforms(vectors)
-        row.update(circuit.measure(waves, values, state["facts"]))
-        if spec.keep_spikes:
-            row["spike_times"] = circuit.spike_times(waves, values).tolist()
-        if spec.keep_waveforms:
-            row["_waves"] = waves
-    except SimulationError as exc:
-        row.update(status=_STATUS_FAILED, message=_last_lines(exc.output or str(exc)))
-        state["loaded"] = False
-    finally:
-        if state["loaded"]:
-            engine.command("destroy all")  # keep the circuit, free the plot
-    row["wall_s"] = time.perf_counter() - start
-    return row
-
-
-def _last_lines(text: str, n: int = 4) -> str:
-    return " | ".join(ln.strip() for ln in text.strip().splitlines()[-n:])
-
-
 # ----------------------------------------------------------------------------- run
 
 
-def _manifest(circuit: Circuit, tech: Technology, spec: _Spec, samples: int, seed: int) -> dict[str, Any]:
+def _manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, seed: int) -> dict[str, Any]:
     import PySpice
 
     return {
@@ -187,7 +94,7 @@ _SAME_RUN = ("circuit", "params", "tstop_s", "mismatch", "samples", "seed", "tec
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
@@ -251,7 +158,7 @@ def monte_carlo(
         the sample recorded as ``timeout`` (after one retry). Local workers only.
     keep_spikes
         Also store each sample's spike times (s) in a list column ``spike_times`` (spiking
-        circuits; what population studies such as :func:`neurospice.precision.precision_study` read).
+        circuits; what population studies such as :func:`neurospice.studies.precision.precision_study` read).
     grace
         Seconds running samples may take to finish after a first SIGINT (main thread only);
         then, or at a second SIGINT or a SIGTERM, they are killed. What finished is stored and
@@ -333,14 +240,14 @@ def _check_dispatch(workers: int | None, timeout: float | None, grace: float) ->
         raise ParameterError("grace", f"got {grace!r}; accepted: seconds in [0, 1e6]")
 
 
-def _executor(spec: _Spec, workers: int | None, client: Any, timeout: float | None, samples: int) -> Any:
+def _executor(spec: Spec, workers: int | None, client: Any, timeout: float | None, samples: int) -> Any:
     """A Dask executor (connecting to an address first) or a local pool sized to the work."""
     if client is not None:
         if isinstance(client, str):
             client = connect_dask(client)
-        return DaskExecutor(client, spec, _run_sample)
+        return DaskExecutor(client, spec, run_sample)
     count = max(1, min(workers or os.cpu_count() or 1, samples))
-    return LocalPool(count, spec, _setup, _run_sample_locked, timeout=timeout, start_method=_start_method())
+    return LocalPool(count, spec, setup, run_sample_locked, timeout=timeout, start_method=_start_method())
 
 
 def _start_method() -> str:
@@ -349,7 +256,7 @@ def _start_method() -> str:
     A forked child would inherit ngspice's global state; scripts that simulate before calling
     :func:`monte_carlo` therefore need the usual ``if __name__ == "__main__":`` guard.
     """
-    from .engine import engine_loaded
+    from ..engine import engine_loaded
 
     return "spawn" if engine_loaded() else "fork"
 
@@ -364,7 +271,7 @@ def _prepare(
     mismatch: str,
     keep_waveforms: bool,
     options: SimOptions | None,
-) -> tuple[_Spec, np.ndarray]:
+) -> tuple[Spec, np.ndarray]:
     if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= 10_000_000:
         raise ParameterError("samples", f"got {samples!r}; accepted: a whole number in [1, 10000000]")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
@@ -375,7 +282,7 @@ def _prepare(
         raise ParameterError("options", f"got {options!r}; accepted: a SimOptions")
     values = circuit.params.resolve(overrides)
     stop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
-    spec = _Spec(
+    spec = Spec(
         circuit.name,
         tech.name,
         tuple(values.items()),
@@ -386,32 +293,3 @@ def _prepare(
     )
     tech.model_files()  # a missing or altered technology stops the run before it starts
     return spec, sample_seeds(seed, samples)
-
-
-def summary(table: pd.DataFrame) -> dict[str, Any]:
-    """Counts and, for every numeric metric, mean, standard deviation (ddof=1) and CV across ok samples."""
-    ok = table[table["status"] == _STATUS_OK] if not table.empty else table
-    skip = {"sample", "seed", "wall_s", "sim_s", "worker", "attempts"}
-    stats: dict[str, dict[str, float]] = {}
-    for name in ok.columns:
-        if name in skip or name.startswith("dvt_") or not pd.api.types.is_numeric_dtype(ok[name]):
-            continue
-        x = ok[name].to_numpy(dtype=float)
-        x = x[np.isfinite(x)]
-        if x.size >= 2:
-            mean, sd = float(x.mean()), float(x.std(ddof=1))
-            stats[name] = {"mean": mean, "std": sd, "cv": sd / abs(mean) if mean else float("nan"), "n": float(x.size)}
-    status = table["status"] if not table.empty else pd.Series(dtype=str)
-    return {
-        "samples": len(table),
-        "ok": len(ok),
-        "failed": int(len(table) - len(ok)),
-        "failed_sim": int((status == _STATUS_FAILED).sum()),
-        "timeout": int((status == _STATUS_TIMEOUT).sum()),
-        "crashed": int((status == _STATUS_CRASHED).sum()),
-        "retried": int((table["attempts"] > 1).sum()) if "attempts" in table else 0,
-        "metrics": stats,
-        "cv_kind": "across devices",
-        "ddof": 1,
-        "python": sys.version.split()[0],
-    }

@@ -198,7 +198,7 @@ def connect_dask(address: str, timeout: float = 5.0) -> Any:
     """A ``dask.distributed.Client`` for ``address``; :class:`ParameterError` naming ``dask`` if unreachable."""
     import re
 
-    from .params import ParameterError
+    from ..params import ParameterError
 
     if not re.fullmatch(r"(?:(?:tcp|tls|ws|wss|ucx)://)?[A-Za-z0-9_.\-]+(?::\d{1,5})?|(?:tcp|tls)://\[[0-9a-fA-F:]+\]:\d{1,5}",
                         address):  # fmt: skip

@@ -32,8 +32,8 @@ from typing import Any
 
 import pandas as pd
 
-from .fsio import atomic_write, check_new_dir, is_empty_dir
-from .params import ParameterError
+from ..params import ParameterError
+from .files import atomic_write, check_new_dir, is_empty_dir
 
 __all__ = [
     "IncompleteRunError",

@@ -1,0 +1,120 @@
+"""The worker side of a Monte Carlo run: what one process needs to simulate any sample of a run.
+
+A worker builds its state once per run specification (circuit, technology, values, the
+technology's kappa figures from two characterisation sweeps), then simulates samples: ``pdk``
+mode loads the deck once and loops ``setseed; reset; run``; ``pelgrom`` mode draws each
+device's threshold offset from the sample's seed and reloads the deck. A row holds the sample's
+index, seed, status, ngspice's message on failure, the metrics, and the offsets (``pelgrom``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from ..circuits import get_circuit
+from ..engine import SimulationError, get_engine
+from ..ngspice_models import Technology, get_technology
+from ..options import SimOptions
+from ..params import Value
+from ..simulation import technology_facts
+
+__all__ = ["MismatchMode", "Spec", "offsets_for", "run_sample", "run_sample_locked", "setup"]
+
+MismatchMode = Literal["pdk", "pelgrom"]
+STATUS_OK, STATUS_FAILED, STATUS_CRASHED, STATUS_TIMEOUT = "ok", "failed", "crashed", "timeout"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything a worker needs to run any sample (picklable, hashable)."""
+
+    circuit: str
+    technology: str
+    values: tuple[tuple[str, Value], ...]
+    tstop: float
+    mode: MismatchMode
+    keep_waveforms: bool
+    options: SimOptions
+    keep_spikes: bool = False
+
+
+_WORKER: dict[str, Any] = {}
+_LOCK = threading.Lock()  # one ngspice per process: serialize threads (dask workers may have several)
+
+
+def _worker_state(spec: Spec) -> dict[str, Any]:
+    if _WORKER.get("spec") != spec:
+        circuit, tech = get_circuit(spec.circuit), get_technology(spec.technology)
+        values = dict(spec.values)
+        _WORKER.update(
+            spec=spec, circuit=circuit, tech=tech, values=values, facts=technology_facts(tech, values),
+            devices=circuit.devices(values), loaded=False,
+        )  # fmt: skip
+    return _WORKER
+
+
+def offsets_for(devices: Iterable[Any], tech: Technology, seed: int) -> dict[str, float]:
+    """Pelgrom threshold offsets (V) for ``devices`` from ``default_rng(seed)``, in device order."""
+    devices = list(devices)
+    z = np.random.default_rng(seed).standard_normal(len(devices))
+    return {d.key: float(tech.device(d.kind).sigma_vt(d.w, d.l) * zi) for d, zi in zip(devices, z, strict=True)}
+
+
+def setup(spec: Spec) -> None:
+    """One-off worker set-up (imports, the technology's kappa sweeps): not counted against the timeout."""
+    _worker_state(spec)
+
+
+def run_sample(spec: Spec, index: int, seed: int) -> dict[str, Any]:
+    """One sample, for workers that may run several threads (Dask): one ngspice per process."""
+    with _LOCK:
+        _worker_state(spec)
+        return run_sample_locked(spec, index, seed)
+
+
+def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
+    state = _worker_state(spec)
+    circuit, tech, values = state["circuit"], state["tech"], state["values"]
+    engine = get_engine()
+    row: dict[str, Any] = {"sample": index, "seed": seed, "status": STATUS_OK, "message": "", "worker": os.getpid()}
+    start = time.perf_counter()
+    try:
+        if spec.mode == "pdk":
+            if not state["loaded"]:
+                engine.load(circuit.deck(values, tech, spec.tstop, mismatch=True, options=spec.options))
+                state["loaded"] = True
+            engine.command(f"setseed {seed}")
+            engine.command("reset")
+        else:
+            offsets = offsets_for(state["devices"], tech, seed)
+            row.update({f"dvt_{k}": v for k, v in offsets.items()})
+            engine.load(circuit.deck(values, tech, spec.tstop, offsets=offsets, options=spec.options))
+            state["loaded"] = False
+        t_sim = time.perf_counter()
+        vectors = engine.run()
+        row["sim_s"] = time.perf_counter() - t_sim  # ngspice's own analysis (the floor)
+        waves = circuit.waveforms(vectors)
+        row.update(circuit.measure(waves, values, state["facts"]))
+        if spec.keep_spikes:
+            row["spike_times"] = circuit.spike_times(waves, values).tolist()
+        if spec.keep_waveforms:
+            row["_waves"] = waves
+    except SimulationError as exc:
+        row.update(status=STATUS_FAILED, message=_last_lines(exc.output or str(exc)))
+        state["loaded"] = False
+    finally:
+        if state["loaded"]:
+            engine.command("destroy all")  # keep the circuit, free the plot
+    row["wall_s"] = time.perf_counter() - start
+    return row
+
+
+def _last_lines(text: str, n: int = 4) -> str:
+    return " | ".join(ln.strip() for ln in text.strip().splitlines()[-n:])

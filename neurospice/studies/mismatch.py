@@ -1,0 +1,60 @@
+"""What a mismatch report shows beyond the samples, computed once and stored with the run.
+
+:func:`store_report_inputs` measures the technology's kappa figures (two characterisation
+sweeps), evaluates each metric's closed-form CV (sympy, from the Pelgrom sigmas) and runs the
+Pelgrom check of the technology's own devices (a few hundred single devices per size), and
+writes them to ``DIR/report_inputs.json``. :mod:`neurospice.report` only reads that file and
+the samples: a report can be drawn again from the folder without ngspice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..characterization import pelgrom_check
+from ..circuits import get_circuit
+from ..ngspice_models import get_technology
+from ..simulation import technology_facts
+from ..store import atomic_write, read_manifest
+
+__all__ = ["PELGROM_SIZES", "REPORT_INPUTS", "store_report_inputs"]
+
+#: Device sizes (W, L) of the Pelgrom plot.
+PELGROM_SIZES = [(1e-6, 1e-6), (2e-6, 2e-6), (4e-6, 4e-6), (8e-6, 8e-6), (1e-6, 4e-6)]
+REPORT_INPUTS = "report_inputs.json"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def store_report_inputs(out: str | Path, *, seed: int = 1, samples: int = 200) -> Path:
+    """Compute the report's technology figures, closed-form CVs and Pelgrom check; store them in ``out``."""
+    out = Path(out)
+    manifest = read_manifest(out)
+    circuit = get_circuit(manifest["circuit"])
+    tech = get_technology(manifest["technology"]["technology"])
+    values = circuit.params.resolve({k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()})
+    facts = technology_facts(tech, values)
+    checks = [pelgrom_check(tech, kind, PELGROM_SIZES, samples=samples, seed=seed) for kind in ("nmos", "pmos")]
+    data = {
+        "facts": facts,
+        "closed_form": _plain(circuit.predicted_cv(values, tech, facts)),
+        "pelgrom": [_plain(dataclasses.asdict(c)) for c in checks],
+        "pelgrom_seed": seed,
+    }
+    path = out / REPORT_INPUTS
+    text = json.dumps(data, indent=1) + "\n"
+    atomic_write(path, lambda p: p.write_text(text))
+    return path
