@@ -269,11 +269,10 @@ def simulate(
 
     c, t, ov, stop = _guard(prepare)
     result = _guard(lambda: run_simulate(c, t, ov, tstop=stop))
-    provenance = _guard(t.provenance)
     if out is not None:
-        _guard(lambda: write_run(result, out, provenance))
+        _guard(lambda: write_run(result, out))
     if as_json:
-        typer.echo(json.dumps(result_json(result, provenance)))
+        typer.echo(json.dumps(result_json(result)))
         return
     _print_summary(result, out)
 

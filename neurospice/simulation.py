@@ -6,7 +6,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,9 +15,10 @@ from .analysis.closed_form import thermal_voltage
 from .characterization import characterize
 from .circuits import Circuit, Waveforms, get_circuit
 from .engine import get_engine
-from .ngspice_models import Technology, get_technology
+from .ngspice_models import Technology, TechnologyFacts, get_technology
 from .options import SimOptions
 from .params import ParameterError, Value, number
+from .store import provenance_record
 
 __all__ = ["SimulationResult", "fi_curve", "simulate", "sweep", "validate_tstop"]
 
@@ -35,10 +36,11 @@ class SimulationResult:
     params: dict[str, Value]
     waves: Waveforms
     metrics: dict[str, float]
-    facts: dict[str, float] = field(default_factory=dict)
+    facts: TechnologyFacts | None = None
     wall_s: float = 0.0
     ngspice_version: str = ""
     spikes: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
+    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 def validate_tstop(tstop: float) -> float:
@@ -48,13 +50,13 @@ def validate_tstop(tstop: float) -> float:
     return float(tstop)
 
 
-def technology_facts(tech: Technology, values: Mapping[str, Value]) -> dict[str, float]:
+def technology_facts(tech: Technology, values: Mapping[str, Value]) -> TechnologyFacts:
     """kappa of the technology's devices, measured on the sizes the circuit uses for its outputs."""
     w = number(values, "w_out") if "w_out" in values else 1e-6
     l = number(values, "l_out") if "l_out" in values else 1e-6
     p = characterize(tech, "pmos", w=w, l=l).fit
     n = characterize(tech, "nmos").fit
-    return {"kappa_p": p.kappa, "i0_p_a": p.i0_a, "kappa_n": n.kappa, "i0_n_a": n.i0_a, "ut_v": thermal_voltage()}
+    return TechnologyFacts(kappa_p=p.kappa, i0_p_a=p.i0_a, kappa_n=n.kappa, i0_n_a=n.i0_a, ut_v=thermal_voltage())
 
 
 def simulate(
@@ -79,7 +81,10 @@ def simulate(
     waves = circuit.waveforms(vectors)
     metrics = circuit.measure(waves, values, facts)
     spikes = circuit.spike_times(waves, values)
-    return SimulationResult(circuit.name, tech.name, tstop, values, waves, metrics, facts, wall, engine.version, spikes)
+    record = provenance_record(tech, options or SimOptions(), engine.version)
+    return SimulationResult(
+        circuit.name, tech.name, tstop, values, waves, metrics, facts, wall, engine.version, spikes, record
+    )
 
 
 def sweep(

@@ -40,6 +40,8 @@ def test_simulate_json_and_out_folder(tmp_path: Path) -> None:
     assert data["metrics"]["tau_s"] == pytest.approx(data["metrics"]["tau_pred_s"], rel=0.04)
     assert data["metrics"]["peak_current_a"] > 1e-11
     assert data["provenance"]["technology"] == "gf180mcu"
+    assert data["provenance"]["versions"]["ngspice"].startswith("39") and data["provenance"]["options"]["method"]
+    assert json.loads((out / "run.json").read_text())["provenance"]["files"]  # model files with their SHA-256
     assert sorted(p.name for p in out.iterdir()) == ["metrics.csv", "run.json", "spikes.csv", "waveforms.parquet"]
     waves = pd.read_parquet(out / "waveforms.parquet")
     assert {"time", "i_syn", "v_syn", "v_in"} <= set(waves.columns)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ from neurospice.characterization import pelgrom_check
 from neurospice.circuits import get_circuit
 from neurospice.cli import app
 from neurospice.montecarlo import load_run, monte_carlo
-from neurospice.ngspice_models import get_technology
+from neurospice.ngspice_models import TechnologyFacts, get_technology
 from neurospice.simulation import technology_facts
 from neurospice.studies.precision import scaled_sizes
 
@@ -78,7 +81,7 @@ def test_contributions_name_the_leak_transistor_for_tau_with_the_closed_form_sen
 
 def test_neuron_closed_forms_follow_pelgrom_law() -> None:
     neuron, tech = get_circuit("dpi-neuron"), get_technology("gf180mcu")
-    facts = {"kappa_n": 0.71, "ut_v": 0.025865}
+    facts = TechnologyFacts(kappa_p=0.68, i0_p_a=1e-16, kappa_n=0.71, i0_n_a=1e-16, ut_v=0.025865)
     small = neuron.predicted_cv(neuron.params.resolve({}), tech, facts)
     big = neuron.predicted_cv(neuron.params.resolve(scaled_sizes(2.0)), tech, facts)
     assert big["tau_mem_s"]["cv"] == pytest.approx(small["tau_mem_s"]["cv"] / 2, rel=0.08)  # W, L x2: sigma / 2
@@ -159,6 +162,12 @@ def test_mismatch_report_has_closed_forms_pelgrom_plot_and_contributions(tmp_pat
         assert text in html, text
     assert html.count("data:image/png;base64,") >= 3
     assert runner.invoke(app, ["mismatch", "dpi-synapse", "-n", "2", "--report"]).exit_code == 2
+    # the report is drawn from stored data only: again, in a process where ngspice cannot even be found
+    (out / "report.html").unlink()
+    code = f"from neurospice.report import write_mismatch_report; write_mismatch_report({str(out)!r})"
+    env = {**os.environ, "NGSPICE_LIBRARY_PATH": "/nonexistent/libngspice.so"}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    assert (out / "report.html").read_text().count("data:image/png;base64,") == html.count("data:image/png;base64,")
 
 
 def test_calibrate_scales_sizes_by_pelgrom_and_the_cv_follows() -> None:

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..netlists import read_netlist
-from ..ngspice_models import DeviceKind, Technology
+from ..ngspice_models import DeviceKind, Technology, TechnologyFacts
 from ..options import SimOptions
 from ..params import ParamSpec, Value
 from ..units import spice_number
@@ -110,7 +110,7 @@ class Circuit(ABC):
         return {d.name: tech.device(d.kind).sigma_vt(d.w, d.l) for d in self.devices(values)}
 
     def predicted_cv(
-        self, values: Mapping[str, Value], tech: Technology, facts: Mapping[str, float]
+        self, values: Mapping[str, Value], tech: Technology, facts: TechnologyFacts
     ) -> dict[str, dict[str, object]]:
         """Closed-form CVs of metrics (``{metric: {"cv": ..., "sensitivity": {...}}}``); none by default."""
         return {}
@@ -120,10 +120,10 @@ class Circuit(ABC):
         """Sources, bias cells and instances (no header, no analysis line)."""
 
     @abstractmethod
-    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: Mapping[str, float]) -> dict[str, float]:
+    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: TechnologyFacts) -> dict[str, float]:
         """Metrics from probe waveforms (``waves`` has ``time`` and every probe by name).
 
-        ``facts`` are technology figures measured for this run (e.g. ``kappa_p``).
+        ``facts`` are technology figures measured for this run (``facts.kappa_p``...).
         """
 
     def deck(

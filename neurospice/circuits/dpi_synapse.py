@@ -9,7 +9,7 @@ import numpy as np
 from ..analysis.closed_form import dpi_gain, dpi_steady_state, dpi_tau
 from ..analysis.mismatch_closed_form import dpi_synapse_cv
 from ..analysis.waveform import fit_exponential_decay
-from ..ngspice_models import Technology
+from ..ngspice_models import Technology, TechnologyFacts
 from ..params import Param, ParamSpec, Value, number, word
 from ..stimulus import EDGE, SpikeKind, pwl_source, spike_times
 from .base import Circuit, Probe, Waveforms, spice_values
@@ -136,7 +136,7 @@ class DPISynapse(Circuit):
         return (("Xsyn", "dpi_synapse", "dpi_synapse", ""),)
 
     def predicted_cv(
-        self, values: Mapping[str, Value], tech: Technology, facts: Mapping[str, float]
+        self, values: Mapping[str, Value], tech: Technology, facts: TechnologyFacts
     ) -> dict[str, dict[str, object]]:
         """Closed-form CVs of ``tau_s`` and ``peak_current_a`` (and the steady current) from the Pelgrom law.
 
@@ -150,9 +150,9 @@ class DPISynapse(Circuit):
             i_tau=number(values, "i_tau"),
             i_th=number(values, "i_th"),
             i_w=number(values, "i_w"),
-            kappa_n=facts["kappa_n"],
-            kappa_p=facts["kappa_p"],
-            ut=facts["ut_v"],
+            kappa_n=facts.kappa_n,
+            kappa_p=facts.kappa_p,
+            ut=facts.ut_v,
             pulse_width=number(values, "pulse_width"),
             period=1.0 / number(values, "input_rate"),
             n_pulses=int(number(values, "input_count")),
@@ -165,15 +165,15 @@ class DPISynapse(Circuit):
         v = spice_values(values)
         return "\n".join([f"Vdd vdd 0 {v['vdd']}", synapse_lines(values, tstop, "out"), f"Vout out 0 {v['v_out']}"])
 
-    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: Mapping[str, float]) -> dict[str, float]:
+    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: TechnologyFacts) -> dict[str, float]:
         t, i_syn = waves["time"], waves["i_syn"]
         onsets = input_onsets(values, float(t[-1]))
         i_tau, i_th, i_w, c = (number(values, k) for k in ("i_tau", "i_th", "i_w", "c_syn"))
-        kappa = facts["kappa_p"]
+        kappa = facts.kappa_p
         metrics = {
             "peak_current_a": float(np.max(i_syn)),
             "rest_current_a": float(i_syn[0]),
-            "tau_pred_s": dpi_tau(c, i_tau, kappa, facts["ut_v"]),
+            "tau_pred_s": dpi_tau(c, i_tau, kappa, facts.ut_v),
             "gain_pred": dpi_gain(i_th, i_tau),
             "steady_current_pred_a": dpi_steady_state(i_w, i_th, i_tau),
             "kappa_p": kappa,

@@ -11,7 +11,7 @@ from ..analysis.closed_form import dpi_tau
 from ..analysis.mismatch_closed_form import dpi_neuron_cv
 from ..analysis.spikes import InsufficientSpikesWarning, detect_spikes, firing_latency, firing_rate, isi_cv, isi_rate
 from ..analysis.waveform import fit_exponential_decay
-from ..ngspice_models import Technology
+from ..ngspice_models import Technology, TechnologyFacts
 from ..params import Param, ParamSpec, Value, number, word
 from ..units import spice_number
 from .base import Circuit, Probe, Waveforms, spice_values
@@ -117,10 +117,10 @@ class DPINeuron(Circuit):
         return own if word(values, "input_kind") == "none" else (*own, ("Xsyn", "dpi_synapse", "dpi_synapse", "syn_"))
 
     def predicted_cv(
-        self, values: Mapping[str, Value], tech: Technology, facts: Mapping[str, float]
+        self, values: Mapping[str, Value], tech: Technology, facts: TechnologyFacts
     ) -> dict[str, dict[str, object]]:
         """Closed-form CVs of ``tau_mem_s`` (leak ML3) and ``refractory_s`` (discharge MR3)."""
-        return dpi_neuron_cv(self.device_sigmas(values, tech), kappa_n=facts["kappa_n"], ut=facts["ut_v"])
+        return dpi_neuron_cv(self.device_sigmas(values, tech), kappa_n=facts.kappa_n, ut=facts.ut_v)
 
     def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
         v = spice_values(values)
@@ -139,11 +139,11 @@ class DPINeuron(Circuit):
                      "v(xn.ackb)={0} v(xn.refn)={0}".format(v["vdd"]))  # fmt: skip
         return "\n".join(lines)
 
-    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: Mapping[str, float]) -> dict[str, float]:
+    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: TechnologyFacts) -> dict[str, float]:
         t, vdd = waves["time"], number(values, "vdd")
         spikes = self.spike_times(waves, values)
         onset = number(values, "dc_start") if number(values, "i_in") > 0 else number(values, "input_start")
-        kappa, ut = facts["kappa_n"], facts["ut_v"]
+        kappa, ut = facts.kappa_n, facts.ut_v
         m = spike_metrics(t, spikes, onset)
         m["tau_mem_pred_s"] = dpi_tau(number(values, "c_mem"), number(values, "i_tau"), kappa, ut)
         # refractory: from each spike until the membrane leaves reset (rises through 20 mV)
@@ -216,7 +216,7 @@ class AxonHillock(Circuit):
             ]
         )
 
-    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: Mapping[str, float]) -> dict[str, float]:
+    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: TechnologyFacts) -> dict[str, float]:
         t, out, vdd = waves["time"], waves["v_out"], number(values, "vdd")
         spikes = self.spike_times(waves, values)
         falls = detect_spikes(t, -out, -vdd / 2)

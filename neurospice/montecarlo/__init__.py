@@ -35,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import platform
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -50,7 +49,7 @@ from ..ngspice_models import Technology, get_technology
 from ..options import SimOptions
 from ..params import ParameterError
 from ..simulation import validate_tstop
-from ..store import PartWriter, StoreError, load_run, open_run, record_status
+from ..store import PartWriter, StoreError, load_run, open_run, record_status, versions
 from .dispatch import DaskExecutor, LocalPool, StopRequest, Task, catch_interrupts, connect_dask
 from .worker import STATUS_OK, MismatchMode, Spec, run_sample, run_sample_locked, setup
 
@@ -69,8 +68,6 @@ def sample_seeds(seed: int, samples: int) -> np.ndarray:
 
 
 def _manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, seed: int) -> dict[str, Any]:
-    import PySpice
-
     return {
         "format": "neurospice-mc-1",
         "circuit": circuit.name,
@@ -83,8 +80,7 @@ def _manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, seed
         "keep_waveforms": spec.keep_waveforms,
         "keep_spikes": spec.keep_spikes,
         "options": dataclasses.asdict(spec.options),
-        "versions": {"neurospice": _version(), "pyspice": PySpice.__version__, "numpy": np.__version__,
-                     "python": platform.python_version()},
+        "versions": versions(),
     }  # fmt: skip
 
 

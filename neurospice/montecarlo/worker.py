@@ -83,7 +83,8 @@ def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
     state = _worker_state(spec)
     circuit, tech, values = state["circuit"], state["tech"], state["values"]
     engine = get_engine()
-    row: dict[str, Any] = {"sample": index, "seed": seed, "status": STATUS_OK, "message": "", "worker": os.getpid()}
+    row: dict[str, Any] = {"sample": index, "seed": seed, "status": STATUS_OK, "message": "", "worker": os.getpid(),
+                           "ngspice": engine.version}  # fmt: skip
     start = time.perf_counter()
     try:
         if spec.mode == "pdk":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..params import ParameterError
-from .base import DeviceKind, MosDevice, Technology, TechnologyError
+from .base import DeviceKind, MosDevice, Technology, TechnologyError, TechnologyFacts
 from .ekv import EKV
 from .gf180mcu import GF180MCU, cache_dir, fetch_gf180mcu
 
@@ -14,6 +14,7 @@ __all__ = [
     "MosDevice",
     "Technology",
     "TechnologyError",
+    "TechnologyFacts",
     "cache_dir",
     "fetch_gf180mcu",
     "get_technology",

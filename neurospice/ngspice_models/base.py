@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["DeviceKind", "MosDevice", "Technology", "TechnologyError", "sha256_file"]
+__all__ = ["DeviceKind", "MosDevice", "Technology", "TechnologyError", "TechnologyFacts", "sha256_file"]
 
 DeviceKind = Literal["nmos", "pmos"]
 
@@ -56,6 +56,25 @@ def sha256_file(path: Path) -> str:
 #: the technology's statistical model), ``nfet_bias``/``pfet_bias`` (bias-generator diodes,
 #: never mismatched) and ``cap`` (a capacitor of value ``c``).
 WRAPPERS = ("nfet", "pfet", "nfet_bias", "pfet_bias", "cap")
+
+
+@dataclass(frozen=True)
+class TechnologyFacts:
+    """Figures of a technology measured for one run (:func:`neurospice.simulation.technology_facts`).
+
+    What the closed forms need: the subthreshold slope factors and specific currents of the
+    devices at the sizes the circuit uses, and the thermal voltage.
+    """
+
+    kappa_p: float
+    i0_p_a: float
+    kappa_n: float
+    i0_n_a: float
+    ut_v: float
+
+    def as_dict(self) -> dict[str, float]:
+        """The figures by name (for JSON)."""
+        return {f.name: float(getattr(self, f.name)) for f in fields(self)}
 
 
 class Technology(ABC):

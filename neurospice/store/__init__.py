@@ -11,6 +11,7 @@ The store imports nothing of the run layer: it never starts ngspice.
 from __future__ import annotations
 
 from .files import atomic_write, check_new_dir, check_new_file, is_empty_dir, remove_partial, staged_dir, umask
+from .provenance import provenance_record, versions
 from .runs import (
     IncompleteRunError,
     IncompleteRunWarning,
@@ -41,12 +42,14 @@ __all__ = [
     "load_run",
     "lock_run",
     "open_run",
+    "provenance_record",
     "read_manifest",
     "record_status",
     "remove_partial",
     "result_json",
     "staged_dir",
     "umask",
+    "versions",
     "write_manifest",
     "write_run",
 ]

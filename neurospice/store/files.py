@@ -113,7 +113,7 @@ def check_new_dir(path: Path, name: str = "out", *, resume_hint: bool = False) -
         if not path.is_dir():
             raise ParameterError(name, f"{path}: exists and is a file; give a new folder")
         if any(path.iterdir()):
-            hint = " or --resume" if resume_hint else ""
+            hint = " or resume the run there" if resume_hint else ""
             raise ParameterError(name, f"{path}: exists and is not empty; choose a new folder{hint}")
         _writable_ancestor(path / "x", name)
         return

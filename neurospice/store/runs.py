@@ -166,7 +166,7 @@ def open_run(out: Path, manifest: dict[str, Any], resume: bool, compare: tuple[s
     out.mkdir(parents=True, exist_ok=True)
     with lock_run(out):
         if not is_empty_dir(out, ignore=(LOCK_NAME,)):  # another process got here first
-            raise ParameterError("out", f"{out}: exists and is not empty; choose a new folder or --resume")
+            raise ParameterError("out", f"{out}: exists and is not empty; choose a new folder or resume the run there")
         try:
             write_manifest(out, manifest)
             (out / "samples").mkdir(exist_ok=True)
@@ -279,7 +279,7 @@ def _describe_problems(
 
     parts = []
     if missing:
-        parts.append(f"{len(missing)} of {expected} samples missing ({some(missing)}); --resume runs them")
+        parts.append(f"{len(missing)} of {expected} samples missing ({some(missing)}); resuming the run runs them")
     if duplicates:
         parts.append(f"{len(duplicates)} samples stored twice ({some(duplicates)}); the first row of each is kept")
     if unexpected:

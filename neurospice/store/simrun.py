@@ -36,11 +36,11 @@ def result_json(result: SimulationResult, provenance: dict[str, Any] | None = No
             "tstop_s": result.tstop,
             "params": dict(result.params),
             "metrics": dict(result.metrics),
-            "facts": dict(result.facts),
+            "facts": result.facts.as_dict() if result.facts is not None else {},
             "ngspice_version": result.ngspice_version,
             "spike_times_s": [float(x) for x in result.spikes],
             "wall_s": result.wall_s,
-            "provenance": provenance or {},
+            "provenance": provenance if provenance is not None else result.provenance,
         }
     )
     return out

@@ -49,7 +49,7 @@ def store_report_inputs(out: str | Path, *, seed: int = 1, samples: int = 200) -
     facts = technology_facts(tech, values)
     checks = [pelgrom_check(tech, kind, PELGROM_SIZES, samples=samples, seed=seed) for kind in ("nmos", "pmos")]
     data = {
-        "facts": facts,
+        "facts": facts.as_dict(),
         "closed_form": _plain(circuit.predicted_cv(values, tech, facts)),
         "pelgrom": [_plain(dataclasses.asdict(c)) for c in checks],
         "pelgrom_seed": seed,
