@@ -8,6 +8,7 @@ one of a fixed set of words; nothing a user types reaches a netlist without pass
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -46,9 +47,13 @@ class Param:
         if self.kind == "choice":
             return "one of " + ", ".join(self.choices)
         what = {"float": "a number", "int": "a whole number", "floats": "comma-separated numbers"}[self.kind]
-        lo = format_si(self.low, self.unit) if math.isfinite(self.low) else "-inf"
-        hi = format_si(self.high, self.unit) if math.isfinite(self.high) else "inf"
+        lo, hi = (self._bound_text(b) for b in (self.low, self.high))
         return f"{what} in [{lo}, {hi}]"
+
+    def _bound_text(self, bound: float) -> str:
+        if not math.isfinite(bound):
+            return "-inf" if bound < 0 else "inf"
+        return str(int(bound)) if self.kind == "int" else format_si(bound, self.unit)
 
     def coerce(self, raw: object) -> Value:
         """Validate ``raw`` (number or text) and return the SI value; raise :class:`ParameterError`."""
@@ -62,12 +67,24 @@ class Param:
                 raise ParameterError(self.name, f"got {raw!r}; accepted: {self.accepted()}")
             values = tuple(self._number(item) for item in items if not (isinstance(item, str) and not item.strip()))
             return tuple(sorted(values))
-        value = self._number(raw)
         if self.kind == "int":
+            return self._whole(raw)
+        return self._number(raw)
+
+    def _whole(self, raw: object) -> int:
+        """A whole number, exact beyond 2**53 when given as an int or plain digits."""
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            whole = raw
+        elif isinstance(raw, str) and re.fullmatch(r"\s*[+-]?[0-9]+\s*", raw):
+            whole = int(raw.strip())
+        else:
+            value = self._number(raw)
             if value != int(value):
                 raise ParameterError(self.name, f"got {raw!r}; accepted: {self.accepted()}")
             return int(value)
-        return value
+        if not self.low <= whole <= self.high:
+            raise ParameterError(self.name, f"got {raw!r}; accepted: {self.accepted()}")
+        return whole
 
     def _number(self, raw: object) -> float:
         if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):

@@ -46,8 +46,11 @@ def umask_022() -> Iterator[None]:
 
 @pytest.mark.parametrize(
     ("args", "needles"),
-    [(["mismatch", "dpi-synapse", "-n", "abc"], ["'--samples' / '-n'", "valid integer"]),
-     (["mismatch", "dpi-synapse", "--workers", "x"], ["'--workers'"]),
+    [(["mismatch", "dpi-synapse", "-n", "abc"], ["parameter 'samples': got 'abc'", "a whole number in [1, 10000000]"]),
+     (["mismatch", "dpi-synapse", "--workers", "x"], ["parameter 'workers'"]),
+     (["mismatch", "dpi-synapse", "--grace", "-1"], ["parameter 'grace'"]),
+     (["precision", "--shuffles", "2.5"], ["parameter 'shuffles'"]),
+     (["characterize", "nmos", "--bogus"], ["No such option: --bogus"]),
      (["mismatch", "dpi-synapse", "--bogus"], ["No such option: --bogus"]),
      (["simulate"], ["Missing argument 'circuit'"]),
      (["sweep", "dpi-synapse", "-p", "i_w", "-v", "1n", "--out", "/proc/x.csv"], ["parameter 'out'", "/proc"]),

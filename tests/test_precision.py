@@ -131,7 +131,7 @@ def test_study_writes_tables_report_and_resumes_to_the_same_numbers(study: tuple
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--bits", "nat"], "parameter 'bits': got 'nat'; accepted: log2_inv_cv2, log2_inv_cv, enob"),
+        (["--bits", "nat"], "parameter 'bits': got 'nat'; accepted: one of log2_inv_cv2, log2_inv_cv, enob"),
         (["--cluster-sizes", "1,x"], "parameter 'cluster_sizes'"),
         (["--cluster-sizes", "1,64"], "cluster_sizes: got [64]"),
         (["--windows", "5"], "windows: got [5.0]"),

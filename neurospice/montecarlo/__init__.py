@@ -47,15 +47,30 @@ from ..analysis.summary import run_summary as summary
 from ..circuits import Circuit, get_circuit
 from ..ngspice_models import Technology, get_technology
 from ..options import SimOptions
-from ..params import ParameterError
+from ..params import Param, ParameterError, ParamSpec
 from ..simulation import validate_tstop
 from ..store import PartWriter, StoreError, load_run, open_run, record_status, versions
 from .dispatch import DaskExecutor, LocalPool, StopRequest, Task, catch_interrupts, connect_dask
 from .worker import STATUS_OK, MismatchMode, Spec, run_sample, run_sample_locked, setup
 
-__all__ = ["MismatchMode", "RunInterrupted", "load_run", "monte_carlo", "sample_seeds", "summary"]
+__all__ = ["RUN_OPTIONS", "MismatchMode", "RunInterrupted", "load_run", "monte_carlo", "sample_seeds", "summary"]
 
 _STATUS_OK = STATUS_OK
+
+
+#: Options of a Monte Carlo run, declared like circuit parameters (the CLI shows and parses these).
+RUN_OPTIONS = ParamSpec(
+    (
+        Param("samples", "", "Monte Carlo samples", 100, 1, 10_000_000, kind="int"),
+        Param("seed", "", "master seed; each sample's seed is spawned from it and recorded", 1, 0, 2**63 - 1,
+              kind="int"),
+        Param("mismatch", "", "pdk: the technology's statistical model; pelgrom: offsets drawn here, stored", "pdk",
+              kind="choice", choices=("pdk", "pelgrom")),
+        Param("workers", "", "worker processes on this machine (default: all cores)", 1, 1, 1024, kind="int"),
+        Param("timeout", "s", "seconds one sample may take after its worker's set-up", 600.0, 1e-3, 1e6),
+        Param("grace", "s", "after a first Ctrl-C, seconds running samples may take to finish", 5.0, 0.0, 1e6),
+    )
+)  # fmt: skip
 
 
 def sample_seeds(seed: int, samples: int) -> np.ndarray:
@@ -228,12 +243,11 @@ def _drive(executor: Any, todo: list[Task], writer: PartWriter, stop: StopReques
 
 
 def _check_dispatch(workers: int | None, timeout: float | None, grace: float) -> None:
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 1024):
-        raise ParameterError("workers", f"got {workers!r}; accepted: a whole number in [1, 1024] (None: all cores)")
-    if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout <= 1e6):
-        raise ParameterError("timeout", f"got {timeout!r}; accepted: seconds in (0, 1e6]")
-    if not (isinstance(grace, (int, float)) and 0 <= grace <= 1e6):
-        raise ParameterError("grace", f"got {grace!r}; accepted: seconds in [0, 1e6]")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)):
+        raise ParameterError("workers", f"got {workers!r}; accepted: {RUN_OPTIONS['workers'].accepted()}")
+    for name, value in (("workers", workers), ("timeout", timeout), ("grace", grace)):
+        if value is not None:
+            RUN_OPTIONS[name].coerce(value)
 
 
 def _executor(spec: Spec, workers: int | None, client: Any, timeout: float | None, samples: int) -> Any:
@@ -268,12 +282,11 @@ def _prepare(
     keep_waveforms: bool,
     options: SimOptions | None,
 ) -> tuple[Spec, np.ndarray]:
-    if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= 10_000_000:
-        raise ParameterError("samples", f"got {samples!r}; accepted: a whole number in [1, 10000000]")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise ParameterError("seed", f"got {seed!r}; accepted: a whole number in [0, 2**63)")
-    if mismatch not in ("pdk", "pelgrom"):
-        raise ParameterError("mismatch", f"got {mismatch!r}; accepted: pdk, pelgrom")
+    for name, value in (("samples", samples), ("seed", seed)):
+        if isinstance(value, bool) or not isinstance(value, int):  # the API takes ints; text is the CLI's business
+            raise ParameterError(name, f"got {value!r}; accepted: {RUN_OPTIONS[name].accepted()}")
+    for name, given in (("samples", samples), ("seed", seed), ("mismatch", mismatch)):
+        RUN_OPTIONS[name].coerce(given)
     if options is not None and not isinstance(options, SimOptions):
         raise ParameterError("options", f"got {options!r}; accepted: a SimOptions")
     values = circuit.params.resolve(overrides)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import (
+    BITS_METHODS,
     DEFAULT_WINDOWS,
     BitsMethod,
     CVEstimate,
@@ -34,12 +35,20 @@ from ..analysis import (
 )
 from ..circuits import get_circuit
 from ..engine import SimulationError
-from ..montecarlo import MismatchMode, monte_carlo
+from ..montecarlo import RUN_OPTIONS, MismatchMode, monte_carlo
 from ..ngspice_models import Technology, get_technology
-from ..params import ParameterError
+from ..params import Param, ParameterError, ParamSpec
 from ..store import atomic_write
 
-__all__ = ["PRECISION_DEFAULTS", "PrecisionResult", "calibrate_sizes", "precision_study", "scaled_sizes"]
+__all__ = [
+    "PRECISION_DEFAULTS",
+    "STUDY_OPTIONS",
+    "PrecisionResult",
+    "calibrate_sizes",
+    "precision_study",
+    "scaled_sizes",
+    "validate_study",
+]
 
 #: Neuron and synapse settings of the experiment on GF180MCU: I_in off, a regular train through
 #: the DPI synapse (1 ms pulses), a slow membrane (I_tau = 1 pA: tau_mem about 55 ms) so the
@@ -53,6 +62,20 @@ PRECISION_DEFAULTS: dict[str, object] = {
     "i_tau": 1e-12,
     "syn_i_w": 80e-12,
 }
+
+#: Options of a study, declared like circuit parameters (the CLI shows and parses these).
+STUDY_OPTIONS = ParamSpec(
+    (
+        Param("neurons", "", "neurons in the core (one mismatch sample each)", 256, 4, 100_000, kind="int"),
+        Param("input_rate", "Hz", "regular input rate into every synapse", 200.0, 0.1, 1e4),
+        Param("duration", "s", "recording analysed, after the settling time", 1.0, 1e-3, 100.0),
+        Param("settle", "s", "onset left out of the analysis", 0.2, 0.0, 10.0),
+        Param("shuffles", "", "random partitions of the neurons into clusters, per cell", 10, 1, 10_000, kind="int"),
+        Param("bits", "", "how a CV becomes bits", "log2_inv_cv2", kind="choice", choices=tuple(BITS_METHODS)),
+        Param("pilot", "", "neurons in each calibration pilot run", 32, 4, 10_000, kind="int"),
+        Param("target_cv", "", "rate CV the calibration scales devices to (0.18 for 18 %)", 0.18, 0.005, 1.0),
+    )
+)  # fmt: skip
 
 #: Size parameters of the analog devices (scaled by :func:`calibrate_sizes`); switches and
 #: inverters are left alone (their mismatch barely moves the rate, and they sit near minimum size).
@@ -104,14 +127,14 @@ def validate_study(
     (:data:`PRECISION_DEFAULTS` under ``overrides``). Raises :class:`ParameterError` or
     :class:`ValueError` naming the argument and what is accepted.
     """
-    if isinstance(neurons, bool) or not isinstance(neurons, int) or not 4 <= neurons <= 100_000:
-        raise ParameterError("neurons", f"got {neurons!r}; accepted: a whole number in [4, 100000]")
-    for name, value, low, high in (("input_rate", input_rate, 0.1, 1e4), ("duration", duration, 1e-3, 100.0),
-                                   ("settle", settle, 0.0, 10.0)):  # fmt: skip
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
-            raise ParameterError(name, f"got {value!r}; accepted: a number in [{low:g}, {high:g}]")
-    if mismatch not in ("pdk", "pelgrom"):
-        raise ParameterError("mismatch", f"got {mismatch!r}; accepted: pdk, pelgrom")
+    if isinstance(neurons, bool) or not isinstance(neurons, int):
+        raise ParameterError("neurons", f"got {neurons!r}; accepted: {STUDY_OPTIONS['neurons'].accepted()}")
+    for name, value in (("neurons", neurons), ("input_rate", input_rate), ("duration", duration), ("settle", settle),
+                        ("shuffles", n_shuffles), ("bits", bits_method)):  # fmt: skip
+        if isinstance(value, str) and name != "bits":
+            raise ParameterError(name, f"got {value!r}; accepted: {STUDY_OPTIONS[name].accepted()}")
+        STUDY_OPTIONS[name].coerce(value)
+    RUN_OPTIONS["mismatch"].coerce(mismatch)
     sizes = list(cluster_sizes) if cluster_sizes is not None else _cluster_sizes(neurons)
     wins = list(windows) if windows is not None else sorted({*(w for w in DEFAULT_WINDOWS if w <= duration), duration})
     check_cluster_design(neurons, sizes, wins, settle, settle + duration, n_shuffles, bits_method)
@@ -282,8 +305,10 @@ def calibrate_sizes(
     within 5 % of the target, their CV is the Pelgrom prediction, not a measurement. The pilot's CV
     is itself an estimate: with 32 neurons its 95 % interval is about +-25 % of itself.
     """
-    if not (isinstance(target_cv, (int, float)) and 0.005 <= target_cv <= 1.0):
-        raise ParameterError("target_cv", f"got {target_cv!r}; accepted: a fraction in [0.005, 1] (0.18 for 18 %)")
+    if isinstance(target_cv, str):
+        raise ParameterError("target_cv", f"got {target_cv!r}; accepted: {STUDY_OPTIONS['target_cv'].accepted()}")
+    STUDY_OPTIONS["target_cv"].coerce(target_cv)
+    STUDY_OPTIONS["pilot"].coerce(pilot)
     current: dict[str, object] = dict(overrides or {})
     factor, history = 1.0, []
     for _ in range(max(1, iterations)):

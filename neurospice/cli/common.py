@@ -1,0 +1,167 @@
+"""What every command shares: option types, input checks, and the mapping of errors to exit statuses.
+
+Bad input (a ParameterError or ValueError) exits 2 with one line naming the parameter; a failed
+simulation, a failed write or a missing installation exits 1; an interrupted Monte Carlo run
+exits 128 + the signal after saying how to resume it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from ..ngspice_models import TechnologyError
+from ..params import ParameterError, ParamSpec
+
+T = TypeVar("T")
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+TechOpt = Annotated[str, typer.Option("--tech", "-t", help="technology: gf180mcu or ekv")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", help="NAME=VALUE, SI prefixes allowed (5p, 5pA)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+TstopOpt = Annotated[str | None, typer.Option(help="transient length (s)")]
+
+
+def help_of(spec: ParamSpec, name: str) -> str:
+    """An option's help text from its declaration: description, unit, accepted range."""
+    p = spec[name]
+    return f"{p.description} ({p.accepted()})"
+
+
+def option(spec: ParamSpec, name: str, text: str | None) -> Any:
+    """The value of a declared run option given as text (SI prefixes allowed), or None when not given."""
+    return None if text is None else spec[name].coerce(text)
+
+
+def bad_input(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def guard(fn: Callable[[], T]) -> T:
+    """Run ``fn``; bad input exits 2, a missing installation, failed simulation or failed write exits 1."""
+    from ..engine import SimulationError
+    from ..montecarlo import RunInterrupted
+    from ..store import StoreError
+
+    try:
+        return fn()
+    except RunInterrupted as exc:
+        interrupted(exc)
+    except StoreError as exc:
+        typer.echo(f"error: parameter 'out': {exc.strerror}; the samples stored before are intact: "
+                   "free space and run the same command with --resume", err=True)  # fmt: skip
+        raise typer.Exit(1) from None
+    except (ParameterError, ValueError, FileExistsError, FileNotFoundError, NotADirectoryError) as exc:
+        bad_input(str(exc))
+    except (TechnologyError, SimulationError, OSError) as exc:
+        typer.echo(f"error: {' | '.join(str(exc).strip().splitlines()) or type(exc).__name__}", err=True)
+        raise typer.Exit(1) from None
+
+
+def interrupted(exc: Any) -> NoReturn:
+    """A Monte Carlo run stopped by Ctrl-C: say what is stored and how to finish it; exit 128 + signal."""
+    if exc.out is not None and (exc.out / "manifest.json").is_file():
+        argv = [a for a in sys.argv[1:] if a != "--resume"]
+        typer.echo(f"{exc}\nresume with: neurospice {' '.join(argv)} --resume", err=True)
+    else:
+        typer.echo("interrupted before any sample was stored; nothing was written", err=True)
+    raise typer.Exit(128 + exc.signum)
+
+
+def overrides_from(items: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not NAME.match(name):
+            raise ParameterError(item, "expected NAME=VALUE with NAME a parameter name (see `neurospice show`)")
+        if name in out:
+            raise ParameterError(name, f"given twice with --set ({out[name]!r}, {value.strip()!r}); give it once")
+        out[name] = value.strip()
+    return out
+
+
+def parse_tstop(text: str | None, default: float) -> float:
+    from ..simulation import validate_tstop
+    from ..units import parse_si
+
+    if text is None:
+        return default
+    try:
+        value = parse_si(text, "s")
+    except ValueError:
+        raise ParameterError("tstop", f"got {text!r}; accepted: a time in [1 µs, 1000 s]") from None
+    return validate_tstop(value)
+
+
+def technology(name: str) -> Any:
+    from ..ngspice_models import get_technology
+
+    return get_technology(name)
+
+
+def circuit_named(name: str) -> Any:
+    from ..circuits import get_circuit
+
+    return get_circuit(name)
+
+
+def check_new_run(out: Path | None, resume: bool) -> None:
+    """A new run's --out must be a new or empty folder this process can write (checked before any work)."""
+    from ..store import check_new_dir
+
+    if out is not None and not resume:
+        check_new_dir(out, resume_hint=True)
+
+
+def check_run_options(resume: bool, report: bool, out: Path | None) -> None:
+    """Options that need --out."""
+    if resume and out is None:
+        raise ParameterError("resume", "needs --out (the folder of the run to finish)")
+    if report and out is None:
+        raise ParameterError("report", "needs --out (the report is written there as report.html)")
+
+
+def number_list(text: str | None, name: str, unit: str, whole: bool = False) -> list[Any] | None:
+    """Comma-separated values (SI prefixes allowed), or None; refuses anything else naming ``name``."""
+    from ..units import parse_si
+
+    if text is None:
+        return None
+    kind = "whole numbers" if whole else f"numbers in {unit or 'plain units'}"
+    try:
+        items = [parse_si(x.strip(), unit) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ParameterError(name, f"got {text!r}; accepted: comma-separated {kind}") from None
+    if not items or (whole and any(x != int(x) for x in items)):
+        raise ParameterError(name, f"got {text!r}; accepted: comma-separated {kind}")
+    return [int(x) for x in items] if whole else items
+
+
+@contextlib.contextmanager
+def progress_bar(show: bool, total: int) -> Iterator[Callable[[int, int, int], None]]:
+    """A rich progress bar (samples done, failures, rate, ETA) when ``show``; otherwise silent."""
+    if not show:
+        yield lambda done, failed, n: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("mismatch"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
+               TextColumn("{task.fields[rate]}"), TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task("mc", total=total, failed=0, rate="")
+        start = time.monotonic()
+
+        def update(done: int, failed: int, n: int) -> None:
+            rate = done / max(time.monotonic() - start, 1e-9)
+            bar.update(task, completed=done, failed=failed, rate=f"{rate:.1f} samples/s")
+
+        yield update

@@ -1,0 +1,147 @@
+"""The Monte Carlo commands: ``mismatch`` (run, summarise, report) and ``report`` (draw a stored run again)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..montecarlo import RUN_OPTIONS
+from ..ngspice_models import DEFAULT_TECHNOLOGY
+from ._app import app
+from .common import (
+    JsonOpt,
+    SetOpt,
+    TechOpt,
+    TstopOpt,
+    check_new_run,
+    check_run_options,
+    circuit_named,
+    guard,
+    help_of,
+    option,
+    overrides_from,
+    parse_tstop,
+    progress_bar,
+    technology,
+)
+
+SamplesOpt = Annotated[str, typer.Option("--samples", "-n", help=help_of(RUN_OPTIONS, "samples"))]
+SeedOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "seed"))]
+ModeOpt = Annotated[str | None, typer.Option("--mismatch", help=help_of(RUN_OPTIONS, "mismatch"))]
+WorkersOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "workers"))]
+TimeoutOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "timeout"))]
+GraceOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "grace"))]
+OutOpt = Annotated[Path | None, typer.Option(help="folder for manifest.json, samples/*.parquet and the tables")]
+ResumeOpt = Annotated[bool, typer.Option(help="finish an interrupted run in --out")]
+DaskOpt = Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786)")]
+QuietOpt = Annotated[bool, typer.Option(help="no progress bar")]
+
+
+def run_options(**texts: str | None) -> dict[str, Any]:
+    """Declared run options from their text (None where not given: the library's default applies)."""
+    return {name: option(RUN_OPTIONS, name, text) for name, text in texts.items()}
+
+
+@app.command()
+def mismatch(
+    circuit: Annotated[str, typer.Argument(help="circuit name")],
+    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    samples: SamplesOpt = "100",
+    seed: SeedOpt = None,
+    set_: SetOpt = None,
+    tstop: TstopOpt = None,
+    mode: ModeOpt = None,
+    workers: WorkersOpt = None,
+    out: OutOpt = None,
+    resume: ResumeOpt = False,
+    keep_waveforms: Annotated[bool, typer.Option(help="also store every sample's waveforms")] = False,
+    dask: DaskOpt = None,
+    timeout: TimeoutOpt = None,
+    grace: GraceOpt = None,
+    keep_spikes: Annotated[bool, typer.Option(help="also store every sample's spike times")] = False,
+    report: Annotated[
+        bool, typer.Option(help="write --out/report.html (histograms, CVs, Pelgrom, contributions)")
+    ] = False,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Monte Carlo mismatch: N samples with recorded seeds, streamed to --out, resumable."""
+    from ..montecarlo import monte_carlo, summary
+
+    def prepare() -> tuple[Any, Any, dict[str, str], float, dict[str, Any]]:
+        opts = run_options(samples=samples, seed=seed, mismatch=mode, workers=workers, timeout=timeout, grace=grace)
+        check_run_options(resume, report, out)
+        c, t = circuit_named(circuit), technology(tech)
+        ov = overrides_from(set_)
+        c.params.resolve(ov)
+        check_new_run(out, resume)
+        return c, t, ov, parse_tstop(tstop, c.default_tstop), {k: v for k, v in opts.items() if v is not None}
+
+    c, t, ov, stop, opts = guard(prepare)
+    with progress_bar(not quiet and sys.stderr.isatty(), opts["samples"]) as update:
+        table = guard(
+            lambda: monte_carlo(
+                c, t, overrides=ov, tstop=stop, out=out, resume=resume, keep_waveforms=keep_waveforms, client=dask,
+                progress=update, keep_spikes=keep_spikes, **{"seed": 1, **opts},
+            )
+        )  # fmt: skip
+    result = summary(table)
+    if report and out is not None:
+        result["report"] = str(_report(out, opts.get("seed", 1)))
+    _print_mismatch(c.name, t.name, opts.get("mismatch", "pdk"), opts.get("seed", 1), out, result, as_json)
+    _exit_if_none_ok(result, table)
+
+
+def _report(out: Path, seed: int) -> Path:
+    """Compute what the report needs beyond the samples (stored with the run), then draw it."""
+    from ..report import write_mismatch_report
+    from ..studies.mismatch import REPORT_INPUTS, store_report_inputs
+
+    if not (out / REPORT_INPUTS).is_file():
+        guard(lambda: store_report_inputs(out, seed=seed))
+    return guard(lambda: write_mismatch_report(out))
+
+
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="a folder written by `neurospice mismatch --out`")]) -> None:
+    """Draw a Monte Carlo run's HTML report again from its folder (report.html)."""
+    from ..store import read_manifest
+
+    guard(lambda: read_manifest(run_dir))
+    typer.echo(f"wrote {_report(run_dir, seed=1)}")
+
+
+def _print_mismatch(circuit: str, tech: str, mode: str, seed: int, out: Path | None, result: dict[str, Any],
+                    as_json: bool) -> None:  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps({"circuit": circuit, "technology": tech, "mismatch": mode, "seed": seed,
+                               "out": str(out) if out else None, **result}))  # fmt: skip
+        return
+    typer.echo(f"{circuit} on {tech}, {result['samples']} samples ({mode} mismatch, seed {seed}): "
+               f"{result['ok']} ok, {_failures(result)}; CV across devices, ddof=1")  # fmt: skip
+    for name, st in result["metrics"].items():
+        typer.echo(f"  {name:22s} mean {st['mean']:.5g}  sd {st['std']:.4g}  CV {100 * st['cv']:.2f} %")
+    if out is not None:
+        typer.echo(f"  table: neurospice.load_run({str(out)!r})")
+    if "report" in result:
+        typer.echo(f"  report: {result['report']}")
+
+
+def _failures(result: dict[str, Any]) -> str:
+    """``3 failed (1 did not converge, 1 timed out, 1 crashed; 2 needed a retry)``."""
+    parts = [f"{result[k]} {what}" for k, what in (("failed_sim", "did not converge"), ("timeout", "timed out"),
+                                                    ("crashed", "crashed")) if result[k]]  # fmt: skip
+    retried = f"{result['retried']} needed a retry" if result["retried"] else ""
+    detail = "; ".join(x for x in (", ".join(parts), retried) if x)
+    return f"{result['failed']} failed" + (f" ({detail})" if detail else "")
+
+
+def _exit_if_none_ok(result: dict[str, Any], table: Any) -> None:
+    if result["samples"] and not result["ok"]:
+        first = table["message"].iloc[0] if len(table) else ""
+        typer.echo(f"error: no sample succeeded; first failure: {first}", err=True)
+        raise typer.Exit(1)

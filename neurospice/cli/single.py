@@ -1,0 +1,128 @@
+"""Commands that run one simulation or a sweep, and plot a stored run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..ngspice_models import DEFAULT_TECHNOLOGY
+from ..params import ParameterError
+from ._app import app
+from .common import (
+    NAME,
+    JsonOpt,
+    SetOpt,
+    TechOpt,
+    TstopOpt,
+    bad_input,
+    circuit_named,
+    guard,
+    overrides_from,
+    parse_tstop,
+    technology,
+)
+
+
+@app.command()
+def simulate(
+    circuit: Annotated[str, typer.Argument(help="circuit name")],
+    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    set_: SetOpt = None,
+    tstop: TstopOpt = None,
+    out: Annotated[Path | None, typer.Option(help="folder for waveforms.parquet, metrics.csv, run.json")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate a circuit, print its metrics (and closed-form predictions), optionally write them."""
+    from ..simulation import simulate as run_simulate
+    from ..store import check_new_dir, result_json, write_run
+
+    def prepare() -> tuple[Any, Any, dict[str, str], float]:
+        c, t = circuit_named(circuit), technology(tech)
+        ov = overrides_from(set_)
+        c.params.resolve(ov)  # validate before anything runs or is written
+        if out is not None:
+            check_new_dir(out)
+        return c, t, ov, parse_tstop(tstop, c.default_tstop)
+
+    c, t, ov, stop = guard(prepare)
+    result = guard(lambda: run_simulate(c, t, ov, tstop=stop))
+    if out is not None:
+        guard(lambda: write_run(result, out))
+    if as_json:
+        typer.echo(json.dumps(result_json(result)))
+        return
+    _print_summary(result, out)
+
+
+@app.command()
+def sweep(
+    circuit: Annotated[str, typer.Argument(help="circuit name")],
+    param: Annotated[str, typer.Option("--param", "-p", help="parameter to sweep")],
+    values: Annotated[str, typer.Option("--values", "-v", help="comma-separated values, SI prefixes allowed")],
+    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    set_: SetOpt = None,
+    tstop: TstopOpt = None,
+    out: Annotated[Path | None, typer.Option(help="CSV file for the table (refused if it exists)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate once per value of one parameter and print the metrics table (f-I curves, tau vs bias...)."""
+    from ..simulation import sweep as run_sweep
+    from ..store import atomic_write, check_new_file
+
+    def prepare() -> tuple[Any, Any, dict[str, str], float, list[str]]:
+        c, t = circuit_named(circuit), technology(tech)
+        ov = overrides_from(set_)
+        if not NAME.match(param) or param not in c.params:
+            raise ParameterError(param, f"unknown parameter; accepted names: {', '.join(p.name for p in c.params)}")
+        items = [x.strip() for x in values.split(",") if x.strip()]
+        if not items:
+            raise ParameterError(param, "--values is empty; give comma-separated values")
+        for item in items:
+            c.params.resolve({**ov, param: item})
+        if out is not None:
+            check_new_file(out)
+        return c, t, ov, parse_tstop(tstop, c.default_tstop), items
+
+    c, t, ov, stop, items = guard(prepare)
+    table = guard(lambda: run_sweep(c, t, param, items, ov, tstop=stop))
+    if out is not None:
+        guard(lambda: atomic_write(out, lambda p: table.to_csv(p, index=False)))
+    if as_json:
+        typer.echo(table.to_json(orient="records"))
+    else:
+        typer.echo(table.to_string(index=False))
+
+
+@app.command()
+def plot(
+    run_dir: Annotated[Path, typer.Argument(help="a folder written by `neurospice simulate --out`")],
+    out: Annotated[Path | None, typer.Option(help="PNG path (default RUN_DIR/waveforms.png)")] = None,
+) -> None:
+    """Draw a run's waveforms with its spikes marked, as a PNG."""
+    from ..plot import plot_run
+
+    try:
+        path = plot_run(run_dir, out)
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        bad_input(f"parameter 'run_dir': {exc}")
+    typer.echo(f"wrote {path}")
+
+
+def _print_summary(result: Any, out: Path | None) -> None:
+    from ..units import format_si
+
+    m = result.metrics
+    typer.echo(f"{result.circuit} on {result.technology}, {format_si(result.tstop, 's')} transient "
+               f"(ngspice {result.ngspice_version}, {result.wall_s:.2f} s)")  # fmt: skip
+    if "tau_s" in m and "tau_pred_s" in m:
+        typer.echo(f"  tau           {format_si(m['tau_s'], 's')}   closed form C*U_T/(kappa_p*I_tau) = "
+                   f"{format_si(m['tau_pred_s'], 's')} (kappa_p = {m['kappa_p']:.4f}), "
+                   f"difference {100 * m['tau_error']:+.2f} %")  # fmt: skip
+    for key, value in m.items():
+        if key not in ("tau_s", "tau_pred_s", "tau_error"):
+            typer.echo(f"  {key:22s} {value:.5g}")
+    if out is not None:
+        typer.echo(f"  written to {out}")
