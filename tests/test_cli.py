@@ -14,13 +14,19 @@ from typer.testing import CliRunner
 
 from neurospice.cli import app
 
+pytestmark = pytest.mark.ngspice
+
 runner = CliRunner()
 
 
 def test_circuits_and_show() -> None:
-    assert "dpi-synapse" in runner.invoke(app, ["circuits"]).output
-    out = runner.invoke(app, ["show", "dpi-synapse"]).output
-    assert "i_tau" in out and "[10 fA, 10 nA]" in out and "i_syn" in out
+    listed = runner.invoke(app, ["circuits"])
+    assert listed.exit_code == 0
+    assert {line.split()[0] for line in listed.output.splitlines()} == {"dpi-synapse", "dpi-neuron", "axon-hillock"}
+    shown = runner.invoke(app, ["show", "dpi-synapse"])
+    assert shown.exit_code == 0
+    assert "i_tau" in shown.output and "[10 fA, 10 nA]" in shown.output and "i_syn" in shown.output
+    assert runner.invoke(app, ["show", "nosuch"]).exit_code == 2
 
 
 def test_netlist_prints_complete_deck() -> None:

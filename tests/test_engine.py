@@ -9,6 +9,8 @@ from neurospice.engine import NetlistError, SimOptions, SimulationError, get_eng
 from neurospice.netlists import read_netlist
 from neurospice.ngspice_models import get_technology
 
+pytestmark = pytest.mark.ngspice
+
 
 def test_vectors_are_numpy_in_si_units() -> None:
     vectors = get_engine().simulate("* rc\nV1 a 0 PWL(0 0 1n 1)\nR1 a b 1k\nC1 b 0 1u\n.tran 10u 5m\n.end\n")

