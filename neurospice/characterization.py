@@ -79,7 +79,7 @@ def characterize(
 
     The fit uses the points with ``i_low <= |I_D| <= i_high`` (A), both scaled by W/L.
     """
-    vectors = get_engine().simulate(idvg_deck(tech, device, w, l, vds, vsb))
+    vectors = get_engine().simulate(idvg_deck(tech, device, w, l, vds, vsb), tech.ngspice_settings)
     vg = np.abs(select(vectors, "v-sweep"))
     i_d = np.abs(select(vectors, "vd#branch"))
     ratio = w / l
@@ -138,7 +138,7 @@ def pelgrom_check(
     sizes: list[tuple[float, float]],
     *,
     samples: int = 200,
-    vgs: float = 0.3,
+    vgs: float | None = None,
     seed: int = 1,
 ) -> PelgromCheck:
     """Simulate ``samples`` mismatched devices per (W, L) in ``sizes`` at |V_GS| = ``vgs``, |V_DS| = 0.5 V.
@@ -150,7 +150,9 @@ def pelgrom_check(
 
     if not 10 <= samples <= 2000:
         raise ValueError(f"samples: got {samples}; accepted: a whole number in [10, 2000]")
-    vectors = get_engine().simulate(pelgrom_deck(tech, device, sizes, samples, vgs, seed))
+    if vgs is None:  # the technology's subthreshold point for this device
+        vgs = tech.pelgrom_vgs[0 if device == "nmos" else 1]
+    vectors = get_engine().simulate(pelgrom_deck(tech, device, sizes, samples, vgs, seed), tech.ngspice_settings)
     kappa = characterize(tech, device).fit.kappa
     ut = thermal_voltage()
     sig = np.array(

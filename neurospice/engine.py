@@ -70,6 +70,7 @@ class Engine:
         self.library_path: str = os.environ["NGSPICE_LIBRARY_PATH"]
         self.version: str = self._version()
         self._loaded = False
+        self._settings: tuple[str, ...] = ()
 
     def _version(self) -> str:
         text = self._command("version -f")
@@ -87,14 +88,19 @@ class Engine:
         except NgSpiceCommandError:
             raise SimulationError(f"ngspice command {command!r} failed", self._output()) from None
 
-    def load(self, deck: str) -> None:
-        """Load ``deck`` (replacing any loaded circuit); raise :class:`NetlistError` with ngspice's messages."""
+    def load(self, deck: str, settings: tuple[str, ...] = ()) -> None:
+        """Load ``deck`` (replacing any loaded circuit); raise :class:`NetlistError` with ngspice's messages.
+
+        ``settings`` are ngspice variables the deck's technology needs at parse time (``set``
+        before loading, ``unset`` again before a deck that does not ask for them).
+        """
         from PySpice.Spice.NgSpice.Shared import NgSpiceCircuitError
 
         self._clear()
+        self._apply(settings)
         try:
             self._ng.load_circuit(deck)
-        except NgSpiceCircuitError:
+        except (NgSpiceCircuitError, NameError):  # PySpice raises NameError when ngspice returns 1 (fatal error)
             raise NetlistError("ngspice could not load the netlist", self._output()) from None
         errors = [ln for ln in self._ng._stderr if _LOAD_ERROR.search(ln) and not ln.startswith("Warning")]
         errors += [ln for ln in self._ng._stdout if _LOAD_ERROR.search(ln)]
@@ -123,10 +129,21 @@ class Engine:
         data = self._ng.plot(None, plot)
         return {name.lower(): np.real(np.asarray(vec._data)).astype(np.float64) for name, vec in data.items()}
 
-    def simulate(self, deck: str) -> Vectors:
-        """Load ``deck`` and run it."""
-        self.load(deck)
+    def simulate(self, deck: str, settings: tuple[str, ...] = ()) -> Vectors:
+        """Load ``deck`` (with the technology's ``settings``) and run it."""
+        self.load(deck, settings)
         return self.run()
+
+    def _apply(self, settings: tuple[str, ...]) -> None:
+        # An `.option scale` in a model file (sky130's: 1e-6) stays behind as an ngspice variable and
+        # would shrink the next technology's devices a millionfold: every deck starts from scale 1.
+        self._command("unset scale")
+        for name in set(self._settings) - set(settings):
+            self._command(f"unset {name.partition('=')[0]}")
+        for setting in settings:
+            if setting not in self._settings:
+                self._command(f"set {setting}")
+        self._settings = tuple(settings)
 
     def command(self, command: str) -> str:
         """Run a validated ngspice control command (``alter``, ``setseed``, ``reset``...)."""

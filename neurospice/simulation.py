@@ -71,12 +71,12 @@ def simulate(
     circuit, tech = get_circuit(circuit), get_technology(tech)
     if options is not None and not isinstance(options, SimOptions):
         raise ParameterError("options", f"got {options!r}; accepted: a SimOptions")
-    values = circuit.params.resolve(overrides)
+    values = circuit.values(overrides, tech)
     tstop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
     engine = get_engine()
-    facts = technology_facts(tech, values)
+    facts = technology_facts(tech, values) if circuit.needs_facts else TechnologyFacts.unknown()
     start = time.perf_counter()
-    vectors = engine.simulate(circuit.deck(values, tech, tstop, options=options))
+    vectors = engine.simulate(circuit.deck(values, tech, tstop, options=options), tech.ngspice_settings)
     wall = time.perf_counter() - start
     waves = circuit.waveforms(vectors)
     metrics = circuit.measure(waves, values, facts)

@@ -69,7 +69,7 @@ def test_simulate_summary_shows_tau_next_to_closed_form() -> None:
      (["simulate", "dpi-synapse", "--set", "bogus=1"], "parameter 'bogus': unknown parameter"),
      (["simulate", "dpi-synapse", "--set", "i_tau"], "expected NAME=VALUE"),
      (["simulate", "dpi-synapse", "--set", "input_kind=burst"], "one of regular, poisson, times"),
-     (["simulate", "dpi-synapse", "--tech", "sky130"], "unknown technology 'sky130'; accepted: gf180mcu, ekv"),
+     (["simulate", "dpi-synapse", "--tech", "sky999"], "unknown technology 'sky999'; accepted: gf180mcu, sky130, ekv"),
      (["simulate", "dpi-synapse", "--tstop", "-1"], "parameter 'tstop'"),
      (["simulate", "dpi-synapse", "--tstop", "1e9"], "parameter 'tstop'"),
      (["netlist", "dpi-synapse", "--set", "w_out=1"], "parameter 'w_out'"),

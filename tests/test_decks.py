@@ -28,7 +28,8 @@ CASES = [(c, t) for c in CIRCUITS for t in TECHNOLOGIES]
 
 def _deck(circuit: str, tech: str) -> str:
     c = get_circuit(circuit)
-    return c.deck(c.params.resolve({}), get_technology(tech), TSTOP)
+    technology = get_technology(tech)
+    return c.deck(c.values({}, technology), technology, TSTOP)
 
 
 def _portable(deck: str, tech: str) -> str:
@@ -50,7 +51,8 @@ def test_deck_matches_its_golden_copy(circuit: str, tech: str) -> None:
 
 @pytest.mark.parametrize(("circuit", "tech"), CASES)
 def test_deck_runs_in_plain_ngspice(circuit: str, tech: str, tmp_path: Path) -> None:
-    (tmp_path / ".spiceinit").write_text("set num_threads=1\n")
+    settings = get_technology(tech).ngspice_settings  # what the PDK's own spinit asks for (sky130)
+    (tmp_path / ".spiceinit").write_text("".join(f"set {s}\n" for s in ("num_threads=1", *settings)))
     (tmp_path / "deck.cir").write_text(_deck(circuit, tech))
     proc = subprocess.run(["ngspice", "-b", "-r", "out.raw", "deck.cir"], cwd=tmp_path, capture_output=True,
                           text=True, timeout=300, check=False)  # fmt: skip

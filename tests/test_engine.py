@@ -77,3 +77,14 @@ def test_public_api_names_are_functions_not_their_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "True"]
+
+
+def test_a_fatal_load_error_is_a_netlist_error_and_the_engine_goes_on() -> None:
+    """ngspice's fatal errors (a missing .lib) reach PySpice as NameError: they must come out as NetlistError."""
+    from neurospice.engine import NetlistError, get_engine
+
+    engine = get_engine()
+    with pytest.raises(NetlistError, match="could not load"):
+        engine.load("* bad\n.lib '/nonexistent/models.lib' tt\nR1 a 0 1k\n.op\n.end\n")
+    vectors = engine.simulate("* ok\nV1 a 0 1\nR1 a 0 1k\n.op\n.end\n")
+    assert vectors["v1#branch"][0] == pytest.approx(-1e-3)

@@ -6,8 +6,9 @@ from ..params import ParameterError
 from .base import Circuit, Probe, Waveforms
 from .dpi_synapse import DPISynapse
 from .neurons import AxonHillock, DPINeuron
+from .user import UserCircuit, looks_like_a_path
 
-__all__ = ["CIRCUITS", "Circuit", "Probe", "Waveforms", "get_circuit"]
+__all__ = ["CIRCUITS", "Circuit", "Probe", "UserCircuit", "Waveforms", "get_circuit"]
 
 CIRCUITS: dict[str, type[Circuit]] = {c.name: c for c in (DPISynapse, DPINeuron, AxonHillock)}
 
@@ -16,6 +17,8 @@ def get_circuit(name: str | Circuit) -> Circuit:
     """The circuit called ``name`` (a :class:`Circuit` is returned as it is); :class:`ParameterError` otherwise."""
     if isinstance(name, Circuit):
         return name
+    if isinstance(name, str) and name not in CIRCUITS and looks_like_a_path(name):
+        return UserCircuit(name)
     if not isinstance(name, str) or name not in CIRCUITS:
-        raise ParameterError("circuit", f"unknown circuit {name!r}; accepted: {', '.join(CIRCUITS)}")
+        raise ParameterError("circuit", f"unknown circuit {name!r}; accepted: {', '.join(CIRCUITS)} or a netlist file")
     return CIRCUITS[name]()

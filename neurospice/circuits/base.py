@@ -13,12 +13,15 @@ from numpy.typing import NDArray
 from ..netlists import read_netlist
 from ..ngspice_models import DeviceKind, Technology, TechnologyFacts
 from ..options import SimOptions
-from ..params import ParamSpec, Value
+from ..params import ParameterError, ParamSpec, Value
 from ..units import spice_number
 
 __all__ = ["Circuit", "Device", "Probe", "Waveforms", "spice_values"]
 
 Waveforms = dict[str, NDArray[np.float64]]
+
+
+_SIZE = re.compile(r"^(?:syn_)?([wl])_")
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,12 @@ class Circuit(ABC):
     default_tstop: float
     #: probe whose upward crossings of vdd/2 are spikes (None: the circuit does not spike)
     spike_probe: str | None = None
+    #: whether :meth:`measure` and :meth:`predicted_cv` use the technology's measured kappa figures
+    needs_facts: bool = True
+
+    def provenance(self) -> dict[str, str]:
+        """Where the circuit comes from beyond its name (a user netlist: its file and SHA-256)."""
+        return {}
 
     def instances(self, values: Mapping[str, Value]) -> tuple[tuple[str, str, str, str], ...]:
         """Mismatched instances in the testbench: (instance, subckt, netlist file, parameter prefix)."""
@@ -126,6 +135,29 @@ class Circuit(ABC):
         ``facts`` are technology figures measured for this run (``facts.kappa_p``...).
         """
 
+    def values(self, overrides: Mapping[str, object] | None, tech: Technology) -> dict[str, Value]:
+        """Validated values on ``tech``: defaults, its supply for ``vdd`` unless given, then ``overrides``.
+
+        Device sizes below the technology's minimum W or L are refused when given, and raised to
+        that minimum when they are defaults (the gf180mcu switch width 0.22 µm is 0.42 µm on sky130).
+        """
+        if overrides is not None and not isinstance(overrides, Mapping):
+            return self.params.resolve(overrides)  # refused there, naming 'overrides'
+        given = dict(overrides or {})
+        if "vdd" in self.params and "vdd" not in given:
+            given["vdd"] = tech.vdd
+        values = self.params.resolve(given)
+        for name, value in values.items():
+            kind = _SIZE.match(name)
+            if kind is None or self.params[name].unit != "m" or not isinstance(value, float):
+                continue
+            least = max(getattr(d, f"{kind.group(1)}_min") for d in (tech.nmos, tech.pmos))
+            if value < least * (1 - 1e-12):
+                if name in given:
+                    raise ParameterError(name, f"got {value!r} m; {tech.name}'s devices need at least {least!r} m")
+                values[name] = least  # a default below this technology's minimum: the smallest device it has
+        return values
+
     def deck(
         self,
         values: Mapping[str, Value],
@@ -144,7 +176,7 @@ class Circuit(ABC):
         options = options or SimOptions()
         bench = self.testbench(values, tech, tstop)
         if offsets:
-            bench = _with_offsets(bench, offsets)
+            bench = self.with_offsets(bench, offsets)
         parts = [
             f"* neurospice testbench: {self.name} on {tech.name}",
             "* run on its own with: ngspice -b -r out.raw <this file>",
@@ -156,6 +188,10 @@ class Circuit(ABC):
             ".end",
         ]
         return "\n".join(parts) + "\n"
+
+    def with_offsets(self, bench: str, offsets: Mapping[str, float]) -> str:
+        """``bench`` with each device's threshold offset: the instance line's ``dvt_<device>`` parameter."""
+        return _with_offsets(bench, offsets)
 
     def spike_times(self, waves: Waveforms, values: Mapping[str, Value]) -> NDArray[np.float64]:
         """Spike times (s): upward crossings of vdd/2 by :attr:`spike_probe` (empty if it does not spike)."""

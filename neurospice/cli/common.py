@@ -23,10 +23,12 @@ from ..params import ParameterError, ParamSpec
 T = TypeVar("T")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
-TechOpt = Annotated[str, typer.Option("--tech", "-t", help="technology: gf180mcu or ekv")]
+TechOpt = Annotated[str, typer.Option("--tech", "-t", help="technology: gf180mcu, sky130 or ekv")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", help="NAME=VALUE, SI prefixes allowed (5p, 5pA)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
 TstopOpt = Annotated[str | None, typer.Option(help="transient length (s)")]
+SpikeNodeOpt = Annotated[str | None, typer.Option(help="user netlists: the node whose spikes are measured")]
+CircuitArg = Annotated[str, typer.Argument(help="a circuit name (neurospice circuits) or a netlist file")]
 
 
 def help_of(spec: ParamSpec, name: str) -> str:
@@ -76,7 +78,8 @@ def interrupted(exc: Any) -> NoReturn:
     raise typer.Exit(128 + exc.signum)
 
 
-def overrides_from(items: list[str] | None) -> dict[str, str]:
+def overrides_from(items: list[str] | None, spike_node: str | None = None) -> dict[str, str]:
+    """``--set NAME=VALUE`` items (each name once) and ``--spike-node`` as the ``spike_node`` parameter."""
     out: dict[str, str] = {}
     for item in items or []:
         name, sep, value = item.partition("=")
@@ -86,6 +89,10 @@ def overrides_from(items: list[str] | None) -> dict[str, str]:
         if name in out:
             raise ParameterError(name, f"given twice with --set ({out[name]!r}, {value.strip()!r}); give it once")
         out[name] = value.strip()
+    if spike_node is not None:
+        if "spike_node" in out:
+            raise ParameterError("spike_node", "given with both --spike-node and --set; give it once")
+        out["spike_node"] = spike_node
     return out
 
 

@@ -11,8 +11,10 @@ from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ..params import ParameterError
 from ._app import app
 from .common import (
+    CircuitArg,
     JsonOpt,
     SetOpt,
+    SpikeNodeOpt,
     TechOpt,
     TstopOpt,
     bad_input,
@@ -42,12 +44,13 @@ def fetch(
     force: Annotated[bool, typer.Option(help="download again even if cached")] = False,
 ) -> None:
     """Download a technology's models into the cache and verify them."""
-    from ..ngspice_models import fetch_gf180mcu
+    from ..ngspice_models import fetch_gf180mcu, fetch_sky130
 
-    if technology != "gf180mcu":
-        bad_input(f"parameter 'technology': got {technology!r}; accepted: gf180mcu (ekv is embedded)")
-    path = guard(lambda: fetch_gf180mcu(force=force))
-    typer.echo(f"gf180mcu models verified in {path}")
+    fetchers = {"gf180mcu": fetch_gf180mcu, "sky130": fetch_sky130}
+    if technology not in fetchers:
+        bad_input(f"parameter 'technology': got {technology!r}; accepted: gf180mcu, sky130 (ekv is embedded)")
+    path = guard(lambda: fetchers[technology](force=force))
+    typer.echo(f"{technology} models verified in {path}")
 
 
 @app.command()
@@ -97,7 +100,7 @@ def circuits() -> None:
 
 
 @app.command()
-def show(circuit: Annotated[str, typer.Argument(help="circuit name")]) -> None:
+def show(circuit: CircuitArg) -> None:
     """Print a circuit's parameters with units, defaults and ranges, and its probes."""
     from ..units import format_si
 
@@ -111,20 +114,23 @@ def show(circuit: Annotated[str, typer.Argument(help="circuit name")]) -> None:
     typer.echo("\nprobes:")
     for probe in c.probes:
         typer.echo(f"  {probe.name:10s} {probe.unit:3s} {probe.description}")
+    for note in getattr(getattr(c, "source", None), "notes", ()):
+        typer.echo(f"note: {note}")
 
 
 @app.command()
 def netlist(
-    circuit: Annotated[str, typer.Argument(help="circuit name")],
+    circuit: CircuitArg,
     tech: TechOpt = DEFAULT_TECHNOLOGY,
     set_: SetOpt = None,
+    spike_node: SpikeNodeOpt = None,
     tstop: TstopOpt = None,
 ) -> None:
     """Print the complete testbench deck (loads in plain `ngspice -b`)."""
 
     def run() -> str:
         c = circuit_named(circuit)
-        values = c.params.resolve(overrides_from(set_))
+        values = c.values(overrides_from(set_, spike_node), technology(tech))
         t = parse_tstop(tstop, c.default_tstop)
         return str(c.deck(values, technology(tech), t))
 

@@ -13,8 +13,10 @@ from ..montecarlo import RUN_OPTIONS
 from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ._app import app
 from .common import (
+    CircuitArg,
     JsonOpt,
     SetOpt,
+    SpikeNodeOpt,
     TechOpt,
     TstopOpt,
     check_new_run,
@@ -48,11 +50,12 @@ def run_options(**texts: str | None) -> dict[str, Any]:
 
 @app.command()
 def mismatch(
-    circuit: Annotated[str, typer.Argument(help="circuit name")],
+    circuit: CircuitArg,
     tech: TechOpt = DEFAULT_TECHNOLOGY,
     samples: SamplesOpt = "100",
     seed: SeedOpt = None,
     set_: SetOpt = None,
+    spike_node: SpikeNodeOpt = None,
     tstop: TstopOpt = None,
     mode: ModeOpt = None,
     workers: WorkersOpt = None,
@@ -76,8 +79,8 @@ def mismatch(
         opts = run_options(samples=samples, seed=seed, mismatch=mode, workers=workers, timeout=timeout, grace=grace)
         check_run_options(resume, report, out)
         c, t = circuit_named(circuit), technology(tech)
-        ov = overrides_from(set_)
-        c.params.resolve(ov)
+        ov = overrides_from(set_, spike_node)
+        c.values(ov, t)
         check_new_run(out, resume)
         return c, t, ov, parse_tstop(tstop, c.default_tstop), {k: v for k, v in opts.items() if v is not None}
 

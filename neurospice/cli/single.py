@@ -13,8 +13,10 @@ from ..params import ParameterError
 from ._app import app
 from .common import (
     NAME,
+    CircuitArg,
     JsonOpt,
     SetOpt,
+    SpikeNodeOpt,
     TechOpt,
     TstopOpt,
     bad_input,
@@ -28,9 +30,10 @@ from .common import (
 
 @app.command()
 def simulate(
-    circuit: Annotated[str, typer.Argument(help="circuit name")],
+    circuit: CircuitArg,
     tech: TechOpt = DEFAULT_TECHNOLOGY,
     set_: SetOpt = None,
+    spike_node: SpikeNodeOpt = None,
     tstop: TstopOpt = None,
     out: Annotated[Path | None, typer.Option(help="folder for waveforms.parquet, metrics.csv, run.json")] = None,
     as_json: JsonOpt = False,
@@ -41,8 +44,8 @@ def simulate(
 
     def prepare() -> tuple[Any, Any, dict[str, str], float]:
         c, t = circuit_named(circuit), technology(tech)
-        ov = overrides_from(set_)
-        c.params.resolve(ov)  # validate before anything runs or is written
+        ov = overrides_from(set_, spike_node)
+        c.values(ov, t)  # validate before anything runs or is written
         if out is not None:
             check_new_dir(out)
         return c, t, ov, parse_tstop(tstop, c.default_tstop)

@@ -55,8 +55,6 @@ from .worker import STATUS_OK, MismatchMode, Spec, run_sample, run_sample_locked
 
 __all__ = ["RUN_OPTIONS", "MismatchMode", "RunInterrupted", "load_run", "monte_carlo", "sample_seeds", "summary"]
 
-_STATUS_OK = STATUS_OK
-
 
 #: Options of a Monte Carlo run, declared like circuit parameters (the CLI shows and parses these).
 RUN_OPTIONS = ParamSpec(
@@ -86,6 +84,7 @@ def _manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, seed
     return {
         "format": "neurospice-mc-1",
         "circuit": circuit.name,
+        **({"circuit_source": circuit.provenance()} if circuit.provenance() else {}),
         "technology": tech.provenance(),
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.values},
         "tstop_s": spec.tstop,
@@ -100,7 +99,7 @@ def _manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, seed
 
 
 #: Manifest keys that must match for ``resume`` (they change what the stored rows mean or hold).
-_SAME_RUN = ("circuit", "params", "tstop_s", "mismatch", "samples", "seed", "technology", "options",
+_SAME_RUN = ("circuit", "circuit_source", "params", "tstop_s", "mismatch", "samples", "seed", "technology", "options",
              "keep_spikes", "keep_waveforms")  # fmt: skip
 
 
@@ -193,7 +192,7 @@ def monte_carlo(
             with folder as done:
                 todo = [(i, int(seeds[i]), 1) for i in range(samples) if i not in done]
                 writer = PartWriter(out_dir, every=int(np.clip(samples // 50, 1, 256)))
-                counts = _drive(executor, todo, writer, stop, grace, progress, len(done), samples)
+                _drive(executor, todo, writer, stop, grace, progress, len(done), samples)
                 if out_dir is not None:
                     record_status(out_dir)
                 if stop.count:
@@ -202,13 +201,12 @@ def monte_carlo(
         executor.close()
     if out_dir is not None:
         return load_run(out_dir)
-    del counts
     table = pd.DataFrame(writer.rows)
     return table.sort_values("sample").reset_index(drop=True) if not table.empty else table
 
 
 def _drive(executor: Any, todo: list[Task], writer: PartWriter, stop: StopRequest, grace: float,
-           progress: Callable[[int, int, int], None] | None, done: int, total: int) -> dict[str, int]:  # fmt: skip
+           progress: Callable[[int, int, int], None] | None, done: int, total: int) -> None:  # fmt: skip
     """Run ``todo`` to the end (or to an interrupt), retrying each failure once, storing every final row."""
     for task in todo:
         executor.submit(task)
@@ -224,22 +222,21 @@ def _drive(executor: Any, todo: list[Task], writer: PartWriter, stop: StopReques
                 executor.kill_running()
                 break
             for (index, seed, attempt), row in executor.poll(0.2):
-                if row["status"] != _STATUS_OK and attempt == 1:
-                    if not draining:  # once more on a fresh worker; while stopping, leave it to the resume
+                if row["status"] != STATUS_OK and attempt == 1:
+                    if not draining:  # once more (a crash or timeout: on a new worker); stopping: left to a resume
                         first[index] = f"{row['status']}: {row['message']}"
                         executor.submit((index, seed, 2))
                     continue
                 row.update(attempts=attempt, first_failure=first.pop(index, ""))
                 writer.add(row)
                 counts["done"] += 1
-                counts["failed"] += row["status"] != _STATUS_OK
+                counts["failed"] += row["status"] != STATUS_OK
                 if progress is not None:
                     progress(counts["done"], counts["failed"], total)
         writer.flush()
     except StoreError:
         executor.kill_running()
         raise
-    return counts
 
 
 def _check_dispatch(workers: int | None, timeout: float | None, grace: float) -> None:
@@ -289,7 +286,10 @@ def _prepare(
         RUN_OPTIONS[name].coerce(given)
     if options is not None and not isinstance(options, SimOptions):
         raise ParameterError("options", f"got {options!r}; accepted: a SimOptions")
-    values = circuit.params.resolve(overrides)
+    values = circuit.values(overrides, tech)
+    if mismatch == "pelgrom" and not circuit.devices(values):
+        raise ParameterError("mismatch", f"pelgrom mode needs devices with a threshold-offset parameter; "
+                             f"{circuit.name} has none: use pdk (the technology's own statistics)")  # fmt: skip
     stop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
     spec = Spec(
         circuit.name,

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..circuits import get_circuit
 from ..engine import SimulationError, get_engine
-from ..ngspice_models import Technology, get_technology
+from ..ngspice_models import Technology, TechnologyFacts, get_technology
 from ..options import SimOptions
 from ..params import Value
 from ..simulation import technology_facts
@@ -54,8 +54,9 @@ def _worker_state(spec: Spec) -> dict[str, Any]:
         circuit, tech = get_circuit(spec.circuit), get_technology(spec.technology)
         values = dict(spec.values)
         _WORKER.update(
-            spec=spec, circuit=circuit, tech=tech, values=values, facts=technology_facts(tech, values),
-            devices=circuit.devices(values), loaded=False,
+            spec=spec, circuit=circuit, tech=tech, values=values,
+            facts=technology_facts(tech, values) if circuit.needs_facts else TechnologyFacts.unknown(),
+            devices=circuit.devices(values) if spec.mode == "pelgrom" else [], loaded=False,
         )  # fmt: skip
     return _WORKER
 
@@ -89,14 +90,18 @@ def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
     try:
         if spec.mode == "pdk":
             if not state["loaded"]:
-                engine.load(circuit.deck(values, tech, spec.tstop, mismatch=True, options=spec.options))
+                engine.load(
+                    circuit.deck(values, tech, spec.tstop, mismatch=True, options=spec.options), tech.ngspice_settings
+                )
                 state["loaded"] = True
             engine.command(f"setseed {seed}")
             engine.command("reset")
         else:
             offsets = offsets_for(state["devices"], tech, seed)
             row.update({f"dvt_{k}": v for k, v in offsets.items()})
-            engine.load(circuit.deck(values, tech, spec.tstop, offsets=offsets, options=spec.options))
+            engine.load(
+                circuit.deck(values, tech, spec.tstop, offsets=offsets, options=spec.options), tech.ngspice_settings
+            )
             state["loaded"] = False
         t_sim = time.perf_counter()
         vectors = engine.run()

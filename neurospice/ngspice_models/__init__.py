@@ -6,6 +6,7 @@ from ..params import ParameterError
 from .base import DeviceKind, MosDevice, Technology, TechnologyError, TechnologyFacts
 from .ekv import EKV
 from .gf180mcu import GF180MCU, cache_dir, fetch_gf180mcu
+from .sky130 import Sky130, fetch_sky130
 
 __all__ = [
     "DEFAULT_TECHNOLOGY",
@@ -17,10 +18,11 @@ __all__ = [
     "TechnologyFacts",
     "cache_dir",
     "fetch_gf180mcu",
+    "fetch_sky130",
     "get_technology",
 ]
 
-TECHNOLOGIES: dict[str, type[Technology]] = {"gf180mcu": GF180MCU, "ekv": EKV}
+TECHNOLOGIES: dict[str, type[Technology]] = {"gf180mcu": GF180MCU, "sky130": Sky130, "ekv": EKV}
 DEFAULT_TECHNOLOGY = "gf180mcu"
 
 

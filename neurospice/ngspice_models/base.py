@@ -72,6 +72,12 @@ class TechnologyFacts:
     i0_n_a: float
     ut_v: float
 
+    @classmethod
+    def unknown(cls) -> TechnologyFacts:
+        """Not measured (NaN): for circuits whose metrics use none of them."""
+        nan = float("nan")
+        return cls(kappa_p=nan, i0_p_a=nan, kappa_n=nan, i0_n_a=nan, ut_v=nan)
+
     def as_dict(self) -> dict[str, float]:
         """The figures by name (for JSON)."""
         return {f.name: float(getattr(self, f.name)) for f in fields(self)}
@@ -85,6 +91,10 @@ class Technology(ABC):
     vdd: float
     nmos: MosDevice
     pmos: MosDevice
+    #: ngspice variables this technology's models need at parse time (``set`` before loading)
+    ngspice_settings: tuple[str, ...] = ()
+    #: |V_GS| (V) of the Pelgrom check per device: deep enough in subthreshold, well above gmin's leakage floor
+    pelgrom_vgs: tuple[float, float] = (0.3, 0.3)
 
     def device(self, kind: DeviceKind) -> MosDevice:
         """The nmos or pmos device."""

@@ -1,0 +1,138 @@
+"""A user's own netlist, as xschem or another tool exports it: imported, simulated, mismatched, reported.
+
+The example netlists are real circuits at transistor level (an Axon-Hillock neuron on sky130 in
+xschem's export style, one on GF180MCU instantiating the PDK's own subcircuits); the broken ones
+each carry one fault.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from neurospice.circuits import get_circuit
+from neurospice.cli import app
+from neurospice.montecarlo import monte_carlo
+from neurospice.netlists.imported import NetlistImportError, read_user_netlist
+from neurospice.ngspice_models import fetch_sky130, get_technology
+from neurospice.params import ParameterError
+from neurospice.simulation import simulate
+
+ROOT = Path(__file__).resolve().parents[1]
+SKY_AH = ROOT / "examples" / "axon_hillock_sky130.spice"
+DATA = Path(__file__).parent / "data" / "user"
+GF_AH = DATA / "axon_hillock_gf180.spice"
+runner = CliRunner()
+
+
+def test_an_xschem_export_is_imported_with_its_changes_reported() -> None:
+    net = read_user_netlist(SKY_AH)
+    assert net.params == {"iin": 1e-9, "cmem": 1e-12, "cfb": 0.5e-12, "vpw": 0.5}  # mc_mm_switch is the PDK's
+    assert net.technologies == {"sky130"} and [d.instance for d in net.devices] == [f"xm{i}" for i in range(1, 7)]
+    assert net.devices[0].w == "1" and net.devices[5].l == "2"  # µm, as the PDK expects, quoted sizes skipped
+    assert set(net.nodes) == {"vdd", "vinv", "vmem", "vout", "vpw", "vrst"}
+    notes = "\n".join(net.notes)
+    for removed in (".control block removed", "sky130.lib.spice replaced", ".save removed", ".option removed",
+                    "mc_mm_switch left to the technology", ".end removed"):  # fmt: skip
+        assert removed in notes, removed
+    body = "\n".join(net.body)
+    assert "/home/someone" not in body.replace("* .lib /home/someone", "")  # the author's path never reaches a deck
+    assert "wrdata" not in body and "plot" not in body
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("syntax_error.spice", "line 5: not a SPICE element or command"),
+     ("foreign_include.spice", "line 2: .include /home/someone/my_cells/special.spice: no such file"),
+     ("no_devices.spice", "no transistor of a supported PDK"),
+     ("binary.spice", "a binary file"),
+     ("missing.spice", "no such file")],
+)  # fmt: skip
+def test_a_netlist_it_cannot_handle_is_one_error_naming_the_line(name: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(NetlistImportError, match=message):
+        read_user_netlist(DATA / name)
+    out = tmp_path / "never"
+    result = runner.invoke(app, ["simulate", str(DATA / name), "--tech", "sky130", "--out", str(out)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: parameter 'circuit'") and message in lines[0]
+    assert not out.exists()
+
+
+@pytest.mark.ngspice
+def test_gf180_netlist_with_the_pdk_subcircuits_fires_with_the_charge_balance_period() -> None:
+    """An Axon-Hillock period is (C_mem + C_fb) V_hys / I_in plus the reset; V_hys = V_dd C_fb/(C_mem + C_fb)."""
+    result = simulate(str(GF_AH), "gf180mcu", {"spike_node": "vout"}, tstop=0.01)
+    m = result.metrics
+    assert m["n_spikes"] >= 5
+    t_low = (1e-12 + 0.5e-12) * (3.3 * 0.5 / 1.5) / 1e-9  # 1.65 ms: the charging phase alone
+    assert t_low < 1 / m["isi_rate_hz"] < 1.25 * t_low  # the reset adds a little
+    doubled = simulate(str(GF_AH), "gf180mcu", {"spike_node": "vout", "iin": 2e-9}, tstop=0.01).metrics
+    assert doubled["isi_rate_hz"] > 1.7 * m["isi_rate_hz"]  # the .param override reaches the netlist
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
+def test_sky130_xschem_export_simulates_mismatches_and_reports(tmp_path: Path) -> None:
+    fetch_sky130()
+    result = runner.invoke(app, ["simulate", str(SKY_AH), "--tech", "sky130", "--spike-node", "vout",
+                                 "--tstop", "20m", "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.output)["metrics"]
+    assert metrics["n_spikes"] >= 15 and 800 < metrics["isi_rate_hz"] < 1400
+    out = tmp_path / "mc"
+    mc = runner.invoke(app, ["mismatch", str(SKY_AH), "--tech", "sky130", "--spike-node", "vout", "-n", "16",
+                             "--tstop", "20m", "--out", str(out), "--report", "--json", "--quiet"])  # fmt: skip
+    assert mc.exit_code == 0, mc.output
+    data = json.loads(mc.output)
+    assert data["ok"] == 16 and data["metrics"]["isi_rate_hz"]["cv"] > 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["circuit_source"]["sha256"] and manifest["params"]["spike_node"] == "vout"
+    assert "isi_rate_hz" in (out / "report.html").read_text()
+
+
+@pytest.mark.ngspice
+def test_pelgrom_mode_offsets_every_transistor_and_moves_the_period() -> None:
+    """Offsets drawn per device from the technology's law, applied as a gate series source, stored by instance."""
+    table = monte_carlo(str(GF_AH), "gf180mcu", samples=6, seed=3, overrides={"spike_node": "vout"}, tstop=0.006,
+                        mismatch="pelgrom", workers=2)  # fmt: skip
+    offsets = table.filter(like="dvt_top.")
+    assert list(offsets.columns) == [f"dvt_top.xm{i}" for i in range(1, 7)]
+    sigma = get_technology("gf180mcu").nmos.sigma_vt(1e-6, 2e-6)
+    assert 0 < offsets["dvt_top.xm6"].abs().max() < 5 * sigma
+    assert (table["status"] == "ok").all() and table["isi_rate_hz"].std() > 0
+    circuit = get_circuit(str(GF_AH))
+    values = circuit.values({"spike_node": "vout"}, get_technology("gf180mcu"))
+    bench = circuit.with_offsets(circuit.testbench(values, get_technology("gf180mcu"), 1e-3), {"top.xm6": 0.01})
+    assert "Vdvt_xm6 vpw vpw_dvt_xm6 0.01" in bench and "XM6 vrst vpw_dvt_xm6 0 0 nmos_3p3" in bench
+
+
+def test_the_netlist_must_run_on_its_own_technology_and_spike_node_must_exist() -> None:
+    circuit = get_circuit(str(SKY_AH))
+    with pytest.raises(ParameterError, match=r"uses sky130 devices .*--tech sky130"):
+        circuit.values({}, get_technology("gf180mcu"))
+    with pytest.raises(ParameterError, match=r"spike_node.*one of none, vdd, vinv, vmem, vout"):
+        circuit.values({"spike_node": "out"}, get_technology("sky130"))
+    with pytest.raises(ParameterError, match="parameter 'iin'"):
+        circuit.values({"iin": "1 nA; .include x"}, get_technology("sky130"))
+    assert np.isclose(float(circuit.values({"iin": "2n"}, get_technology("sky130"))["iin"]), 2e-9)
+
+
+def test_a_sidecar_declares_units_ranges_spike_node_and_length(tmp_path: Path) -> None:
+    circuit = get_circuit(str(SKY_AH))  # examples/axon_hillock_sky130.toml beside it
+    assert circuit.params["iin"].unit == "A" and circuit.params["iin"].accepted() == "a number in [10 pA, 100 nA]"
+    assert circuit.params["spike_node"].default == "vout" and circuit.default_tstop == pytest.approx(0.02)
+    with pytest.raises(ParameterError, match=r"parameter 'iin': got '1'; accepted: a number in \[10 pA, 100 nA\]"):
+        circuit.values({"iin": "1"}, get_technology("sky130"))
+    netlist = tmp_path / "ah.spice"
+    netlist.write_text(SKY_AH.read_text())
+    for text, message in (("tstep = 1", "unknown keys"), ("spike_node = 'nowhere'", "not a node"),
+                          ("[params.iin]\nlow = '2n'", "out of range"), ("[params.nope]\nunit = 'A'", "params.nope"),
+                          ("tstop = [", "not valid TOML")):  # fmt: skip
+        netlist.with_suffix(".toml").write_text(text)
+        with pytest.raises(NetlistImportError, match=message):
+            get_circuit(str(netlist))
