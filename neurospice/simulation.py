@@ -50,13 +50,24 @@ def validate_tstop(tstop: float) -> float:
     return float(tstop)
 
 
+_FACTS: dict[tuple[str, float, float], TechnologyFacts] = {}
+
+
 def technology_facts(tech: Technology, values: Mapping[str, Value]) -> TechnologyFacts:
-    """kappa of the technology's devices, measured on the sizes the circuit uses for its outputs."""
+    """kappa of the technology's devices, measured on the sizes the circuit uses for its outputs.
+
+    Measured once per process for each technology and output size (two I_D-V_G sweeps; on sky130
+    each costs a 4.7 s model load), then reused: a sweep or a series of runs does not repeat them.
+    """
     w = number(values, "w_out") if "w_out" in values else 1e-6
     l = number(values, "l_out") if "l_out" in values else 1e-6
-    p = characterize(tech, "pmos", w=w, l=l).fit
-    n = characterize(tech, "nmos").fit
-    return TechnologyFacts(kappa_p=p.kappa, i0_p_a=p.i0_a, kappa_n=n.kappa, i0_n_a=n.i0_a, ut_v=thermal_voltage())
+    key = (tech.name, w, l)
+    if key not in _FACTS:
+        p = characterize(tech, "pmos", w=w, l=l).fit
+        n = characterize(tech, "nmos").fit
+        _FACTS[key] = TechnologyFacts(kappa_p=p.kappa, i0_p_a=p.i0_a, kappa_n=n.kappa, i0_n_a=n.i0_a,
+                                      ut_v=thermal_voltage())  # fmt: skip
+    return _FACTS[key]
 
 
 def simulate(
