@@ -47,13 +47,15 @@ def peak_mb() -> tuple[float, float]:
 
 
 def one_process_per_sample(
-    circuit: str, overrides: dict[str, object], tstop: float, samples: int, seed: int, options: SimOptions
-) -> float:
-    c, tech = get_circuit(circuit), get_technology("gf180mcu")
-    deck = c.deck(c.params.resolve(overrides), tech, tstop, mismatch=True, options=options)
+    circuit: str, overrides: dict[str, object], tstop: float, samples: int, seed: int, options: SimOptions,
+    technology: str = "gf180mcu",
+) -> float:  # fmt: skip
+    """Wall time of ``samples`` decks run as one ``ngspice -b`` each, all cores at a time (results not parsed)."""
+    c, tech = get_circuit(circuit), get_technology(technology)
+    deck = c.deck(c.values(overrides, tech), tech, tstop, mismatch=True, options=options)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / ".spiceinit").write_text("set num_threads=1\n")
+        (folder / ".spiceinit").write_text("".join(f"set {s}\n" for s in ("num_threads=1", *tech.ngspice_settings)))
         decks = []
         for k, s in enumerate(sample_seeds(seed, samples)):
             path = folder / f"s{k}.cir"

@@ -15,40 +15,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from neurospice.circuits import get_circuit
-from neurospice.montecarlo import monte_carlo, sample_seeds
-from neurospice.ngspice_models import fetch_sky130, get_technology
+from mc_strategies import one_process_per_sample  # the same strategy (a) as the GF180MCU benchmark
+
+from neurospice.montecarlo import monte_carlo
+from neurospice.ngspice_models import fetch_sky130
+from neurospice.options import SimOptions
 
 CORES = os.cpu_count() or 1
 OVERRIDES: dict[str, object] = {"input_count": 1, "input_start": 0.001}
-
-
-def one_process_per_sample(samples: int, seed: int, tstop: float) -> float:
-    c, tech = get_circuit("dpi-synapse"), get_technology("sky130")
-    deck = c.deck(c.values(OVERRIDES, tech), tech, tstop, mismatch=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        (folder / ".spiceinit").write_text("".join(f"set {s}\n" for s in ("num_threads=1", *tech.ngspice_settings)))
-        decks = []
-        for k, s in enumerate(sample_seeds(seed, samples)):
-            path = folder / f"s{k}.cir"
-            path.write_text(deck.replace(".end\n", f".options seed={int(s)}\n.end\n"))
-            decks.append(path)
-
-        def run(path: Path) -> None:
-            subprocess.run(["ngspice", "-b", "-r", str(path.with_suffix(".raw")), str(path)], cwd=folder,
-                           capture_output=True, check=True)  # fmt: skip
-
-        start = time.perf_counter()
-        with ThreadPoolExecutor(CORES) as pool:
-            list(pool.map(run, decks))
-        return time.perf_counter() - start
 
 
 def parse_once(samples: int, seed: int, tstop: float) -> tuple[float, float, float]:
@@ -66,7 +42,7 @@ def main() -> None:
     parser.add_argument("--tstop", type=float, default=0.005)
     args = parser.parse_args()
     fetch_sky130()
-    a = one_process_per_sample(args.samples, 7, args.tstop)
+    a = one_process_per_sample("dpi-synapse", OVERRIDES, args.tstop, args.samples, 7, SimOptions(), "sky130")
     c, floor, cv = parse_once(args.samples, 7, args.tstop)
     print(f"DPI synapse on sky130, {args.samples} samples, {args.tstop * 1e3:g} ms transient, tt_mm mismatch, "
           f"{CORES} cores\n")  # fmt: skip

