@@ -28,6 +28,8 @@ from .store import atomic_write, load_run
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from .circuits import Metric
+
 __all__ = [
     "metric_table",
     "mismatch_report",
@@ -65,8 +67,13 @@ def _html_table(frame: pd.DataFrame, floatfmt: str = "{:.4g}") -> str:
     return frame.to_html(index=False, float_format=lambda x: floatfmt.format(x), border=0, escape=True)
 
 
-def metric_table(table: pd.DataFrame, predicted: Mapping[str, Mapping[str, Any]] | None = None) -> pd.DataFrame:
-    """Per metric over ok samples: n, mean, sd, CV (ddof=1) with its 95 % bootstrap interval, closed-form CV."""
+def metric_table(
+    table: pd.DataFrame,
+    predicted: Mapping[str, Mapping[str, Any]] | None = None,
+    declared: Mapping[str, Metric] | None = None,
+) -> pd.DataFrame:
+    """Per metric over ok samples: unit and kind (as the circuit declares them), n, mean, sd, CV (ddof=1) with
+    its 95 % bootstrap interval, closed-form CV."""
     ok = table[table["status"] == "ok"]
     rows = []
     for name in metric_columns(ok):
@@ -74,8 +81,10 @@ def metric_table(table: pd.DataFrame, predicted: Mapping[str, Mapping[str, Any]]
         if est.n < 2 or not np.isfinite(est.cv) or est.cv < 1e-9:  # constant (a prediction, a setting)
             continue
         pred = (predicted or {}).get(name, {}).get("cv", float("nan"))
-        rows.append({"metric": name, "n": est.n, "mean": est.mean, "sd": est.std, "cv_%": 100 * est.cv,
-                     "cv_ci_low_%": 100 * est.ci_low, "cv_ci_high_%": 100 * est.ci_high,
+        d = (declared or {}).get(name)
+        rows.append({"metric": name, "unit": d.unit if d else "", "kind": d.kind if d else "", "n": est.n,
+                     "mean": est.mean, "sd": est.std, "cv_%": 100 * est.cv, "cv_ci_low_%": 100 * est.ci_low,
+                     "cv_ci_high_%": 100 * est.ci_high,
                      "closed_form_cv_%": 100 * pred, "bits (log2 1/CV^2)": float(equivalent_bits(est.cv))})  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -168,6 +177,17 @@ def _contribution_section(table: pd.DataFrame, metrics: pd.DataFrame, mode: str)
     return "".join(out)
 
 
+def _declared(circuit: str) -> dict[str, Metric]:
+    """The circuit's metric declarations (none if the run's circuit cannot be opened any more)."""
+    from .circuits import get_circuit
+    from .params import ParameterError
+
+    try:
+        return {m.name: m for m in get_circuit(circuit).metrics}
+    except ParameterError:
+        return {}
+
+
 def _page(title: str, sections: list[str]) -> str:
     body = "\n".join(sections)
     return (f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}</title>"
@@ -188,7 +208,7 @@ def mismatch_report(
 ) -> Path:
     """Write the HTML report of a Monte Carlo table (``load_run``'s, with its manifest in ``attrs``)."""
     manifest = table.attrs.get("manifest", {})
-    metrics = metric_table(table, predicted)
+    metrics = metric_table(table, predicted, _declared(manifest.get("circuit", "")))
     counts = table["status"].value_counts().to_dict() if not table.empty else {}
     title = (
         f"Mismatch report: {manifest.get('circuit', '?')} on {manifest.get('technology', {}).get('technology', '?')}"

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -152,3 +153,23 @@ def test_sweep_table_and_csv(tmp_path: Path) -> None:
     assert [r["i_in"] for r in rows] == pytest.approx([0.5e-9, 1e-9, 2e-9])
     assert rows[0]["isi_rate_hz"] < rows[1]["isi_rate_hz"] < rows[2]["isi_rate_hz"]
     assert pd.read_csv(out)["isi_rate_hz"].tolist() == pytest.approx([r["isi_rate_hz"] for r in rows])
+
+
+@pytest.mark.parametrize("circuit", ["dpi-synapse", "dpi-neuron", "axon-hillock"])
+def test_every_metric_is_declared_with_its_unit_and_printed_in_it(circuit: str) -> None:
+    """What measure() returns is exactly what the circuit declares; the CLI prints each in its unit."""
+    from neurospice.circuits import get_circuit
+    from neurospice.simulation import simulate
+
+    c = get_circuit(circuit)
+    result = simulate(c, "ekv", tstop=0.03)
+    assert list(result.metrics) == [m.name for m in c.metrics]
+    assert all(m.predicts in result.metrics for m in c.metrics if m.predicts)
+    assert {m.kind for m in c.metrics} <= {"measured", "closed form", "model, measured inputs", "technology", "setting"}
+    printed = runner.invoke(app, ["simulate", circuit, "--tech", "ekv", "--tstop", "30m"])
+    assert printed.exit_code == 0, printed.output
+    for m in c.metrics:
+        line = next(ln for ln in printed.output.splitlines() if ln.split()[:1] == [m.name])
+        value = result.metrics[m.name]
+        if m.unit and np.isfinite(value) and value != 0:
+            assert line.split()[2].endswith(m.unit), line  # e.g. "11.56 ms", "545.4 pA"

@@ -107,7 +107,7 @@ def test_pelgrom_mode_offsets_every_transistor_and_moves_the_period() -> None:
     assert (table["status"] == "ok").all() and table["isi_rate_hz"].std() > 0
     circuit = get_circuit(str(GF_AH))
     values = circuit.values({"spike_node": "vout"}, get_technology("gf180mcu"))
-    bench = circuit.with_offsets(circuit.testbench(values, get_technology("gf180mcu"), 1e-3), {"top.xm6": 0.01})
+    bench = circuit.testbench(values, get_technology("gf180mcu"), 1e-3, {"top.xm6": 0.01})
     assert "Vdvt_xm6 vpw vpw_dvt_xm6 0.01" in bench and "XM6 vrst vpw_dvt_xm6 0 0 nmos_3p3" in bench
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ..params import ParameterError
-from .base import Circuit, Probe, Waveforms
+from .base import Circuit, Metric, Probe, Waveforms
 from .dpi_synapse import DPISynapse
 from .neurons import AxonHillock, DPINeuron
 from .user import UserCircuit, looks_like_a_path
 
-__all__ = ["CIRCUITS", "Circuit", "Probe", "UserCircuit", "Waveforms", "get_circuit"]
+__all__ = ["CIRCUITS", "Circuit", "Metric", "Probe", "UserCircuit", "Waveforms", "get_circuit"]
 
 CIRCUITS: dict[str, type[Circuit]] = {c.name: c for c in (DPISynapse, DPINeuron, AxonHillock)}
 

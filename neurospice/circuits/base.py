@@ -6,11 +6,13 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..netlists import read_netlist
+from ..netlists.imported import parse_subckt
 from ..ngspice_models import DeviceKind, Technology, TechnologyFacts
 from ..options import SimOptions
 from ..params import ParameterError, ParamSpec, Value
@@ -22,6 +24,22 @@ Waveforms = dict[str, NDArray[np.float64]]
 
 
 _SIZE = re.compile(r"^(?:syn_)?([wl])_")
+
+#: What a metric is: measured from the waveforms; a closed form from parameters and technology
+#: figures only; a model evaluated with quantities measured in the same run; a technology figure;
+#: a setting of the run.
+MetricKind = Literal["measured", "closed form", "model, measured inputs", "technology", "setting"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A declared metric: its unit (SI, "" for a pure number), meaning, kind, and the measured metric it predicts."""
+
+    name: str
+    unit: str
+    description: str
+    kind: MetricKind = "measured"
+    predicts: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,29 +69,28 @@ class Device:
         return f"{self.instance.lower()}.{self.name}"
 
 
-_DEVICE = re.compile(r"^X(M\w+) .* (nfet|pfet) w=\{(\w+)\} l=\{(\w+)\} dvt=\{dvt_\w+\}$", re.MULTILINE)
-
-
-def _subckt_block(text: str, subckt: str) -> str:
-    start = text.index(f".subckt {subckt} ")
-    return text[start : text.index(f".ends {subckt}", start)]
-
-
 def subckt_devices(netlist: str, subckt: str, instance: str, values: Mapping[str, Value], prefix: str) -> list[Device]:
-    """Transistors of ``subckt`` in netlist file ``netlist``, sized from ``values`` (``prefix`` + name)."""
-    block = _subckt_block(read_netlist(netlist), subckt)
-    defaults = {k: float(v) for k, v in re.findall(r"(\w+)=([-+0-9.eE]+)(?=\s|$)", block.split("\nX", 1)[0])}
+    """The ``nfet``/``pfet`` instances of ``subckt`` in netlist file ``netlist`` (parsed, in netlist order), sized
+    from ``values`` (``prefix`` + the subcircuit parameter each W and L names) or the subcircuit's defaults."""
+    defaults, instances = parse_subckt(read_netlist(netlist), subckt)
 
-    def size(name: str) -> float:
-        value = values.get(prefix + name, defaults[name])
+    def size(expr: str) -> float:
+        name = expr.strip("{}")
+        value = values.get(prefix + name, defaults.get(name, name))
         return float(value)  # type: ignore[arg-type]
 
     return [
-        Device(
-            instance, m.group(1).lower(), "nmos" if m.group(2) == "nfet" else "pmos", size(m.group(3)), size(m.group(4))
-        )
-        for m in _DEVICE.finditer(block)
+        Device(instance, x.name[1:], "nmos" if x.model == "nfet" else "pmos", size(x.params["w"]), size(x.params["l"]))
+        for x in instances
+        if x.model in ("nfet", "pfet")
     ]
+
+
+def offset_params(offsets: Mapping[str, float] | None, instance: str) -> str:
+    """`` dvt_<device>=<V>`` for every offset of ``instance`` (keys ``<instance>.<device>``), in key order."""
+    head = instance.lower() + "."
+    return "".join(f" dvt_{key[len(head):]}={spice_number(v)}" for key, v in (offsets or {}).items()
+                   if key.startswith(head))  # fmt: skip
 
 
 def spice_values(values: Mapping[str, Value]) -> dict[str, str]:
@@ -99,6 +116,8 @@ class Circuit(ABC):
     spike_probe: str | None = None
     #: whether :meth:`measure` and :meth:`predicted_cv` use the technology's measured kappa figures
     needs_facts: bool = True
+    #: every metric :meth:`measure` returns, declared (units for printing, kinds for reports)
+    metrics: tuple[Metric, ...] = ()
 
     def provenance(self) -> dict[str, str]:
         """Where the circuit comes from beyond its name (a user netlist: its file and SHA-256)."""
@@ -125,8 +144,14 @@ class Circuit(ABC):
         return {}
 
     @abstractmethod
-    def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
-        """Sources, bias cells and instances (no header, no analysis line)."""
+    def testbench(
+        self, values: Mapping[str, Value], tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
+    ) -> str:
+        """Sources, bias cells and instances (no header, no analysis line).
+
+        ``offsets`` maps :attr:`Device.key` (from :meth:`devices`) to a threshold offset (V); each
+        instance line carries its devices' offsets (:func:`offset_params`).
+        """
 
     @abstractmethod
     def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: TechnologyFacts) -> dict[str, float]:
@@ -170,13 +195,11 @@ class Circuit(ABC):
     ) -> str:
         """The complete testbench deck: header, subcircuits, testbench, options, transient.
 
-        ``offsets`` maps :attr:`Device.key` to a threshold offset (V) written into the instance
-        line as that subcircuit's ``dvt_<device>`` parameter.
+        ``offsets`` maps :attr:`Device.key` to a threshold offset (V); the testbench writes each
+        into its instance line as that subcircuit's ``dvt_<device>`` parameter.
         """
         options = options or SimOptions()
-        bench = self.testbench(values, tech, tstop)
-        if offsets:
-            bench = self.with_offsets(bench, offsets)
+        bench = self.testbench(values, tech, tstop, offsets)
         parts = [
             f"* neurospice testbench: {self.name} on {tech.name}",
             "* run on its own with: ngspice -b -r out.raw <this file>",
@@ -188,10 +211,6 @@ class Circuit(ABC):
             ".end",
         ]
         return "\n".join(parts) + "\n"
-
-    def with_offsets(self, bench: str, offsets: Mapping[str, float]) -> str:
-        """``bench`` with each device's threshold offset: the instance line's ``dvt_<device>`` parameter."""
-        return _with_offsets(bench, offsets)
 
     def spike_times(self, waves: Waveforms, values: Mapping[str, Value]) -> NDArray[np.float64]:
         """Spike times (s): upward crossings of vdd/2 by :attr:`spike_probe` (empty if it does not spike)."""
@@ -208,12 +227,3 @@ class Circuit(ABC):
         for probe in self.probes:
             waves[probe.name] = probe.scale * vectors[probe.vector]
         return waves
-
-
-def _with_offsets(bench: str, offsets: Mapping[str, float]) -> str:
-    lines = bench.split("\n")
-    for key, dvt in offsets.items():
-        instance, device = key.split(".")
-        idx = next(i for i, ln in enumerate(lines) if ln.lower().startswith(instance + " "))
-        lines[idx] += f" dvt_{device}={spice_number(dvt)}"
-    return "\n".join(lines)

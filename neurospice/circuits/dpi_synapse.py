@@ -12,7 +12,7 @@ from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology, TechnologyFacts
 from ..params import Param, ParamSpec, Value, number, word
 from ..stimulus import EDGE, SpikeKind, pwl_source, spike_times
-from .base import Circuit, Probe, Waveforms, spice_values
+from .base import Circuit, Metric, Probe, Waveforms, offset_params, spice_values
 
 __all__ = ["DPISynapse", "input_params", "size_params"]
 
@@ -67,7 +67,9 @@ def input_onsets(values: Mapping[str, Value], tstop: float) -> np.ndarray:
 SYNAPSE_SIZES = ("c_syn", "w_in", "l_in", "w_w", "l_w", "w_thr", "l_thr", "w_tau", "l_tau", "w_out", "l_out")
 
 
-def synapse_lines(values: Mapping[str, Value], tstop: float, out: str, prefix: str = "") -> str:
+def synapse_lines(
+    values: Mapping[str, Value], tstop: float, out: str, prefix: str = "", offsets: Mapping[str, float] | None = None
+) -> str:
     """Bias cells, input pulse source and the ``dpi_synapse`` instance driving node ``out``.
 
     ``prefix`` selects parameters named ``<prefix>i_tau`` etc. (a neuron's synapse uses ``syn_``).
@@ -82,7 +84,8 @@ def synapse_lines(values: Mapping[str, Value], tstop: float, out: str, prefix: s
             f"Xbw vdd vw bias_n ibias={v[p + 'i_w']} w={v[p + 'w_w']} l={v[p + 'l_w']}",
             pwl_source("Vin", "vin", onsets, number(values, "pulse_width"), number(values, "vdd")),
             f"Xsyn vdd vin vtau vthr_syn vw vsyn {out} dpi_synapse "
-            + " ".join(f"{k}={v[p + k]}" for k in SYNAPSE_SIZES),
+            + " ".join(f"{k}={v[p + k]}" for k in SYNAPSE_SIZES)
+            + offset_params(offsets, "xsyn"),
         ]
     )
 
@@ -107,6 +110,18 @@ class DPISynapse(Circuit):
     description = __doc__ or ""
     netlists = ("bias", "dpi_synapse")
     default_tstop = 0.2
+    metrics = (
+        Metric("peak_current_a", "A", "largest output current I_syn"),
+        Metric("rest_current_a", "A", "output current before the first input (leakage floor)"),
+        Metric("tau_pred_s", "s", "C_syn U_T/(kappa_p I_tau)", "closed form", "tau_s"),
+        Metric("gain_pred", "", "I_th/I_tau", "closed form"),
+        Metric("steady_current_pred_a", "A", "I_th (I_w/I_tau - 1), the full equation's steady state", "closed form"),
+        Metric("kappa_p", "", "kappa of the output pFET, from the technology's I_D-V_G sweep", "technology"),
+        Metric("n_input_spikes", "", "input pulses in the run", "setting"),
+        Metric("tau_s", "s", "exponential fit to the decay after the last input"),
+        Metric("tau_fit_r2", "", "R^2 of that fit"),
+        Metric("tau_error", "", "tau_s / tau_pred_s - 1"),
+    )
     params = ParamSpec(
         (
             Param("i_tau", "A", "leak bias current I_tau (sets tau = C U_T / (kappa I_tau))", 5e-12, 1e-14, 1e-8),
@@ -161,9 +176,12 @@ class DPISynapse(Circuit):
             forms.pop("peak_current_a")
         return forms
 
-    def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
+    def testbench(
+        self, values: Mapping[str, Value], tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
+    ) -> str:
         v = spice_values(values)
-        return "\n".join([f"Vdd vdd 0 {v['vdd']}", synapse_lines(values, tstop, "out"), f"Vout out 0 {v['v_out']}"])
+        syn = synapse_lines(values, tstop, "out", offsets=offsets)
+        return "\n".join([f"Vdd vdd 0 {v['vdd']}", syn, f"Vout out 0 {v['v_out']}"])
 
     def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: TechnologyFacts) -> dict[str, float]:
         t, i_syn = waves["time"], waves["i_syn"]

@@ -14,10 +14,20 @@ from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology, TechnologyFacts
 from ..params import Param, ParamSpec, Value, number, word
 from ..units import spice_number
-from .base import Circuit, Probe, Waveforms, spice_values
+from .base import Circuit, Metric, Probe, Waveforms, offset_params, spice_values
 from .dpi_synapse import DPISynapse, input_params, size_params, synapse_lines
 
 __all__ = ["AxonHillock", "DPINeuron", "spike_metrics"]
+
+
+#: the spike metrics of :func:`spike_metrics`
+SPIKE_METRICS = (
+    Metric("n_spikes", "", "spikes in the run"),
+    Metric("rate_hz", "Hz", "spikes after the input onset per second after it"),
+    Metric("isi_rate_hz", "Hz", "1 / mean inter-spike interval after the onset (steady rate)"),
+    Metric("latency_s", "s", "first spike after the input onset"),
+    Metric("isi_cv", "", "CV of the inter-spike intervals (regularity)"),
+)
 
 
 def spike_metrics(t: np.ndarray, spikes: np.ndarray, onset: float) -> dict[str, float]:
@@ -75,6 +85,15 @@ class DPINeuron(Circuit):
     netlists = ("bias", "dpi_synapse", "dpi_neuron")
     default_tstop = 0.2
     spike_probe = "req"
+    metrics = (
+        *SPIKE_METRICS,
+        Metric("tau_mem_pred_s", "s", "C_mem U_T/(kappa_n I_tau)", "closed form", "tau_mem_s"),
+        Metric("refractory_s", "s", "from a spike until the membrane leaves reset (rises through 20 mV)"),
+        Metric("v_r_release_v", "V", "refractory-node voltage V_R* when the membrane is released"),
+        Metric("refractory_pred_s", "s", "C_ref (vdd - V_R*)/I_ref with the measured V_R*", "model, measured inputs",
+               "refractory_s"),
+        Metric("tau_mem_s", "s", "membrane decay after the DC input switches off (NaN while it is on)"),
+    )  # fmt: skip
     params = ParamSpec(
         (
             *_dc_params(500e-12, 1e-6),
@@ -122,7 +141,9 @@ class DPINeuron(Circuit):
         """Closed-form CVs of ``tau_mem_s`` (leak ML3) and ``refractory_s`` (discharge MR3)."""
         return dpi_neuron_cv(self.device_sigmas(values, tech), kappa_n=facts.kappa_n, ut=facts.ut_v)
 
-    def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
+    def testbench(
+        self, values: Mapping[str, Value], tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
+    ) -> str:
         v = spice_values(values)
         biases = [("vthr", "n", "i_th", "dpi"), ("vlk", "n", "i_tau", "lk"), ("vspk", "p", "i_spkthr", "mem"),
                   ("vfb", "p", "i_fb", "mem"), ("vref", "n", "i_ref", "rst"), ("vahw", "p", "i_ahw", "ahp"),
@@ -130,11 +151,12 @@ class DPINeuron(Circuit):
         lines = [f"Vdd vdd 0 {v['vdd']}", _dc_source(values, "iin")]
         lines += [f"Xb_{g} vdd {g} bias_{t} ibias={v[i]} w={v['w_' + s]} l={v['l_' + s]}" for g, t, i, s in biases]
         if word(values, "input_kind") != "none":
-            lines.append(synapse_lines(values, tstop, "iin", prefix="syn_"))
+            lines.append(synapse_lines(values, tstop, "iin", prefix="syn_", offsets=offsets))
         else:
             lines.append("Rsyn vsyn 0 1")  # keeps the v_syn probe defined
         sizes = " ".join(f"{k}={v[k]}" for k in v if k.startswith(("w_", "l_", "c_")))
-        lines.append(f"Xn vdd iin vthr vlk vspk vfb vref vahw vahthr vahtau vmem req vr vahp dpi_neuron {sizes}")
+        lines.append(f"Xn vdd iin vthr vlk vspk vfb vref vahw vahthr vahtau vmem req vr vahp dpi_neuron {sizes}"
+                     + offset_params(offsets, "xn"))  # fmt: skip
         lines.append(".nodeset v(vmem)=0 v(vr)=0 v(req)=0 v(vahp)=0 v(xn.reqn)={0} v(xn.ackn)={0} v(xn.ack)=0 "
                      "v(xn.ackb)={0} v(xn.refn)={0}".format(v["vdd"]))  # fmt: skip
         return "\n".join(lines)
@@ -183,6 +205,14 @@ class AxonHillock(Circuit):
     netlists = ("bias", "axon_hillock")
     default_tstop = 0.03
     spike_probe = "v_out"
+    metrics = (
+        *SPIKE_METRICS,
+        Metric("t_low_pred_s", "s", "charging phase (C_mem + C_fb) V_hys / I_in", "closed form"),
+        Metric("t_high_pred_s", "s", "reset phase (C_mem + C_fb) V_hys / (I_r - I_in)", "closed form", "t_high_s"),
+        Metric("period_pred_s", "s", "t_low + t_high (charge balance)", "closed form", "period_s"),
+        Metric("period_s", "s", "1 / ISI rate"),
+        Metric("t_high_s", "s", "mean width of the output pulse"),
+    )
     params = ParamSpec(
         (
             *_dc_params(1e-9, 1e-5),
@@ -204,7 +234,9 @@ class AxonHillock(Circuit):
     def instances(self, values: Mapping[str, Value]) -> tuple[tuple[str, str, str, str], ...]:
         return (("Xn", "axon_hillock", "axon_hillock", ""),)
 
-    def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
+    def testbench(
+        self, values: Mapping[str, Value], tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
+    ) -> str:
         v = spice_values(values)
         return "\n".join(
             [
@@ -212,7 +244,8 @@ class AxonHillock(Circuit):
                 f"Xb_pw vdd vpw bias_n ibias={v['i_r']} w={v['w_r']} l={v['l_r']}",
                 _dc_source(values, "vmem"),
                 "Xn vdd vmem vout vpw axon_hillock "
-                + " ".join(f"{k}={v[k]}" for k in ("c_mem", "c_fb", "w_inv", "l_inv", "w_r", "l_r")),
+                + " ".join(f"{k}={v[k]}" for k in ("c_mem", "c_fb", "w_inv", "l_inv", "w_r", "l_r"))
+                + offset_params(offsets, "xn"),
             ]
         )
 

@@ -26,7 +26,7 @@ from ..ngspice_models import Technology, TechnologyFacts
 from ..params import Param, ParameterError, ParamSpec, Value, word
 from ..units import parse_si, spice_number
 from .base import Circuit, Device, Probe, Waveforms
-from .neurons import spike_metrics
+from .neurons import SPIKE_METRICS, spike_metrics
 
 __all__ = ["UserCircuit", "looks_like_a_path"]
 
@@ -44,6 +44,7 @@ class UserCircuit(Circuit):
     description = "a user netlist"
     netlists = ()
     needs_facts = False
+    metrics = SPIKE_METRICS
 
     def __init__(self, path: str | Path) -> None:
         self.source: ImportedNetlist = read_user_netlist(path)
@@ -91,24 +92,20 @@ class UserCircuit(Circuit):
                                  "number or a .param of the netlist; use pdk") from None  # fmt: skip
         return number * 1e-6 if device.technology == "sky130" else number  # sky130's models set scale=1e-6
 
-    def testbench(self, values: Mapping[str, Value], tech: Technology, tstop: float) -> str:
-        """The netlist's body with the ``.param`` values resolved."""
+    def testbench(
+        self, values: Mapping[str, Value], tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
+    ) -> str:
+        """The netlist's body with the ``.param`` values resolved; each offset (keyed ``top.<instance>``) as a
+        source in series with that device's gate (the PDK's subcircuits take no threshold parameter): the
+        nFET's V_T rises by dvt, the pFET's |V_T| too."""
+        kinds = {d.instance: d.kind for d in self.source.devices if d.top_level}
         lines = []
         for line in self.source.body:
             if line.strip().lower().startswith(".param"):
                 line = re.sub(r"([A-Za-z_]\w*)(\s*=\s*)([^\s{}'=]+)", lambda m: _param(m, values), line)
-            lines.append(line)
-        return "\n".join(lines)
-
-    def with_offsets(self, bench: str, offsets: Mapping[str, float]) -> str:
-        """Each offset (keyed ``top.<instance>``) as a source in series with that device's gate (the PDK's
-        subcircuits take no threshold parameter): the nFET's V_T rises by dvt, the pFET's |V_T| too."""
-        kinds = {d.instance: d.kind for d in self.source.devices if d.top_level}
-        lines = []
-        for line in bench.split("\n"):
             tokens = line.split()
             name = tokens[0].lower() if tokens else ""
-            if f"top.{name}" in offsets and name in kinds:
+            if offsets and f"top.{name}" in offsets and name in kinds:
                 gate, inner = tokens[2], f"{tokens[2]}_dvt_{name}"
                 ends = (gate, inner) if kinds[name] == "nmos" else (inner, gate)
                 lines.append(f"Vdvt_{name} {ends[0]} {ends[1]} {spice_number(offsets[f'top.{name}'])}")

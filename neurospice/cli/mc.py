@@ -95,7 +95,7 @@ def mismatch(
     result = summary(table)
     if report and out is not None:
         result["report"] = str(_report(out, opts.get("seed", 1)))
-    _print_mismatch(c.name, t.name, opts.get("mismatch", "pdk"), opts.get("seed", 1), out, result, as_json)
+    _print_mismatch(c, t.name, opts.get("mismatch", "pdk"), opts.get("seed", 1), out, result, as_json)
     _exit_if_none_ok(result, table)
 
 
@@ -118,16 +118,21 @@ def report(run_dir: Annotated[Path, typer.Argument(help="a folder written by `ne
     typer.echo(f"wrote {_report(run_dir, seed=1)}")
 
 
-def _print_mismatch(circuit: str, tech: str, mode: str, seed: int, out: Path | None, result: dict[str, Any],
+def _print_mismatch(circuit: Any, tech: str, mode: str, seed: int, out: Path | None, result: dict[str, Any],
                     as_json: bool) -> None:  # fmt: skip
+    from ..units import format_si
+
     if as_json:
-        typer.echo(json.dumps({"circuit": circuit, "technology": tech, "mismatch": mode, "seed": seed,
+        typer.echo(json.dumps({"circuit": circuit.name, "technology": tech, "mismatch": mode, "seed": seed,
                                "out": str(out) if out else None, **result}))  # fmt: skip
         return
-    typer.echo(f"{circuit} on {tech}, {result['samples']} samples ({mode} mismatch, seed {seed}): "
+    typer.echo(f"{circuit.name} on {tech}, {result['samples']} samples ({mode} mismatch, seed {seed}): "
                f"{result['ok']} ok, {_failures(result)}; CV across devices, ddof=1")  # fmt: skip
+    units = {m.name: m.unit for m in circuit.metrics}
     for name, st in result["metrics"].items():
-        typer.echo(f"  {name:22s} mean {st['mean']:.5g}  sd {st['std']:.4g}  CV {100 * st['cv']:.2f} %")
+        unit = units.get(name, "")
+        mean, sd = (format_si(st[k], unit) if unit else f"{st[k]:.5g}" for k in ("mean", "std"))
+        typer.echo(f"  {name:22s} mean {mean}  sd {sd}  CV {100 * st['cv']:.2f} %")
     if out is not None:
         typer.echo(f"  table: neurospice.load_run({str(out)!r})")
     if "report" in result:

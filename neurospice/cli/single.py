@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -115,17 +116,23 @@ def plot(
 
 
 def _print_summary(result: Any, out: Path | None) -> None:
+    """Every metric in its declared unit; a measured one next to the closed form that predicts it."""
+    from ..circuits import get_circuit
     from ..units import format_si
 
     m = result.metrics
+    declared = {d.name: d for d in get_circuit(result.circuit).metrics}
+    predictions = {d.predicts: d for d in declared.values() if d.predicts}
     typer.echo(f"{result.circuit} on {result.technology}, {format_si(result.tstop, 's')} transient "
                f"(ngspice {result.ngspice_version}, {result.wall_s:.2f} s)")  # fmt: skip
-    if "tau_s" in m and "tau_pred_s" in m:
-        typer.echo(f"  tau           {format_si(m['tau_s'], 's')}   closed form C*U_T/(kappa_p*I_tau) = "
-                   f"{format_si(m['tau_pred_s'], 's')} (kappa_p = {m['kappa_p']:.4f}), "
-                   f"difference {100 * m['tau_error']:+.2f} %")  # fmt: skip
     for key, value in m.items():
-        if key not in ("tau_s", "tau_pred_s", "tau_error"):
-            typer.echo(f"  {key:22s} {value:.5g}")
+        metric = declared.get(key)
+        text = format_si(value, metric.unit) if metric is not None and metric.unit else f"{value:.5g}"
+        kind = f"  [{metric.kind}]" if metric is not None and metric.kind != "measured" else ""
+        pred = predictions.get(key)
+        if pred is not None and pred.name in m and math.isfinite(value) and m[pred.name]:
+            diff = 100 * (value / m[pred.name] - 1)
+            text += f"   {pred.kind} {format_si(m[pred.name], pred.unit)}, difference {diff:+.2f} %"
+        typer.echo(f"  {key:22s} {text}{kind}")
     if out is not None:
         typer.echo(f"  written to {out}")

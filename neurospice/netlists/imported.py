@@ -27,7 +27,15 @@ from pathlib import Path
 from ..params import ParameterError
 from ..units import parse_si
 
-__all__ = ["PDK_DEVICES", "ImportedDevice", "ImportedNetlist", "NetlistImportError", "read_user_netlist"]
+__all__ = [
+    "PDK_DEVICES",
+    "ImportedDevice",
+    "ImportedNetlist",
+    "Instance",
+    "NetlistImportError",
+    "parse_subckt",
+    "read_user_netlist",
+]
 
 #: Transistor subcircuits of the supported PDKs: name -> (technology, nmos or pmos)
 PDK_DEVICES: dict[str, tuple[str, str]] = {
@@ -93,6 +101,43 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
         else:
             out.append((number, line))
     return out
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An ``X`` line of a subcircuit: instance name, nodes, subcircuit it instantiates, its ``key=value`` parameters."""
+
+    name: str
+    nodes: tuple[str, ...]
+    model: str
+    params: dict[str, str]
+
+
+def parse_subckt(text: str, subckt: str) -> tuple[dict[str, str], list[Instance]]:
+    """The default parameters of ``.subckt subckt`` in ``text`` and its ``X`` instances, parsed line by line."""
+    params: dict[str, str] = {}
+    instances: list[Instance] = []
+    inside = False
+    for _, line in _logical_lines(text):
+        tokens = _tokens(line.strip())
+        if not tokens or tokens[0].startswith("*"):
+            continue
+        head = tokens[0].lower()
+        if head == ".subckt" and len(tokens) > 1 and tokens[1].lower() == subckt.lower():
+            inside = True
+            params = dict(t.split("=", 1) for t in tokens[2:] if "=" in t)
+        elif inside and head == ".ends":
+            return params, instances
+        elif inside and head.startswith("x"):
+            model, values = _model_and_sizes(tokens[1:])
+            nodes = tuple(t for t in tokens[1:] if "=" not in t)[:-1]
+            instances.append(Instance(head, nodes, model, values))
+    raise ValueError(f"no .subckt {subckt} ... .ends in the netlist")
+
+
+def _tokens(line: str) -> list[str]:
+    """Whitespace tokens with quoted and braced values kept as one token each."""
+    return re.sub(r"\{[^}]*\}", lambda m: m.group(0).replace(" ", ""), re.sub(r"'[^']*'", "''", line)).split()
 
 
 def _read_text(path: Path) -> str:
@@ -167,7 +212,7 @@ def read_user_netlist(path: str | Path) -> ImportedNetlist:
             continue
         if not re.match(r"^[A-Za-z]\S*(\s|$)", stripped):
             raise NetlistImportError(path, number, f"not a SPICE element or command: {stripped[:60]!r}")
-        tokens = re.sub(r"\{[^}]*\}", "{}", re.sub(r"'[^']*'", "''", stripped)).split()  # quoted values as one token
+        tokens = _tokens(stripped)  # quoted and braced values as one token each
         if len(tokens) < 3:
             raise NetlistImportError(path, number, f"element {tokens[0]} has too few nodes: {stripped[:60]!r}")
         body.append(line)
