@@ -81,10 +81,11 @@ def sample_seeds(seed: int, samples: int) -> np.ndarray:
 
 
 def _manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, seed: int) -> dict[str, Any]:
+    source = circuit.provenance()  # a user netlist: its file and SHA-256 (read once)
     return {
         "format": "neurospice-mc-1",
         "circuit": circuit.name,
-        **({"circuit_source": circuit.provenance()} if circuit.provenance() else {}),
+        **({"circuit_source": source} if source else {}),
         "technology": tech.provenance(),
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.values},
         "tstop_s": spec.tstop,

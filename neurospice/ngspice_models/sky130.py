@@ -124,7 +124,8 @@ def fetch_sky130(force: bool = False) -> Path:
 class Sky130Device(MosDevice):
     """A sky130 1.8 V device: the PDK's own mismatch law, sigma = coefficient * size factor / sqrt(L W) (µm)."""
 
-    size_factor: tuple[float, float, float] = (0.0, 0.0, 0.0)  # (a_l, a_w, a_wl): (1 + a_l 8/l)... see _factor
+    #: (a_l, a_w, a_wl) of the nfet's factor (a_l 8/l + 1 - a_l)(a_w 7/w + 1 - a_w)(a_wl 56/(w l) + 1 - a_wl), µm
+    size_factor: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     def sigma_vt(self, w: float, l: float) -> float:
         w_um, l_um = w * 1e6, l * 1e6
