@@ -15,7 +15,7 @@ from typing import Literal
 
 from .units import format_si, parse_si
 
-__all__ = ["Param", "ParamSpec", "ParameterError", "Value", "number", "word"]
+__all__ = ["Param", "ParamSpec", "ParameterError", "Value", "Values"]
 
 Value = float | int | str | tuple[float, ...]
 Kind = Literal["float", "int", "choice", "floats"]
@@ -131,30 +131,101 @@ class ParamSpec:
         """The default value of every parameter."""
         return {p.name: p.default for p in self.params}
 
-    def resolve(self, overrides: Mapping[str, object] | None = None) -> dict[str, Value]:
+    def resolve(self, overrides: Mapping[str, object] | None = None) -> Values:
         """Defaults updated with validated ``overrides``; unknown names raise :class:`ParameterError`."""
         if overrides is not None and not isinstance(overrides, Mapping):
             raise ParameterError("overrides", f"got {overrides!r}; accepted: a mapping of parameter names to values")
-        values = self.defaults()
+        values = {p.name: p.coerce(list(p.default) if isinstance(p.default, tuple) else p.default) for p in self}
         for name, raw in (overrides or {}).items():
             if name not in self._index:
                 known = ", ".join(self._index)
                 raise ParameterError(name, f"unknown parameter; accepted names: {known}")
             values[name] = self._index[name].coerce(raw)
-        return values
+        return Values(self, values)
 
 
-def number(values: Mapping[str, Value], name: str) -> float:
-    """The numeric value ``name`` of a resolved value map, as a float."""
-    value = values[name]
-    if isinstance(value, (int, float)):
-        return float(value)
-    raise TypeError(f"parameter {name!r} is not a number")
+class Values(Mapping[str, Value]):
+    """Resolved parameter values: complete, validated against their :class:`ParamSpec`, and frozen.
 
+    Read a value typed (``values.number("i_tau")``, ``values.word("input_kind")``) or as a
+    mapping; change one with :meth:`replace`, which validates again and returns a new record.
+    Equal records hash equal, so a record can key a cache.
+    """
 
-def word(values: Mapping[str, Value], name: str) -> str:
-    """The choice value ``name`` of a resolved value map."""
-    value = values[name]
-    if isinstance(value, str):
-        return value
-    raise TypeError(f"parameter {name!r} is not a word")
+    __slots__ = ("_data", "_spec")
+    _spec: ParamSpec
+    _data: dict[str, Value]
+
+    def __init__(self, spec: ParamSpec, data: Mapping[str, Value]) -> None:
+        if set(data) != {p.name for p in spec}:
+            raise ValueError("a value record needs exactly its spec's parameters")
+        object.__setattr__(self, "_spec", spec)
+        object.__setattr__(self, "_data", {p.name: data[p.name] for p in spec})
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Values is frozen: use replace()")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Values, (self._spec, self._data))
+
+    def __getitem__(self, name: str) -> Value:
+        return self._data[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._data.items()))
+
+    def __repr__(self) -> str:
+        return "Values(" + ", ".join(f"{k}={v!r}" for k, v in self._data.items()) + ")"
+
+    @property
+    def spec(self) -> ParamSpec:
+        """The declarations these values were validated against."""
+        return self._spec
+
+    def number(self, name: str) -> float:
+        """A numeric value (``float`` or ``int`` parameter) as a float."""
+        value = self._data[name]
+        if isinstance(value, (int, float)):
+            return float(value)
+        raise TypeError(f"parameter {name!r} is a {self._spec[name].kind}, not a number")
+
+    def whole(self, name: str) -> int:
+        """An ``int`` parameter's value."""
+        value = self._data[name]
+        if isinstance(value, int):
+            return value
+        raise TypeError(f"parameter {name!r} is a {self._spec[name].kind}, not a whole number")
+
+    def word(self, name: str) -> str:
+        """A ``choice`` parameter's value."""
+        value = self._data[name]
+        if isinstance(value, str):
+            return value
+        raise TypeError(f"parameter {name!r} is a {self._spec[name].kind}, not a word")
+
+    def floats(self, name: str) -> tuple[float, ...]:
+        """A ``floats`` parameter's values (sorted)."""
+        value = self._data[name]
+        if isinstance(value, tuple):
+            return value
+        raise TypeError(f"parameter {name!r} is a {self._spec[name].kind}, not a list of numbers")
+
+    def replace(self, changes: Mapping[str, object]) -> Values:
+        """A new record with ``changes`` validated like any override (unknown names refused)."""
+        for name in changes:
+            if name not in self._spec:
+                known = ", ".join(p.name for p in self._spec)
+                raise ParameterError(name, f"unknown parameter; accepted names: {known}")
+        data = dict(self._data)
+        data.update({name: self._spec[name].coerce(raw) for name, raw in changes.items()})
+        return Values(self._spec, data)
+
+    def asdict(self) -> dict[str, Value]:
+        """A plain (mutable) copy, for storing."""
+        return dict(self._data)

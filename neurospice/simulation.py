@@ -17,7 +17,7 @@ from .circuits import Circuit, Waveforms, get_circuit
 from .engine import get_engine
 from .ngspice_models import Technology, TechnologyFacts, get_technology
 from .options import SimOptions
-from .params import ParameterError, Value, number
+from .params import ParameterError, Values
 from .store import provenance_record
 
 __all__ = ["SimulationResult", "fi_curve", "simulate", "sweep", "validate_tstop"]
@@ -33,7 +33,7 @@ class SimulationResult:
     circuit: str
     technology: str
     tstop: float
-    params: dict[str, Value]
+    params: Values
     waves: Waveforms
     metrics: dict[str, float]
     facts: TechnologyFacts | None = None
@@ -53,14 +53,14 @@ def validate_tstop(tstop: float) -> float:
 _FACTS: dict[tuple[str, float, float], TechnologyFacts] = {}
 
 
-def technology_facts(tech: Technology, values: Mapping[str, Value]) -> TechnologyFacts:
+def technology_facts(tech: Technology, values: Values) -> TechnologyFacts:
     """kappa of the technology's devices, measured on the sizes the circuit uses for its outputs.
 
     Measured once per process for each technology and output size (two I_D-V_G sweeps; on sky130
     each costs a 4.7 s model load), then reused: a sweep or a series of runs does not repeat them.
     """
-    w = number(values, "w_out") if "w_out" in values else 1e-6
-    l = number(values, "l_out") if "l_out" in values else 1e-6
+    w = values.number("w_out") if "w_out" in values else 1e-6
+    l = values.number("l_out") if "l_out" in values else 1e-6
     key = (tech.name, w, l)
     if key not in _FACTS:
         p = characterize(tech, "pmos", w=w, l=l).fit

@@ -71,3 +71,44 @@ def test_bad_values_name_parameter_and_range(overrides: dict[str, object], name:
 def test_invalid_default_is_refused() -> None:
     with pytest.raises(ParameterError):
         ParamSpec((Param("x", "A", "bad default", 1.0, 0.0, 0.5),))
+
+
+def test_resolved_values_are_a_frozen_typed_record():
+    import pickle
+
+    from neurospice.circuits import get_circuit
+    from neurospice.ngspice_models import get_technology
+    from neurospice.params import Values
+
+    c = get_circuit("dpi-synapse")
+    v = c.values({"i_tau": "5p"}, get_technology("gf180mcu"))
+    assert isinstance(v, Values)
+    assert v.number("i_tau") == 5e-12
+    assert v.word("input_kind") == "regular"
+    assert isinstance(v.whole("input_count"), int)
+    with pytest.raises(TypeError, match="input_kind"):
+        v.number("input_kind")
+    with pytest.raises(TypeError):
+        v["i_tau"] = 1e-12  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        v.i_tau = 1e-12  # type: ignore[attr-defined]
+    w = v.replace({"i_tau": "20p"})
+    assert (v.number("i_tau"), w.number("i_tau")) == (5e-12, 20e-12)
+    with pytest.raises(ParameterError, match="i_tau"):
+        v.replace({"i_tau": "-1p"})
+    with pytest.raises(ParameterError, match="nonsense"):
+        v.replace({"nonsense": 1})
+    assert pickle.loads(pickle.dumps(v)) == v
+    assert hash(c.values({"i_tau": 5e-12}, get_technology("gf180mcu"))) == hash(v)
+    assert list(v) == [p.name for p in c.params]  # declaration order, every parameter
+
+
+def test_int_defaults_resolve_to_ints():
+    from neurospice.circuits import get_circuit
+
+    for name in ("dpi-synapse", "dpi-neuron", "axon-hillock"):
+        spec = get_circuit(name).params
+        values = spec.resolve()
+        for p in spec:
+            if p.kind == "int":
+                assert type(values[p.name]) is int, p.name

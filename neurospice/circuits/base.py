@@ -15,7 +15,7 @@ from ..netlists import read_netlist
 from ..netlists.imported import parse_subckt
 from ..ngspice_models import DeviceKind, Technology, TechnologyFacts
 from ..options import SimOptions
-from ..params import ParameterError, ParamSpec, Value
+from ..params import ParameterError, ParamSpec, Values
 from ..units import spice_number
 
 __all__ = ["Circuit", "Device", "Probe", "Waveforms", "spice_values"]
@@ -69,7 +69,7 @@ class Device:
         return f"{self.instance.lower()}.{self.name}"
 
 
-def subckt_devices(netlist: str, subckt: str, instance: str, values: Mapping[str, Value], prefix: str) -> list[Device]:
+def subckt_devices(netlist: str, subckt: str, instance: str, values: Values, prefix: str) -> list[Device]:
     """The ``nfet``/``pfet`` instances of ``subckt`` in netlist file ``netlist`` (parsed, in netlist order), sized
     from ``values`` (``prefix`` + the subcircuit parameter each W and L names) or the subcircuit's defaults."""
     defaults, instances = parse_subckt(read_netlist(netlist), subckt)
@@ -93,7 +93,7 @@ def offset_params(offsets: Mapping[str, float] | None, instance: str) -> str:
                    if key.startswith(head))  # fmt: skip
 
 
-def spice_values(values: Mapping[str, Value]) -> dict[str, str]:
+def spice_values(values: Values) -> dict[str, str]:
     """The numeric parameter values written exactly for a netlist (words and lists left out)."""
     return {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
 
@@ -123,29 +123,27 @@ class Circuit(ABC):
         """Where the circuit comes from beyond its name (a user netlist: its file and SHA-256)."""
         return {}
 
-    def instances(self, values: Mapping[str, Value]) -> tuple[tuple[str, str, str, str], ...]:
+    def instances(self, values: Values) -> tuple[tuple[str, str, str, str], ...]:
         """Mismatched instances in the testbench: (instance, subckt, netlist file, parameter prefix)."""
         return ()
 
-    def devices(self, values: Mapping[str, Value]) -> list[Device]:
+    def devices(self, values: Values) -> list[Device]:
         """Every transistor of the circuit's own instances (bias cells excluded), in a fixed order."""
         return [
             d for inst, sub, net, pre in self.instances(values) for d in subckt_devices(net, sub, inst, values, pre)
         ]
 
-    def device_sigmas(self, values: Mapping[str, Value], tech: Technology) -> dict[str, float]:
+    def device_sigmas(self, values: Values, tech: Technology) -> dict[str, float]:
         """Per-device threshold sigma (V) from the technology's Pelgrom law, keyed by device name (``md5``)."""
         return {d.name: tech.device(d.kind).sigma_vt(d.w, d.l) for d in self.devices(values)}
 
-    def predicted_cv(
-        self, values: Mapping[str, Value], tech: Technology, facts: TechnologyFacts
-    ) -> dict[str, dict[str, object]]:
+    def predicted_cv(self, values: Values, tech: Technology, facts: TechnologyFacts) -> dict[str, dict[str, object]]:
         """Closed-form CVs of metrics (``{metric: {"cv": ..., "sensitivity": {...}}}``); none by default."""
         return {}
 
     @abstractmethod
     def testbench(
-        self, values: Mapping[str, Value], tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
+        self, values: Values, tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
     ) -> str:
         """Sources, bias cells and instances (no header, no analysis line).
 
@@ -154,13 +152,13 @@ class Circuit(ABC):
         """
 
     @abstractmethod
-    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: TechnologyFacts) -> dict[str, float]:
+    def measure(self, waves: Waveforms, values: Values, facts: TechnologyFacts) -> dict[str, float]:
         """Metrics from probe waveforms (``waves`` has ``time`` and every probe by name).
 
         ``facts`` are technology figures measured for this run (``facts.kappa_p``...).
         """
 
-    def values(self, overrides: Mapping[str, object] | None, tech: Technology) -> dict[str, Value]:
+    def values(self, overrides: Mapping[str, object] | None, tech: Technology) -> Values:
         """Validated values on ``tech``: defaults, its supply for ``vdd`` unless given, then ``overrides``.
 
         Device sizes below the technology's minimum W or L are refused when given, and raised to
@@ -172,6 +170,7 @@ class Circuit(ABC):
         if "vdd" in self.params and "vdd" not in given:
             given["vdd"] = tech.vdd
         values = self.params.resolve(given)
+        raised: dict[str, float] = {}
         for name, value in values.items():
             kind = _SIZE.match(name)
             if kind is None or self.params[name].unit != "m" or not isinstance(value, float):
@@ -180,12 +179,12 @@ class Circuit(ABC):
             if value < least * (1 - 1e-12):
                 if name in given:
                     raise ParameterError(name, f"got {value!r} m; {tech.name}'s devices need at least {least!r} m")
-                values[name] = least  # a default below this technology's minimum: the smallest device it has
-        return values
+                raised[name] = least  # a default below this technology's minimum: the smallest device it has
+        return values.replace(raised) if raised else values
 
     def deck(
         self,
-        values: Mapping[str, Value],
+        values: Values,
         tech: Technology,
         tstop: float,
         *,
@@ -212,7 +211,7 @@ class Circuit(ABC):
         ]
         return "\n".join(parts) + "\n"
 
-    def spike_times(self, waves: Waveforms, values: Mapping[str, Value]) -> NDArray[np.float64]:
+    def spike_times(self, waves: Waveforms, values: Values) -> NDArray[np.float64]:
         """Spike times (s): upward crossings of vdd/2 by :attr:`spike_probe` (empty if it does not spike)."""
         from ..analysis.spikes import detect_spikes
 

@@ -10,7 +10,7 @@ from ..analysis.closed_form import dpi_gain, dpi_steady_state, dpi_tau
 from ..analysis.mismatch_closed_form import dpi_synapse_cv
 from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology, TechnologyFacts
-from ..params import Param, ParamSpec, Value, number, word
+from ..params import Param, ParamSpec, Values
 from ..stimulus import EDGE, SpikeKind, pwl_source, spike_times
 from .base import Circuit, Metric, Probe, Waveforms, offset_params, spice_values
 
@@ -46,20 +46,20 @@ def input_params(
     )  # fmt: skip
 
 
-def input_onsets(values: Mapping[str, Value], tstop: float) -> np.ndarray:
+def input_onsets(values: Values, tstop: float) -> np.ndarray:
     """Onset times of the input pulses for these parameter values (none for ``input_kind=none``)."""
-    if word(values, "input_kind") == "none":
+    if values.word("input_kind") == "none":
         return np.empty(0)
     times = values["input_times"]
-    kind: SpikeKind = "poisson" if word(values, "input_kind") == "poisson" else (
-        "times" if word(values, "input_kind") == "times" else "regular")  # fmt: skip
+    kind: SpikeKind = "poisson" if values.word("input_kind") == "poisson" else (
+        "times" if values.word("input_kind") == "times" else "regular")  # fmt: skip
     return spike_times(
         kind,
-        rate=number(values, "input_rate"),
-        start=number(values, "input_start"),
-        count=int(number(values, "input_count")),
+        rate=values.number("input_rate"),
+        start=values.number("input_start"),
+        count=values.whole("input_count"),
         tstop=tstop,
-        seed=int(number(values, "input_seed")),
+        seed=values.whole("input_seed"),
         times=times if isinstance(times, tuple) else (),
     )
 
@@ -68,7 +68,7 @@ SYNAPSE_SIZES = ("c_syn", "w_in", "l_in", "w_w", "l_w", "w_thr", "l_thr", "w_tau
 
 
 def synapse_lines(
-    values: Mapping[str, Value], tstop: float, out: str, prefix: str = "", offsets: Mapping[str, float] | None = None
+    values: Values, tstop: float, out: str, prefix: str = "", offsets: Mapping[str, float] | None = None
 ) -> str:
     """Bias cells, input pulse source and the ``dpi_synapse`` instance driving node ``out``.
 
@@ -82,7 +82,7 @@ def synapse_lines(
             f"Xbtau vdd vtau bias_p ibias={v[p + 'i_tau']} w={v[p + 'w_tau']} l={v[p + 'l_tau']}",
             f"Xbth vdd vthr_syn bias_p ibias={v[p + 'i_th']} w={v[p + 'w_out']} l={v[p + 'l_out']}",
             f"Xbw vdd vw bias_n ibias={v[p + 'i_w']} w={v[p + 'w_w']} l={v[p + 'l_w']}",
-            pwl_source("Vin", "vin", onsets, number(values, "pulse_width"), number(values, "vdd")),
+            pwl_source("Vin", "vin", onsets, values.number("pulse_width"), values.number("vdd")),
             f"Xsyn vdd vin vtau vthr_syn vw vsyn {out} dpi_synapse "
             + " ".join(f"{k}={v[p + k]}" for k in SYNAPSE_SIZES)
             + offset_params(offsets, "xsyn"),
@@ -147,46 +147,44 @@ class DPISynapse(Circuit):
         Probe("v_tail", "xsyn.ns", "V", "common source (tail) of the differential pair M_D1/M_D4"),
     )
 
-    def instances(self, values: Mapping[str, Value]) -> tuple[tuple[str, str, str, str], ...]:
+    def instances(self, values: Values) -> tuple[tuple[str, str, str, str], ...]:
         return (("Xsyn", "dpi_synapse", "dpi_synapse", ""),)
 
-    def predicted_cv(
-        self, values: Mapping[str, Value], tech: Technology, facts: TechnologyFacts
-    ) -> dict[str, dict[str, object]]:
+    def predicted_cv(self, values: Values, tech: Technology, facts: TechnologyFacts) -> dict[str, dict[str, object]]:
         """Closed-form CVs of ``tau_s`` and ``peak_current_a`` (and the steady current) from the Pelgrom law.
 
         The peak uses the input train of a regular ``input_kind`` (its count over the run is not
         known here for other kinds, so they get ``tau_s`` and the steady current only).
         """
-        regular = word(values, "input_kind") == "regular" and int(number(values, "input_count")) > 0
+        regular = values.word("input_kind") == "regular" and values.whole("input_count") > 0
         forms = dpi_synapse_cv(
             self.device_sigmas(values, tech),
-            c=number(values, "c_syn"),
-            i_tau=number(values, "i_tau"),
-            i_th=number(values, "i_th"),
-            i_w=number(values, "i_w"),
+            c=values.number("c_syn"),
+            i_tau=values.number("i_tau"),
+            i_th=values.number("i_th"),
+            i_w=values.number("i_w"),
             kappa_n=facts.kappa_n,
             kappa_p=facts.kappa_p,
             ut=facts.ut_v,
-            pulse_width=number(values, "pulse_width"),
-            period=1.0 / number(values, "input_rate"),
-            n_pulses=int(number(values, "input_count")),
+            pulse_width=values.number("pulse_width"),
+            period=1.0 / values.number("input_rate"),
+            n_pulses=values.whole("input_count"),
         )
         if not regular:
             forms.pop("peak_current_a")
         return forms
 
     def testbench(
-        self, values: Mapping[str, Value], tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
+        self, values: Values, tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
     ) -> str:
         v = spice_values(values)
         syn = synapse_lines(values, tstop, "out", offsets=offsets)
         return "\n".join([f"Vdd vdd 0 {v['vdd']}", syn, f"Vout out 0 {v['v_out']}"])
 
-    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: TechnologyFacts) -> dict[str, float]:
+    def measure(self, waves: Waveforms, values: Values, facts: TechnologyFacts) -> dict[str, float]:
         t, i_syn = waves["time"], waves["i_syn"]
         onsets = input_onsets(values, float(t[-1]))
-        i_tau, i_th, i_w, c = (number(values, k) for k in ("i_tau", "i_th", "i_w", "c_syn"))
+        i_tau, i_th, i_w, c = (values.number(k) for k in ("i_tau", "i_th", "i_w", "c_syn"))
         kappa = facts.kappa_p
         metrics = {
             "peak_current_a": float(np.max(i_syn)),
@@ -197,7 +195,7 @@ class DPISynapse(Circuit):
             "kappa_p": kappa,
             "n_input_spikes": float(onsets.size),
         }
-        release = float(onsets[-1]) + number(values, "pulse_width") + 2 * EDGE if onsets.size else float(t[0])
+        release = float(onsets[-1]) + values.number("pulse_width") + 2 * EDGE if onsets.size else float(t[0])
         fit = fit_exponential_decay(t, i_syn, t_start=release, floor=30 * max(metrics["rest_current_a"], 1e-15))
         metrics["tau_s"] = fit.tau
         metrics["tau_fit_r2"] = fit.r2

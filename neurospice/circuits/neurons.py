@@ -12,7 +12,7 @@ from ..analysis.mismatch_closed_form import dpi_neuron_cv
 from ..analysis.spikes import InsufficientSpikesWarning, detect_spikes, firing_latency, firing_rate, isi_cv, isi_rate
 from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology, TechnologyFacts
-from ..params import Param, ParamSpec, Value, number, word
+from ..params import Param, ParamSpec, Values
 from ..units import spice_number
 from .base import Circuit, Metric, Probe, Waveforms, offset_params, spice_values
 from .dpi_synapse import DPISynapse, input_params, size_params, synapse_lines
@@ -52,9 +52,9 @@ def _dc_params(i_in: float, high: float) -> tuple[Param, ...]:
     )
 
 
-def _dc_source(values: Mapping[str, Value], node: str) -> str:
+def _dc_source(values: Values, node: str) -> str:
     """Ideal current stimulus ``i_in`` from vdd into ``node`` between dc_start and dc_stop (1 us edges)."""
-    i, t0, t1 = number(values, "i_in"), number(values, "dc_start"), number(values, "dc_stop")
+    i, t0, t1 = values.number("i_in"), values.number("dc_start"), values.number("dc_stop")
     pts = [(0.0, 0.0), (t0, 0.0), (t0 + 1e-6, i)] if t0 > 0 else [(0.0, i)]
     if t1 > t0:
         pts += [(t1, i), (t1 + 1e-6, 0.0)]
@@ -131,18 +131,16 @@ class DPINeuron(Circuit):
         Probe("v_syn", "vsyn", "V", "synapse integrating node (flat when input_kind=none)"),
     )
 
-    def instances(self, values: Mapping[str, Value]) -> tuple[tuple[str, str, str, str], ...]:
+    def instances(self, values: Values) -> tuple[tuple[str, str, str, str], ...]:
         own = (("Xn", "dpi_neuron", "dpi_neuron", ""),)
-        return own if word(values, "input_kind") == "none" else (*own, ("Xsyn", "dpi_synapse", "dpi_synapse", "syn_"))
+        return own if values.word("input_kind") == "none" else (*own, ("Xsyn", "dpi_synapse", "dpi_synapse", "syn_"))
 
-    def predicted_cv(
-        self, values: Mapping[str, Value], tech: Technology, facts: TechnologyFacts
-    ) -> dict[str, dict[str, object]]:
+    def predicted_cv(self, values: Values, tech: Technology, facts: TechnologyFacts) -> dict[str, dict[str, object]]:
         """Closed-form CVs of ``tau_mem_s`` (leak ML3) and ``refractory_s`` (discharge MR3)."""
         return dpi_neuron_cv(self.device_sigmas(values, tech), kappa_n=facts.kappa_n, ut=facts.ut_v)
 
     def testbench(
-        self, values: Mapping[str, Value], tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
+        self, values: Values, tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
     ) -> str:
         v = spice_values(values)
         biases = [("vthr", "n", "i_th", "dpi"), ("vlk", "n", "i_tau", "lk"), ("vspk", "p", "i_spkthr", "mem"),
@@ -150,7 +148,7 @@ class DPINeuron(Circuit):
                   ("vahthr", "n", "i_ahthr", "ahp"), ("vahtau", "n", "i_ahtau", "ahp")]  # fmt: skip
         lines = [f"Vdd vdd 0 {v['vdd']}", _dc_source(values, "iin")]
         lines += [f"Xb_{g} vdd {g} bias_{t} ibias={v[i]} w={v['w_' + s]} l={v['l_' + s]}" for g, t, i, s in biases]
-        if word(values, "input_kind") != "none":
+        if values.word("input_kind") != "none":
             lines.append(synapse_lines(values, tstop, "iin", prefix="syn_", offsets=offsets))
         else:
             lines.append("Rsyn vsyn 0 1")  # keeps the v_syn probe defined
@@ -161,13 +159,13 @@ class DPINeuron(Circuit):
                      "v(xn.ackb)={0} v(xn.refn)={0}".format(v["vdd"]))  # fmt: skip
         return "\n".join(lines)
 
-    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: TechnologyFacts) -> dict[str, float]:
-        t, vdd = waves["time"], number(values, "vdd")
+    def measure(self, waves: Waveforms, values: Values, facts: TechnologyFacts) -> dict[str, float]:
+        t, vdd = waves["time"], values.number("vdd")
         spikes = self.spike_times(waves, values)
-        onset = number(values, "dc_start") if number(values, "i_in") > 0 else number(values, "input_start")
+        onset = values.number("dc_start") if values.number("i_in") > 0 else values.number("input_start")
         kappa, ut = facts.kappa_n, facts.ut_v
         m = spike_metrics(t, spikes, onset)
-        m["tau_mem_pred_s"] = dpi_tau(number(values, "c_mem"), number(values, "i_tau"), kappa, ut)
+        m["tau_mem_pred_s"] = dpi_tau(values.number("c_mem"), values.number("i_tau"), kappa, ut)
         # refractory: from each spike until the membrane leaves reset (rises through 20 mV)
         released = [(s, _first_after(t, waves["v_mem"], s, 0.02)) for s in spikes]
         pairs = [(s, r) for s, r in released if np.isfinite(r)]
@@ -175,9 +173,9 @@ class DPINeuron(Circuit):
         m["v_r_release_v"] = (
             float(np.mean([np.interp(r, t, waves["v_r"]) for _, r in pairs])) if pairs else float("nan")
         )
-        m["refractory_pred_s"] = number(values, "c_ref") * (vdd - m["v_r_release_v"]) / number(values, "i_ref")
+        m["refractory_pred_s"] = values.number("c_ref") * (vdd - m["v_r_release_v"]) / values.number("i_ref")
         # membrane time constant from the decay after the DC input switches off (I_mem from V_mem)
-        stop = number(values, "dc_stop")
+        stop = values.number("dc_stop")
         i_mem = np.exp(kappa * waves["v_mem"] / ut)
         fit = fit_exponential_decay(t, i_mem, t_start=stop + 2e-6, low=0.02) if stop < t[-1] else None
         m["tau_mem_s"] = fit.tau if fit is not None else float("nan")
@@ -231,11 +229,11 @@ class AxonHillock(Circuit):
         Probe("v_out", "vout", "V", "spike output (second inverter)"),
     )
 
-    def instances(self, values: Mapping[str, Value]) -> tuple[tuple[str, str, str, str], ...]:
+    def instances(self, values: Values) -> tuple[tuple[str, str, str, str], ...]:
         return (("Xn", "axon_hillock", "axon_hillock", ""),)
 
     def testbench(
-        self, values: Mapping[str, Value], tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
+        self, values: Values, tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
     ) -> str:
         v = spice_values(values)
         return "\n".join(
@@ -249,12 +247,12 @@ class AxonHillock(Circuit):
             ]
         )
 
-    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: TechnologyFacts) -> dict[str, float]:
-        t, out, vdd = waves["time"], waves["v_out"], number(values, "vdd")
+    def measure(self, waves: Waveforms, values: Values, facts: TechnologyFacts) -> dict[str, float]:
+        t, out, vdd = waves["time"], waves["v_out"], values.number("vdd")
         spikes = self.spike_times(waves, values)
         falls = detect_spikes(t, -out, -vdd / 2)
-        m = spike_metrics(t, spikes, number(values, "dc_start"))
-        c, cfb, i_in, i_r = (number(values, k) for k in ("c_mem", "c_fb", "i_in", "i_r"))
+        m = spike_metrics(t, spikes, values.number("dc_start"))
+        c, cfb, i_in, i_r = (values.number(k) for k in ("c_mem", "c_fb", "i_in", "i_r"))
         v_hys = vdd * cfb / (c + cfb)
         m["t_low_pred_s"] = (c + cfb) * v_hys / i_in if i_in > 0 else float("inf")
         m["t_high_pred_s"] = (c + cfb) * v_hys / (i_r - i_in) if i_r > i_in else float("inf")

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from ..analysis.spikes import detect_spikes
 from ..netlists.imported import ImportedDevice, ImportedNetlist, NetlistImportError, read_user_netlist
 from ..ngspice_models import Technology, TechnologyFacts
-from ..params import Param, ParameterError, ParamSpec, Value, word
+from ..params import Param, ParameterError, ParamSpec, Values
 from ..units import parse_si, spice_number
 from .base import Circuit, Device, Probe, Waveforms
 from .neurons import SPIKE_METRICS, spike_metrics
@@ -64,7 +64,7 @@ class UserCircuit(Circuit):
         """The netlist file and its SHA-256 (a resume refuses a changed netlist)."""
         return {"netlist": self.name, "sha256": hashlib.sha256(Path(self.name).read_bytes()).hexdigest()}
 
-    def values(self, overrides: Mapping[str, object] | None, tech: Technology) -> dict[str, Value]:
+    def values(self, overrides: Mapping[str, object] | None, tech: Technology) -> Values:
         """Validated values; the netlist's devices must belong to ``tech``."""
         foreign = sorted(self.source.technologies - {tech.name})
         if foreign:
@@ -73,7 +73,7 @@ class UserCircuit(Circuit):
                                  f"{first.model}); run it with --tech {foreign[0]}")  # fmt: skip
         return self.params.resolve(overrides)
 
-    def devices(self, values: Mapping[str, Value]) -> list[Device]:
+    def devices(self, values: Values) -> list[Device]:
         """The netlist's top-level PDK transistors, sized in metres (Pelgrom mode needs a number for W and L)."""
         found = []
         for d in self.source.devices:
@@ -82,7 +82,7 @@ class UserCircuit(Circuit):
                 found.append(Device("top", d.instance, "nmos" if d.kind == "nmos" else "pmos", w, l))
         return found
 
-    def _metres(self, device: ImportedDevice, text: str, values: Mapping[str, Value]) -> float:
+    def _metres(self, device: ImportedDevice, text: str, values: Values) -> float:
         name = text.strip("{}'\" ").lower()
         value = values.get(name)
         try:
@@ -93,7 +93,7 @@ class UserCircuit(Circuit):
         return number * 1e-6 if device.technology == "sky130" else number  # sky130's models set scale=1e-6
 
     def testbench(
-        self, values: Mapping[str, Value], tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
+        self, values: Values, tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
     ) -> str:
         """The netlist's body with the ``.param`` values resolved; each offset (keyed ``top.<instance>``) as a
         source in series with that device's gate (the PDK's subcircuits take no threshold parameter): the
@@ -113,14 +113,14 @@ class UserCircuit(Circuit):
             lines.append(line)
         return "\n".join(lines)
 
-    def measure(self, waves: Waveforms, values: Mapping[str, Value], facts: TechnologyFacts) -> dict[str, float]:
-        if word(values, "spike_node") == "none":
+    def measure(self, waves: Waveforms, values: Values, facts: TechnologyFacts) -> dict[str, float]:
+        if values.word("spike_node") == "none":
             return {}
         return spike_metrics(waves["time"], self.spike_times(waves, values), 0.0)
 
-    def spike_times(self, waves: Waveforms, values: Mapping[str, Value]) -> NDArray[np.float64]:
+    def spike_times(self, waves: Waveforms, values: Values) -> NDArray[np.float64]:
         """Upward crossings of the middle of the spike node's own swing (none if it swings less than 0.1 V)."""
-        node = word(values, "spike_node")
+        node = values.word("spike_node")
         if node == "none":
             return np.empty(0)
         v = waves[f"v_{node}"]
@@ -137,7 +137,7 @@ class UserCircuit(Circuit):
         return waves
 
 
-def _param(match: re.Match[str], values: Mapping[str, Value]) -> str:
+def _param(match: re.Match[str], values: Values) -> str:
     name = match.group(1).lower()
     value = values.get(name)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):

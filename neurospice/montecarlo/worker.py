@@ -52,7 +52,7 @@ _LOCK = threading.Lock()  # one ngspice per process: serialize threads (dask wor
 def _worker_state(spec: Spec) -> dict[str, Any]:
     if _WORKER.get("spec") != spec:
         circuit, tech = get_circuit(spec.circuit), get_technology(spec.technology)
-        values = dict(spec.values)
+        values = circuit.params.resolve(dict(spec.values))
         _WORKER.update(
             spec=spec, circuit=circuit, tech=tech, values=values,
             facts=technology_facts(tech, values) if circuit.needs_facts else TechnologyFacts.unknown(),
