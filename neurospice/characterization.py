@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -10,6 +11,7 @@ from .analysis.subthreshold import SubthresholdFit, extract_subthreshold
 from .engine import get_engine, select
 from .ngspice_models import DeviceKind, Technology
 from .options import SimOptions
+from .store.cache import cached_json
 from .units import spice_number
 
 __all__ = ["Characterization", "characterize", "idvg_deck"]
@@ -79,12 +81,23 @@ def characterize(
 
     The fit uses the points with ``i_low <= |I_D| <= i_high`` (A), both scaled by W/L.
     """
-    vectors = get_engine().simulate(idvg_deck(tech, device, w, l, vds, vsb), tech.ngspice_settings)
-    vg = np.abs(select(vectors, "v-sweep"))
-    i_d = np.abs(select(vectors, "vd#branch"))
+    vg, i_d = _sweep(tech, idvg_deck(tech, device, w, l, vds, vsb))
     ratio = w / l
     fit = extract_subthreshold(vg, i_d, i_low=i_low * ratio, i_high=i_high * ratio)
     return Characterization(tech.name, device, w, l, vds, vsb, vg, i_d, fit)
+
+
+def _sweep(tech: Technology, deck: str) -> tuple[np.ndarray, np.ndarray]:
+    """|V_G| and |I_D| of an I-V deck: simulated once per machine, then read back (exact: JSON keeps every bit)."""
+    engine = get_engine()
+
+    def run() -> dict[str, Any]:
+        vectors = engine.simulate(deck, tech.ngspice_settings)
+        return {"vg": np.abs(select(vectors, "v-sweep")).tolist(), "id": np.abs(select(vectors, "vd#branch")).tolist()}
+
+    key = {"deck": deck, "models": tech.provenance(), "settings": tech.ngspice_settings, "ngspice": engine.version}
+    found = cached_json("idvg", key, run)
+    return np.array(found["vg"], dtype=float), np.array(found["id"], dtype=float)
 
 
 @dataclass(frozen=True)
@@ -152,13 +165,20 @@ def pelgrom_check(
         raise ValueError(f"samples: got {samples}; accepted: a whole number in [10, 2000]")
     if vgs is None:  # the technology's subthreshold point for this device
         vgs = tech.pelgrom_vgs[0 if device == "nmos" else 1]
-    vectors = get_engine().simulate(pelgrom_deck(tech, device, sizes, samples, vgs, seed), tech.ngspice_settings)
-    kappa = characterize(tech, device).fit.kappa
+    deck = pelgrom_deck(tech, device, sizes, samples, vgs, seed)
+    engine = get_engine()
+
+    def measure() -> dict[str, Any]:
+        vectors = engine.simulate(deck, tech.ngspice_settings)
+        spread = [np.std(np.log(np.abs([select(vectors, f"vs{k}_{j}#branch")[0] for j in range(samples)])), ddof=1)
+                  for k in range(len(sizes))]  # fmt: skip
+        return {"sigma_ln_id": [float(x) for x in spread], "kappa": characterize(tech, device).fit.kappa}
+
+    # a pure function of the verified model files, the deck and the simulator: measured once per machine
+    key = {"deck": deck, "models": tech.provenance(), "settings": tech.ngspice_settings, "ngspice": engine.version}
+    found = cached_json("pelgrom_check", key, measure)  # same key form as _sweep
+    kappa, sig = float(found["kappa"]), np.array(found["sigma_ln_id"], dtype=float)
     ut = thermal_voltage()
-    sig = np.array(
-        [np.std(np.log(np.abs([select(vectors, f"vs{k}_{j}#branch")[0] for j in range(samples)])), ddof=1)
-         for k in range(len(sizes))]
-    )  # fmt: skip
     mos = tech.device(device)
     w = np.array([s[0] for s in sizes])
     l = np.array([s[1] for s in sizes])

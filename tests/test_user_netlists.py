@@ -136,3 +136,111 @@ def test_a_sidecar_declares_units_ranges_spike_node_and_length(tmp_path: Path) -
         netlist.with_suffix(".toml").write_text(text)
         with pytest.raises(NetlistImportError, match=message):
             get_circuit(str(netlist))
+
+
+SKY_DPI = ROOT / "examples" / "dpi_neuron_sky130.spice"
+
+
+def test_devices_inside_the_netlists_own_subcircuits_are_found_once_per_instance() -> None:
+    circuit = get_circuit(str(SKY_DPI))
+    values = circuit.values({}, get_technology("sky130"))
+    devices = circuit.devices(values)
+    names = [d.name for d in devices]
+    assert names[:5] == [f"xb{i}" for i in range(1, 6)]  # the shared bias diodes, top level
+    assert len(names) == 5 + 2 * 18 and len(set(names)) == len(names)
+    assert "x1.xml3" in names and "x2.xml3" in names
+    xmr1 = next(d for d in devices if d.name == "x1.xmr1")
+    assert (xmr1.kind, xmr1.w, xmr1.l) == ("pmos", pytest.approx(0.42e-6), pytest.approx(4e-6))
+    # each instance's offset is a parameter of its own instance line, passed down to the gate source
+    bench = circuit.testbench(values, get_technology("sky130"), 0.01, {d.key: 0.001 * i for i, d in enumerate(devices)})
+    assert "dvt_xml3=0" in bench  # the subcircuit's default
+    assert "Vdvt_xml3 vlk vlk_dvt_xml3 {dvt_xml3}" in bench
+    x1 = next(line for line in bench.splitlines() if line.startswith("x1 "))
+    x2 = next(line for line in bench.splitlines() if line.startswith("x2 "))
+    k1, k2 = names.index("x1.xml3"), names.index("x2.xml3")
+    assert float(x1.split("dvt_xml3=")[1].split()[0]) == pytest.approx(0.001 * k1)
+    assert x1.split("dvt_xml3=")[1].split()[0] != x2.split("dvt_xml3=")[1].split()[0]
+    assert float(x2.split("dvt_xml3=")[1].split()[0]) == pytest.approx(0.001 * k2)
+
+
+def test_flavours_and_multipliers_set_each_devices_sigma(tmp_path: Path) -> None:
+    sky = get_technology("sky130")
+    lvt, std = sky.device("nmos", "sky130_fd_pr__nfet_01v8_lvt"), sky.device("nmos", "sky130_fd_pr__nfet_01v8")
+    # the PDK's sw_mm_vth0: 5.456 mV um (lvt) against 3.356 mV um (standard, with its size factor)
+    assert lvt.sigma_vt(1e-6, 1e-6) == pytest.approx(5.456e-3, rel=1e-9)
+    assert std.sigma_vt(1e-6, 1e-6) == pytest.approx(3.356e-3 * (0.008 * 8 + 0.992) * (0.035 * 7 + 0.965)
+                                                     * (0.001 * 56 + 0.999), rel=1e-9)  # fmt: skip
+    assert sky.device("pmos", "sky130_fd_pr__pfet_01v8_hvt").sigma_vt(1e-6, 1e-6) == pytest.approx(5.5e-3)
+    text = SKY_AH.read_text().replace("sky130_fd_pr__nfet_01v8 L=2 W=1", "sky130_fd_pr__nfet_01v8_lvt L=2 W=1")
+    text = text.replace("XM1 vinv vmem GND GND sky130_fd_pr__nfet_01v8 L=1 W=1", "XM1 vinv vmem GND GND "
+                        "sky130_fd_pr__nfet_01v8 L=1 W=1", 1)  # fmt: skip
+    net = tmp_path / "ah.spice"
+    net.write_text(text.replace("sa=0 sb=0 sd=0 mult=1 m=1", "sa=0 sb=0 sd=0 mult=1 m=4", 1))
+    circuit = get_circuit(str(net))
+    sigmas = circuit.device_sigmas(circuit.values({}, sky), sky)
+    assert sigmas["xm6"] == pytest.approx(5.456e-3 / np.sqrt(2))  # lvt, 1 x 2 um
+    assert sigmas["xm1"] == pytest.approx(std.sigma_vt(1e-6, 1e-6) / 2)  # m=4: four devices in parallel
+
+
+def test_describe_names_a_description_file_anywhere(tmp_path: Path) -> None:
+    netlist = tmp_path / "neuron.spice"
+    netlist.write_text(SKY_DPI.read_text())
+    plain = get_circuit(str(netlist))  # no NETLIST.toml beside it: .params unbounded, no spike node
+    assert plain.params["spike_node"].default == "none" and plain.params["iin"].unit == ""
+    desc = tmp_path / "elsewhere" / "neuron.toml"
+    desc.parent.mkdir()
+    desc.write_text(SKY_DPI.with_suffix(".toml").read_text())
+    described = get_circuit(str(netlist), str(desc))
+    assert described.params["spike_node"].default == "out1" and described.params["iin"].unit == "A"
+    assert described.params["spike_onset"].default == pytest.approx(5e-3)
+    assert described.provenance()["description"] == str(desc.resolve())
+    shown = runner.invoke(app, ["show", str(netlist), "--describe", str(desc)])
+    assert shown.exit_code == 0 and "DC input current into each neuron" in shown.output
+    missing = runner.invoke(app, ["netlist", str(netlist), "--tech", "sky130", "--describe", str(tmp_path / "no.toml")])
+    assert missing.exit_code == 2 and "'describe'" in missing.output and "no such file" in missing.output
+    builtin = runner.invoke(app, ["show", "dpi-neuron", "--describe", str(desc)])
+    assert builtin.exit_code == 2 and "'describe'" in builtin.output
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
+def test_sky130_dpi_neuron_export_fires_and_each_instance_has_its_own_mismatch(tmp_path: Path) -> None:
+    """Two DPI neurons in one xschem export: a weaker refractory discharge in x1 alone slows x1 and not x2."""
+    from neurospice.engine import get_engine
+
+    fetch_sky130()
+    sky = get_technology("sky130")
+    circuit = get_circuit(str(SKY_DPI))
+    values = circuit.values({"spike_onset": "5m"}, sky)
+
+    def rates(offsets: dict[str, float]) -> tuple[float, float]:
+        vectors = get_engine().simulate(circuit.deck(values, sky, 0.025, offsets=offsets), sky.ngspice_settings)
+        waves = circuit.waveforms(vectors)
+        return tuple(  # type: ignore[return-value]
+            circuit.measure(waves, values.replace({"spike_node": node}), sky_facts)["isi_rate_hz"]
+            for node in ("out1", "out2")
+        )
+
+    from neurospice.ngspice_models import TechnologyFacts
+
+    sky_facts = TechnologyFacts.unknown()
+    zero = {d.key: 0.0 for d in circuit.devices(values)}
+    base = rates(zero)
+    assert 150 < base[0] < 300 and base[0] == pytest.approx(base[1], rel=1e-3)  # identical neurons, identical rates
+    weaker = rates({**zero, "top.x1.xmr3": 0.03})  # I_ref falls by exp(-kappa 30 mV / U_T), about 0.42x
+    assert weaker[0] < 0.9 * base[0]  # a longer refractory period: x1 fires less often
+    assert weaker[1] == pytest.approx(base[1], rel=1e-3)  # x2's MR3 is its own device
+    mc = runner.invoke(app, ["mismatch", str(SKY_DPI), "--tech", "sky130", "--mismatch", "pelgrom", "-n", "16",
+                             "--tstop", "25m", "--out", str(tmp_path / "mc"), "--report", "--json", "--quiet"])  # fmt: skip
+    assert mc.exit_code == 0, mc.output
+    data = json.loads(mc.output)
+    assert data["ok"] == 16 and data["metrics"]["isi_rate_hz"]["cv"] > 0.02
+    table = json.loads((tmp_path / "mc" / "manifest.json").read_text())
+    assert table["circuit_source"]["description_sha256"]
+    report = (tmp_path / "mc" / "report.html").read_text()
+    assert "isi_rate_hz" in report and "16 usable samples for 41 devices: need at least 44" in report
+    from neurospice import load_run
+
+    stored = load_run(tmp_path / "mc")
+    assert {"dvt_top.x1.xml3", "dvt_top.x2.xml3", "dvt_top.xb1"} <= set(stored.columns)
+    assert stored["dvt_top.x1.xml3"].std() > 0 and not np.allclose(stored["dvt_top.x1.xml3"], stored["dvt_top.x2.xml3"])

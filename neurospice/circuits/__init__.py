@@ -13,12 +13,18 @@ __all__ = ["CIRCUITS", "Circuit", "Metric", "Probe", "UserCircuit", "Waveforms",
 CIRCUITS: dict[str, type[Circuit]] = {c.name: c for c in (DPISynapse, DPINeuron, AxonHillock)}
 
 
-def get_circuit(name: str | Circuit) -> Circuit:
-    """The circuit called ``name`` (a :class:`Circuit` is returned as it is); :class:`ParameterError` otherwise."""
+def get_circuit(name: str | Circuit, describe: str | None = None) -> Circuit:
+    """The circuit called ``name`` (a :class:`Circuit` is returned as it is); :class:`ParameterError` otherwise.
+
+    ``name`` may be a netlist file; ``describe`` then names its description (TOML) when it is not
+    ``NETLIST.toml`` beside it.
+    """
     if isinstance(name, Circuit):
         return name
     if isinstance(name, str) and name not in CIRCUITS and looks_like_a_path(name):
-        return UserCircuit(name)
+        return UserCircuit(name, describe or None)
+    if describe:
+        raise ParameterError("describe", "only a netlist file takes a description; built-in circuits declare their own")
     if not isinstance(name, str) or name not in CIRCUITS:
         raise ParameterError("circuit", f"unknown circuit {name!r}; accepted: {', '.join(CIRCUITS)} or a netlist file")
     return CIRCUITS[name]()

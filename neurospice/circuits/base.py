@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -62,11 +63,19 @@ class Device:
     kind: DeviceKind
     w: float
     l: float
+    #: the PDK model it instantiates when that matters for its mismatch (sky130's ``_lvt``/``_hvt``)
+    model: str = ""
+    #: parallel devices it stands for (SPICE's ``m``/``mult``): sigma falls as 1/sqrt(mult)
+    mult: float = 1.0
 
     @property
     def key(self) -> str:
         """Stable identifier used in Monte Carlo tables (``dvt_<key>`` columns)."""
         return f"{self.instance.lower()}.{self.name}"
+
+    def sigma_vt(self, tech: Technology) -> float:
+        """Threshold sigma (V) of this device on ``tech``: its flavour's Pelgrom law, over sqrt(mult)."""
+        return tech.device(self.kind, self.model).sigma_vt(self.w, self.l) / math.sqrt(self.mult)
 
 
 def subckt_devices(netlist: str, subckt: str, instance: str, values: Values, prefix: str) -> list[Device]:
@@ -118,6 +127,8 @@ class Circuit(ABC):
     needs_facts: bool = True
     #: every metric :meth:`measure` returns, declared (units for printing, kinds for reports)
     metrics: tuple[Metric, ...] = ()
+    #: the description file a user netlist was read with (empty: built-in, or NETLIST.toml beside it)
+    describe: str = ""
 
     def provenance(self) -> dict[str, str]:
         """Where the circuit comes from beyond its name (a user netlist: its file and SHA-256)."""
@@ -135,7 +146,7 @@ class Circuit(ABC):
 
     def device_sigmas(self, values: Values, tech: Technology) -> dict[str, float]:
         """Per-device threshold sigma (V) from the technology's Pelgrom law, keyed by device name (``md5``)."""
-        return {d.name: tech.device(d.kind).sigma_vt(d.w, d.l) for d in self.devices(values)}
+        return {d.name: d.sigma_vt(tech) for d in self.devices(values)}
 
     def predicted_cv(self, values: Values, tech: Technology, facts: TechnologyFacts) -> dict[str, dict[str, object]]:
         """Closed-form CVs of metrics (``{metric: {"cv": ..., "sensitivity": {...}}}``); none by default."""

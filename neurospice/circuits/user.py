@@ -13,7 +13,7 @@ import hashlib
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..analysis.spikes import detect_spikes
-from ..netlists.imported import ImportedDevice, ImportedNetlist, NetlistImportError, read_user_netlist
-from ..ngspice_models import Technology, TechnologyFacts
+from ..netlists.imported import Call, ImportedDevice, ImportedNetlist, NetlistImportError, read_user_netlist
+from ..ngspice_models import DeviceKind, Technology, TechnologyFacts
 from ..params import Param, ParameterError, ParamSpec, Values
 from ..units import parse_si, spice_number
 from .base import Circuit, Device, Probe, Waveforms
@@ -46,23 +46,34 @@ class UserCircuit(Circuit):
     needs_facts = False
     metrics = SPIKE_METRICS
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, describe: str | Path | None = None) -> None:
         self.source: ImportedNetlist = read_user_netlist(path)
         self.name = str(Path(path).resolve())  # what a worker process opens again
         self.title = f"user netlist {Path(path).name}"
         nodes = self.source.nodes
-        side = _sidecar(Path(path).with_suffix(".toml"), self.source)
+        if describe is not None:
+            if not Path(describe).is_file():
+                raise ParameterError("describe", f"{describe}: no such file; accepted: a TOML description")
+            self.describe = str(Path(describe).resolve())
+        self._sidecar_path = Path(self.describe) if self.describe else Path(path).with_suffix(".toml")
+        side = _sidecar(self._sidecar_path, self.source)
         self.probes = tuple(Probe(f"v_{n}", n, "V", f"voltage of node {n}") for n in nodes if _NAME.match(n))
         spec = [side["params"].get(n) or Param(n, "", f".param {n} of the netlist", v)
                 for n, v in self.source.params.items() if _NAME.match(n)]  # fmt: skip
         spec.append(Param("spike_node", "", "node whose spikes are measured (none: no spike metrics)",
                           side["spike_node"], kind="choice", choices=("none", *nodes)))  # fmt: skip
+        spec.append(Param("spike_onset", "s", "stimulus onset: rate, ISIs and latency are measured from it "
+                          "(earlier spikes are start-up)", side["onset"], 0.0, 1e3))  # fmt: skip
         self.params = ParamSpec(tuple(spec))
         self.default_tstop = side["tstop"]
 
     def provenance(self) -> dict[str, str]:
-        """The netlist file and its SHA-256 (a resume refuses a changed netlist)."""
-        return {"netlist": self.name, "sha256": hashlib.sha256(Path(self.name).read_bytes()).hexdigest()}
+        """The netlist file, its description file and their SHA-256 (a resume refuses a changed one)."""
+        found = {"netlist": self.name, "sha256": hashlib.sha256(Path(self.name).read_bytes()).hexdigest()}
+        if self._sidecar_path.is_file():
+            found["description"] = str(self._sidecar_path.resolve())
+            found["description_sha256"] = hashlib.sha256(self._sidecar_path.read_bytes()).hexdigest()
+        return found
 
     def values(self, overrides: Mapping[str, object] | None, tech: Technology) -> Values:
         """Validated values; the netlist's devices must belong to ``tech``."""
@@ -74,49 +85,125 @@ class UserCircuit(Circuit):
         return self.params.resolve(overrides)
 
     def devices(self, values: Values) -> list[Device]:
-        """The netlist's top-level PDK transistors, sized in metres (Pelgrom mode needs a number for W and L)."""
+        """Every PDK transistor of the netlist, at the top level and inside its own subcircuits (once per
+        instance path: ``top.x1.xm3``), sized in metres (Pelgrom mode needs a number for W, L and mult)."""
         found = []
-        for d in self.source.devices:
-            if d.top_level:
-                w, l = (self._metres(d, text, values) for text in (d.w, d.l))
-                found.append(Device("top", d.instance, "nmos" if d.kind == "nmos" else "pmos", w, l))
+        for path, d, env in self._walk(values):
+            w, l = (self._metres(d, text, env) for text in (d.w, d.l))
+            kind: DeviceKind = "nmos" if d.kind == "nmos" else "pmos"
+            found.append(Device("top", path, kind, w, l, d.model, self._mult(d, env)))
         return found
 
-    def _metres(self, device: ImportedDevice, text: str, values: Values) -> float:
-        name = text.strip("{}'\" ").lower()
-        value = values.get(name)
-        try:
-            number = float(value) if isinstance(value, (int, float)) else parse_si(text)
-        except ValueError:
+    def _walk(self, values: Values) -> Iterator[tuple[str, ImportedDevice, dict[str, float]]]:
+        """(instance path, device, the numbers its W/L/mult may name) for every device reachable from the top."""
+        src = self.source
+        top = {k: float(v) for k, v in values.items() if isinstance(v, (int, float))}
+
+        def walk(sub: str | None, prefix: str, env: dict[str, float], chain: tuple[str, ...]) -> Iterator[Any]:
+            for d in src.devices:
+                if d.subckt == sub:
+                    yield prefix + _pelgrom_name(d.instance), d, env
+            for call in src.calls:
+                if call.subckt != sub or call.model not in src.subckts:
+                    continue
+                if call.model in chain:
+                    raise ParameterError("mismatch", f"pelgrom mode: subcircuit {call.model} instantiates itself")
+                given = {**src.subckts[call.model], **call.params}
+                numbers = ((k, _number_in(t, env)) for k, t in given.items())
+                inner = {**top, **{k: v for k, v in numbers if v is not None}}
+                yield from walk(call.model, prefix + _pelgrom_name(call.instance) + ".", inner, (*chain, call.model))
+
+        yield from walk(None, "", top, ())
+
+    def _metres(self, device: ImportedDevice, text: str, env: Mapping[str, float]) -> float:
+        number = _number_in(text, env)
+        if number is None:
             raise ParameterError("mismatch", f"pelgrom mode: {device.instance} has W or L {text!r}, which is not a "
-                                 "number or a .param of the netlist; use pdk") from None  # fmt: skip
+                                 "number or a parameter of the netlist; use pdk")  # fmt: skip
         return number * 1e-6 if device.technology == "sky130" else number  # sky130's models set scale=1e-6
+
+    def _mult(self, device: ImportedDevice, env: Mapping[str, float]) -> float:
+        total = 1.0
+        for factor in device.mult.split("*"):
+            number = _number_in(factor, env)
+            if number is None or number < 1:
+                raise ParameterError("mismatch", f"pelgrom mode: {device.instance} has m/mult {device.mult!r}, which "
+                                     "is not a number of at least 1; use pdk")  # fmt: skip
+            total *= number
+        return total
 
     def testbench(
         self, values: Values, tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
     ) -> str:
-        """The netlist's body with the ``.param`` values resolved; each offset (keyed ``top.<instance>``) as a
-        source in series with that device's gate (the PDK's subcircuits take no threshold parameter): the
-        nFET's V_T rises by dvt, the pFET's |V_T| too."""
-        kinds = {d.instance: d.kind for d in self.source.devices if d.top_level}
-        lines = []
+        """The netlist's body with the ``.param`` values resolved.
+
+        With ``offsets`` (keyed ``top.<instance path>``), each device gets a source in series with its gate
+        (the PDK's subcircuits take no threshold parameter): the nFET's V_T rises by dvt, the pFET's |V_T|
+        too. A device inside the netlist's own subcircuit takes its source's value from a subcircuit
+        parameter ``dvt_<path>`` that every instance line passes down, so each instance has its own offset.
+        """
+        if not offsets:
+            return "\n".join(_with_values(line, values) for line in self.source.body)
+        leaves = self._leaves()
+        lines: list[str] = []
+        inside: str | None = None
         for line in self.source.body:
-            if line.strip().lower().startswith(".param"):
-                line = re.sub(r"([A-Za-z_]\w*)(\s*=\s*)([^\s{}'=]+)", lambda m: _param(m, values), line)
+            line = _with_values(line, values)
             tokens = line.split()
-            name = tokens[0].lower() if tokens else ""
-            if offsets and f"top.{name}" in offsets and name in kinds:
-                gate, inner = tokens[2], f"{tokens[2]}_dvt_{name}"
-                ends = (gate, inner) if kinds[name] == "nmos" else (inner, gate)
-                lines.append(f"Vdvt_{name} {ends[0]} {ends[1]} {spice_number(offsets[f'top.{name}'])}")
+            head = tokens[0].lower() if tokens else ""
+            if head == ".subckt" and len(tokens) > 1:
+                inside = tokens[1].lower()
+                extra = "".join(f" dvt_{_param_name(p)}=0" for p in leaves.get(inside, ()))
+                lines.append(line + extra)
+                continue
+            if head == ".ends":
+                inside = None
+            device = self._device(head, inside)
+            call = self._call(head, inside)
+            if device is not None and (inside is not None or f"top.{head}" in offsets):
+                dvt = spice_number(offsets[f"top.{head}"]) if inside is None else f"{{dvt_{_param_name(head)}}}"
+                gate, inner = tokens[2], f"{tokens[2]}_dvt_{head}"
+                ends = (gate, inner) if device.kind == "nmos" else (inner, gate)
+                lines.append(f"Vdvt_{head} {ends[0]} {ends[1]} {dvt}")
                 line = " ".join([*tokens[:2], inner, *tokens[3:]])
+            elif call is not None and leaves.get(call.model):
+                passed = []
+                for p in leaves[call.model]:
+                    path = f"{head}.{p}"
+                    if inside is None and f"top.{path}" not in offsets:
+                        continue
+                    value = spice_number(offsets[f"top.{path}"]) if inside is None else f"{{dvt_{_param_name(path)}}}"
+                    passed.append(f" dvt_{_param_name(p)}={value}")
+                line += "".join(passed)
             lines.append(line)
         return "\n".join(lines)
+
+    def _leaves(self) -> dict[str, tuple[str, ...]]:
+        """Per subcircuit, the device paths below it (its own devices, then each instance's), as in :meth:`devices`."""
+        src = self.source
+        memo: dict[str, tuple[str, ...]] = {}
+
+        def leaves(sub: str, chain: tuple[str, ...]) -> tuple[str, ...]:
+            if sub not in memo:
+                own = [_pelgrom_name(d.instance) for d in src.devices if d.subckt == sub]
+                for call in src.calls:
+                    if call.subckt == sub and call.model in src.subckts and call.model not in chain:
+                        own += [f"{_pelgrom_name(call.instance)}.{p}" for p in leaves(call.model, (*chain, sub))]
+                memo[sub] = tuple(own)
+            return memo[sub]
+
+        return {sub: leaves(sub, ()) for sub in src.subckts}
+
+    def _device(self, head: str, inside: str | None) -> ImportedDevice | None:
+        return next((d for d in self.source.devices if d.instance == head and d.subckt == inside), None)
+
+    def _call(self, head: str, inside: str | None) -> Call | None:
+        return next((c for c in self.source.calls if c.instance == head and c.subckt == inside), None)
 
     def measure(self, waves: Waveforms, values: Values, facts: TechnologyFacts) -> dict[str, float]:
         if values.word("spike_node") == "none":
             return {}
-        return spike_metrics(waves["time"], self.spike_times(waves, values), 0.0)
+        return spike_metrics(waves["time"], self.spike_times(waves, values), values.number("spike_onset"))
 
     def spike_times(self, waves: Waveforms, values: Values) -> NDArray[np.float64]:
         """Upward crossings of the middle of the spike node's own swing (none if it swings less than 0.1 V)."""
@@ -137,6 +224,35 @@ class UserCircuit(Circuit):
         return waves
 
 
+def _pelgrom_name(instance: str) -> str:
+    """An instance name that can be part of a SPICE parameter name (xschem's ``xm1``, ``x2``...)."""
+    if not re.fullmatch(r"[a-z0-9_]+", instance):
+        raise ParameterError("mismatch", f"pelgrom mode: instance name {instance!r} cannot carry an offset "
+                             "parameter (letters, digits and _ only); use pdk")  # fmt: skip
+    return instance
+
+
+def _param_name(path: str) -> str:
+    return path.replace(".", "__")
+
+
+def _number_in(text: str, env: Mapping[str, float]) -> float | None:
+    """A W/L/mult as written: a number, or the name of a parameter in ``env``; None otherwise."""
+    name = text.strip("{}'\" ").lower()
+    if name in env:
+        return env[name]
+    try:
+        return parse_si(name)
+    except ValueError:
+        return None
+
+
+def _with_values(line: str, values: Values) -> str:
+    if not line.strip().lower().startswith(".param"):
+        return line
+    return re.sub(r"([A-Za-z_]\w*)(\s*=\s*)([^\s{}'=]+)", lambda m: _param(m, values), line)
+
+
 def _param(match: re.Match[str], values: Values) -> str:
     name = match.group(1).lower()
     value = values.get(name)
@@ -145,14 +261,14 @@ def _param(match: re.Match[str], values: Values) -> str:
     return match.group(0)
 
 
-_SIDECAR_KEYS = {"tstop", "spike_node", "description", "params"}
+_SIDECAR_KEYS = {"tstop", "spike_node", "onset", "description", "params"}
 _PARAM_KEYS = {"unit", "low", "high", "description"}
 
 
 def _sidecar(path: Path, source: ImportedNetlist) -> dict[str, Any]:
     """What ``NETLIST.toml`` beside the netlist declares: parameters' units, ranges and meaning, the spike node,
     the transient length. Absent: every ``.param`` unbounded, no spike node, 0.1 s."""
-    found: dict[str, Any] = {"params": {}, "spike_node": "none", "tstop": 0.1}
+    found: dict[str, Any] = {"params": {}, "spike_node": "none", "tstop": 0.1, "onset": 0.0}
     if not path.is_file():
         return found
     try:
@@ -164,6 +280,10 @@ def _sidecar(path: Path, source: ImportedNetlist) -> dict[str, Any]:
         raise NetlistImportError(path, None, f"unknown keys {sorted(unknown)}; accepted: {sorted(_SIDECAR_KEYS)}")
     if "tstop" in data:
         found["tstop"] = _number(path, "tstop", data["tstop"], "s")
+    if "onset" in data:
+        found["onset"] = _number(path, "onset", data["onset"], "s")
+        if not 0 <= found["onset"] <= 1e3:
+            raise NetlistImportError(path, None, f"onset: got {data['onset']!r}; a time in [0, 1000 s] is expected")
     if "spike_node" in data:
         if str(data["spike_node"]).lower() not in source.nodes:
             raise NetlistImportError(path, None, f"spike_node {data['spike_node']!r} is not a node of the netlist")

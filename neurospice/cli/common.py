@@ -28,6 +28,9 @@ SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", help="NAME=VALU
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
 TstopOpt = Annotated[str | None, typer.Option(help="transient length (s)")]
 SpikeNodeOpt = Annotated[str | None, typer.Option(help="user netlists: the node whose spikes are measured")]
+DescribeOpt = Annotated[
+    Path | None, typer.Option(help="user netlists: the description TOML (default: NETLIST.toml beside it)")
+]
 CircuitArg = Annotated[str, typer.Argument(help="a circuit name (neurospice circuits) or a netlist file")]
 
 
@@ -115,10 +118,10 @@ def technology(name: str) -> Any:
     return get_technology(name)
 
 
-def circuit_named(name: str) -> Any:
+def circuit_named(name: str, describe: Path | None = None) -> Any:
     from ..circuits import get_circuit
 
-    return get_circuit(name)
+    return get_circuit(name, str(describe) if describe is not None else None)
 
 
 def check_new_run(out: Path | None, resume: bool) -> None:

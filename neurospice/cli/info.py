@@ -12,6 +12,7 @@ from ..params import ParameterError
 from ._app import app
 from .common import (
     CircuitArg,
+    DescribeOpt,
     JsonOpt,
     SetOpt,
     SpikeNodeOpt,
@@ -100,11 +101,11 @@ def circuits() -> None:
 
 
 @app.command()
-def show(circuit: CircuitArg) -> None:
+def show(circuit: CircuitArg, describe: DescribeOpt = None) -> None:
     """Print a circuit's parameters with units, defaults and ranges, and its probes."""
     from ..units import format_si
 
-    c = guard(lambda: circuit_named(circuit))
+    c = guard(lambda: circuit_named(circuit, describe))
     typer.echo(f"{c.name}: {c.title}\n")
     typer.echo(f"{'parameter':14s} {'unit':5s} {'default':>12s}  accepted / description")
     for p in c.params:
@@ -124,12 +125,13 @@ def netlist(
     tech: TechOpt = DEFAULT_TECHNOLOGY,
     set_: SetOpt = None,
     spike_node: SpikeNodeOpt = None,
+    describe: DescribeOpt = None,
     tstop: TstopOpt = None,
 ) -> None:
     """Print the complete testbench deck (loads in plain `ngspice -b`)."""
 
     def run() -> str:
-        c = circuit_named(circuit)
+        c = circuit_named(circuit, describe)
         values = c.values(overrides_from(set_, spike_node), technology(tech))
         t = parse_tstop(tstop, c.default_tstop)
         return str(c.deck(values, technology(tech), t))

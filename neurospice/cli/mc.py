@@ -14,6 +14,7 @@ from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ._app import app
 from .common import (
     CircuitArg,
+    DescribeOpt,
     JsonOpt,
     SetOpt,
     SpikeNodeOpt,
@@ -56,6 +57,7 @@ def mismatch(
     seed: SeedOpt = None,
     set_: SetOpt = None,
     spike_node: SpikeNodeOpt = None,
+    describe: DescribeOpt = None,
     tstop: TstopOpt = None,
     mode: ModeOpt = None,
     workers: WorkersOpt = None,
@@ -78,7 +80,7 @@ def mismatch(
     def prepare() -> tuple[Any, Any, dict[str, str], float, dict[str, Any]]:
         opts = run_options(samples=samples, seed=seed, mismatch=mode, workers=workers, timeout=timeout, grace=grace)
         check_run_options(resume, report, out)
-        c, t = circuit_named(circuit), technology(tech)
+        c, t = circuit_named(circuit, describe), technology(tech)
         ov = overrides_from(set_, spike_node)
         c.values(ov, t)
         check_new_run(out, resume)

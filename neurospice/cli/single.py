@@ -15,6 +15,7 @@ from ._app import app
 from .common import (
     NAME,
     CircuitArg,
+    DescribeOpt,
     JsonOpt,
     SetOpt,
     SpikeNodeOpt,
@@ -35,6 +36,7 @@ def simulate(
     tech: TechOpt = DEFAULT_TECHNOLOGY,
     set_: SetOpt = None,
     spike_node: SpikeNodeOpt = None,
+    describe: DescribeOpt = None,
     tstop: TstopOpt = None,
     out: Annotated[Path | None, typer.Option(help="folder for waveforms.parquet, metrics.csv, run.json")] = None,
     as_json: JsonOpt = False,
@@ -44,7 +46,7 @@ def simulate(
     from ..store import check_new_dir, result_json, write_run
 
     def prepare() -> tuple[Any, Any, dict[str, str], float]:
-        c, t = circuit_named(circuit), technology(tech)
+        c, t = circuit_named(circuit, describe), technology(tech)
         ov = overrides_from(set_, spike_node)
         c.values(ov, t)  # validate before anything runs or is written
         if out is not None:
@@ -63,11 +65,13 @@ def simulate(
 
 @app.command()
 def sweep(
-    circuit: Annotated[str, typer.Argument(help="circuit name")],
+    circuit: CircuitArg,
     param: Annotated[str, typer.Option("--param", "-p", help="parameter to sweep")],
     values: Annotated[str, typer.Option("--values", "-v", help="comma-separated values, SI prefixes allowed")],
     tech: TechOpt = DEFAULT_TECHNOLOGY,
     set_: SetOpt = None,
+    spike_node: SpikeNodeOpt = None,
+    describe: DescribeOpt = None,
     tstop: TstopOpt = None,
     out: Annotated[Path | None, typer.Option(help="CSV file for the table (refused if it exists)")] = None,
     as_json: JsonOpt = False,
@@ -77,8 +81,8 @@ def sweep(
     from ..store import atomic_write, check_new_file
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, list[str]]:
-        c, t = circuit_named(circuit), technology(tech)
-        ov = overrides_from(set_)
+        c, t = circuit_named(circuit, describe), technology(tech)
+        ov = overrides_from(set_, spike_node)
         if not NAME.match(param) or param not in c.params:
             raise ParameterError(param, f"unknown parameter; accepted names: {', '.join(p.name for p in c.params)}")
         items = [x.strip() for x in values.split(",") if x.strip()]

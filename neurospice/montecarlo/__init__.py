@@ -85,6 +85,7 @@ def _manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, seed
     return {
         "format": "neurospice-mc-1",
         "circuit": circuit.name,
+        **({"circuit_describe": circuit.describe} if circuit.describe else {}),
         **({"circuit_source": source} if source else {}),
         "technology": tech.provenance(),
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.values},
@@ -100,8 +101,8 @@ def _manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, seed
 
 
 #: Manifest keys that must match for ``resume`` (they change what the stored rows mean or hold).
-_SAME_RUN = ("circuit", "circuit_source", "params", "tstop_s", "mismatch", "samples", "seed", "technology", "options",
-             "keep_spikes", "keep_waveforms")  # fmt: skip
+_SAME_RUN = ("circuit", "circuit_describe", "circuit_source", "params", "tstop_s", "mismatch", "samples", "seed",
+             "technology", "options", "keep_spikes", "keep_waveforms")  # fmt: skip
 
 
 def _version() -> str:
@@ -300,6 +301,7 @@ def _prepare(
         "pdk" if mismatch == "pdk" else "pelgrom",
         bool(keep_waveforms),
         options or SimOptions(),
+        describe=circuit.describe,
     )
     tech.model_files()  # a missing or altered technology stops the run before it starts
     return spec, sample_seeds(seed, samples)

@@ -43,6 +43,8 @@ class Spec:
     keep_waveforms: bool
     options: SimOptions
     keep_spikes: bool = False
+    #: a user netlist's description file when given explicitly (``--describe``)
+    describe: str = ""
 
 
 _WORKER: dict[str, Any] = {}
@@ -51,7 +53,7 @@ _LOCK = threading.Lock()  # one ngspice per process: serialize threads (dask wor
 
 def _worker_state(spec: Spec) -> dict[str, Any]:
     if _WORKER.get("spec") != spec:
-        circuit, tech = get_circuit(spec.circuit), get_technology(spec.technology)
+        circuit, tech = get_circuit(spec.circuit, spec.describe or None), get_technology(spec.technology)
         values = circuit.params.resolve(dict(spec.values))
         _WORKER.update(
             spec=spec, circuit=circuit, tech=tech, values=values,
@@ -65,7 +67,7 @@ def offsets_for(devices: Iterable[Any], tech: Technology, seed: int) -> dict[str
     """Pelgrom threshold offsets (V) for ``devices`` from ``default_rng(seed)``, in device order."""
     devices = list(devices)
     z = np.random.default_rng(seed).standard_normal(len(devices))
-    return {d.key: float(tech.device(d.kind).sigma_vt(d.w, d.l) * zi) for d, zi in zip(devices, z, strict=True)}
+    return {d.key: float(d.sigma_vt(tech) * zi) for d, zi in zip(devices, z, strict=True)}
 
 
 def setup(spec: Spec) -> None:

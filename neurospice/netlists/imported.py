@@ -21,7 +21,7 @@ Anything else that cannot be handled is refused with :class:`NetlistImportError`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..params import ParameterError
@@ -29,6 +29,7 @@ from ..units import parse_si
 
 __all__ = [
     "PDK_DEVICES",
+    "Call",
     "ImportedDevice",
     "ImportedNetlist",
     "Instance",
@@ -76,6 +77,20 @@ class ImportedDevice:
     w: str
     l: str
     top_level: bool = True
+    #: the user subcircuit the device is in (None: the top level)
+    subckt: str | None = None
+    #: multiplier (``m`` times ``mult``) as written, "1" when absent
+    mult: str = "1"
+
+
+@dataclass(frozen=True)
+class Call:
+    """An ``X`` line instantiating one of the netlist's own subcircuits (inside ``subckt``; None: the top level)."""
+
+    instance: str
+    model: str
+    params: dict[str, str]
+    subckt: str | None
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,10 @@ class ImportedNetlist:
     nodes: tuple[str, ...]
     technologies: frozenset[str]
     notes: tuple[str, ...]
+    #: the netlist's own subcircuits: name -> their default parameters as written
+    subckts: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: X lines that instantiate those subcircuits
+    calls: tuple[Call, ...] = ()
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
@@ -177,6 +196,9 @@ def read_user_netlist(path: str | Path) -> ImportedNetlist:
     technologies: set[str] = set()
     depth = 0
     control = None
+    subckts: dict[str, dict[str, str]] = {}
+    calls: list[Call] = []
+    inside: list[str] = []
     for number, line in lines:
         stripped = line.strip()
         lower = stripped.lower()
@@ -201,9 +223,16 @@ def read_user_netlist(path: str | Path) -> ImportedNetlist:
                 params.update({k: v for k, v in _numeric_params(stripped).items() if k not in TECH_SWITCHES})
             elif word == "subckt":
                 depth += 1
+                tokens = _tokens(stripped)
+                if len(tokens) < 2:
+                    raise NetlistImportError(path, number, ".subckt without a name")
+                inside.append(tokens[1].lower())
+                subckts[inside[-1]] = dict((k.lower(), v) for k, v in (t.split("=", 1) for t in tokens[2:] if "=" in t))
                 body.append(line)
             elif word == "ends":
                 depth -= 1
+                if inside:
+                    inside.pop()
                 body.append(line)
             elif word in _KEPT:
                 body.append(line)
@@ -220,13 +249,17 @@ def read_user_netlist(path: str | Path) -> ImportedNetlist:
             nodes.update(t.lower() for t in tokens[1:3] if "=" not in t and not t.startswith("{"))
         if tokens[0][0] in "Xx":
             model, sizes = _model_and_sizes(tokens[1:])
+            if depth == 0:  # an X line's nodes are every positional token before its subcircuit's name
+                nodes.update(t.lower() for t in [t for t in tokens[1:] if "=" not in t][:-1])
             if model in PDK_DEVICES:
                 tech, kind = PDK_DEVICES[model]
                 technologies.add(tech)
-                if depth == 0:
-                    nodes.update(t.lower() for t in tokens[1:5] if "=" not in t)
+                mult = "*".join(sizes[k] for k in ("m", "mult") if k in sizes) or "1"
                 devices.append(ImportedDevice(tokens[0].lower(), model, tech, kind, sizes.get("w", "?"),
-                                              sizes.get("l", "?"), depth == 0))  # fmt: skip
+                                              sizes.get("l", "?"), depth == 0, inside[-1] if inside else None,
+                                              mult))  # fmt: skip
+            else:
+                calls.append(Call(tokens[0].lower(), model, sizes, inside[-1] if inside else None))
     if control is not None:
         raise NetlistImportError(path, control, ".control without .endc")
     if depth != 0:
@@ -235,7 +268,7 @@ def read_user_netlist(path: str | Path) -> ImportedNetlist:
         raise NetlistImportError(path, None, "no transistor of a supported PDK (" + ", ".join(PDK_DEVICES) + ")")
     nodes -= {"0", "gnd"}  # ngspice's names for ground
     return ImportedNetlist(path, tuple(body), params, tuple(devices), tuple(sorted(nodes)), frozenset(technologies),
-                           tuple(notes))  # fmt: skip
+                           tuple(notes), subckts, tuple(calls))  # fmt: skip
 
 
 def _library(path: Path, number: int, stripped: str, notes: list[str], technologies: set[str]) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
 __all__ = ["DeviceKind", "MosDevice", "Technology", "TechnologyError", "TechnologyFacts", "sha256_file"]
@@ -96,8 +98,13 @@ class Technology(ABC):
     #: |V_GS| (V) of the Pelgrom check per device: deep enough in subthreshold, well above gmin's leakage floor
     pelgrom_vgs: tuple[float, float] = (0.3, 0.3)
 
-    def device(self, kind: DeviceKind) -> MosDevice:
-        """The nmos or pmos device."""
+    #: the PDK's other device flavours a user netlist may instantiate (``_lvt``, ``_hvt``), by model name
+    variants: Mapping[str, MosDevice] = MappingProxyType({})
+
+    def device(self, kind: DeviceKind, model: str = "") -> MosDevice:
+        """The nmos or pmos device, or the flavour ``model`` names when the technology has it."""
+        if model and model in self.variants:
+            return self.variants[model]
         return self.nmos if kind == "nmos" else self.pmos
 
     @abstractmethod

@@ -31,6 +31,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from .base import MosDevice, Technology, TechnologyError, sha256_file
 from .gf180mcu import cache_dir
@@ -147,6 +148,17 @@ class Sky130(Technology):
                         w_min=0.42e-6, size_factor=(0.008, 0.035, 0.001))  # fmt: skip
     pmos = Sky130Device(model="sky130_fd_pr__pfet_01v8", a_vt=math.sqrt(2) * 5.856e-9, l_min=0.15e-6,
                         w_min=0.42e-6)  # fmt: skip
+    #: the low- and high-V_T flavours: their own sw_mm_vth0 (models_global.spice), no size factor on the mismatch
+    variants = MappingProxyType({
+        "sky130_fd_pr__nfet_01v8": nmos,
+        "sky130_fd_pr__pfet_01v8": pmos,
+        "sky130_fd_pr__nfet_01v8_lvt": Sky130Device(model="sky130_fd_pr__nfet_01v8_lvt", a_vt=math.sqrt(2) * 5.456e-9,
+                                                    l_min=0.15e-6, w_min=0.42e-6),
+        "sky130_fd_pr__pfet_01v8_lvt": Sky130Device(model="sky130_fd_pr__pfet_01v8_lvt", a_vt=math.sqrt(2) * 1.089e-8,
+                                                    l_min=0.35e-6, w_min=0.42e-6),
+        "sky130_fd_pr__pfet_01v8_hvt": Sky130Device(model="sky130_fd_pr__pfet_01v8_hvt", a_vt=math.sqrt(2) * 5.5e-9,
+                                                    l_min=0.15e-6, w_min=0.42e-6),
+    })  # fmt: skip
     #: ngspice settings the PDK's spinit asks for (set before a sky130 deck is loaded)
     ngspice_settings = ("ngbehavior=hsa", "ng_nomodcheck")
     #: the pfet's |V_T| is about 1 V: at 0.3 V its channel current sinks into the 0.5 fA gmin floor

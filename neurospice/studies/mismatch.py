@@ -43,7 +43,7 @@ def store_report_inputs(out: str | Path, *, seed: int = 1, samples: int = 200) -
     """Compute the report's technology figures, closed-form CVs and Pelgrom check; store them in ``out``."""
     out = Path(out)
     manifest = read_manifest(out)
-    circuit = get_circuit(manifest["circuit"])
+    circuit = get_circuit(manifest["circuit"], manifest.get("circuit_describe"))
     tech = get_technology(manifest["technology"]["technology"])
     values = circuit.params.resolve({k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()})
     facts = technology_facts(tech, values)
