@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot_run"]
+__all__ = ["plot_run", "plot_sweep"]
 
 
 def plot_run(run_dir: Path, out: Path | None = None) -> Path:
@@ -39,3 +39,94 @@ def plot_run(run_dir: Path, out: Path | None = None) -> Path:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def plot_sweep(run_dir: Path, out: Path | None = None, metrics: list[str] | None = None) -> Path:
+    """Draw a sweep folder: each measured metric against the swept parameter, median and 5-95 % band across
+    mismatch samples (top), its CV with the bootstrap interval (bottom); log axes where the grid was log.
+    A full 2-D grid gives heat maps (median and CV) instead. Returns the PNG's path (``RUN_DIR/sweep.png``)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .circuits import get_circuit
+    from .store.sweeps import read_sweep
+
+    summary, manifest = read_sweep(Path(run_dir))
+    axes_info = manifest["grid"]["axes"]
+    declared = {m.name: m for m in get_circuit(manifest["circuit"], manifest.get("circuit_describe")).metrics}
+    chosen = metrics or [m for m in summary["metric"].unique() if not m.endswith(("_r2", "_error"))
+                         and (declared.get(m) is None or declared[m].kind == "measured")][:4]  # fmt: skip
+    if not chosen:
+        raise ValueError(f"{run_dir}: no measured metric to draw")
+    nominal = int(manifest["samples_per_point"]) == 0
+    x_name = axes_info[0]["name"]
+    two_d = len(axes_info) == 2 and not manifest["grid"]["zipped"]
+    rows = 1 if nominal else 2
+    fig, grid = plt.subplots(rows, len(chosen), figsize=(4.2 * len(chosen), 3.2 * rows + 0.6), squeeze=False)
+    for col, metric in enumerate(chosen):
+        data = summary[summary["metric"] == metric].sort_values([a["name"] for a in axes_info])
+        unit = declared[metric].unit if metric in declared else ""
+        if two_d:
+            _heat(fig, grid[0, col], data, axes_info, "p50", f"{metric} median" + (f" ({unit})" if unit else ""))
+            if not nominal:
+                _heat(fig, grid[1, col], data.assign(cv_pct=100 * data["cv"]), axes_info, "cv_pct", f"{metric} CV (%)")
+            continue
+        x = data[x_name].to_numpy(dtype=float)
+        top = grid[0, col]
+        top.plot(x, data["p50"], "o-", color="#2b5d9b", label="median" if not nominal else "nominal")
+        if not nominal:
+            top.fill_between(x, data["p5"], data["p95"], color="#2b5d9b", alpha=0.25, label="5-95 %")
+        top.set_title(metric + (f" ({unit})" if unit else ""), fontsize=10)
+        top.legend(fontsize=8)
+        log_x = axes_info[0]["scale"] == "log"
+        positive = bool((data["p50"] > 0).all() and (data.get("p5", data["p50"]) > 0).all())
+        if log_x:
+            top.set_xscale("log")
+            if positive and data["p50"].max() > 5 * data["p50"].min():
+                top.set_yscale("log")
+        if not nominal:
+            bottom = grid[1, col]
+            cv, low, high = (100 * data[k].to_numpy(dtype=float) for k in ("cv", "cv_low", "cv_high"))
+            bottom.errorbar(
+                x, cv, yerr=[cv - low, high - cv], fmt="o-", color="#b0533c", capsize=3, label="measured, 95 % CI"
+            )
+            predicted = 100 * data["closed_form_cv"].to_numpy(dtype=float)
+            if np.isfinite(predicted).any():
+                bottom.plot(x, predicted, "k--", lw=1, label="closed form (Pelgrom)")
+            bottom.legend(fontsize=8)
+            bottom.set_ylabel("CV across devices (%)")
+            bottom.set_ylim(bottom=0)
+            if log_x:
+                bottom.set_xscale("log")
+        for ax in grid[:, col]:
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        grid[rows - 1, col].set_xlabel(x_name + (f" ({_unit_of(run_dir, manifest, x_name)})"))
+    how = "nominal" if nominal else f"{manifest['samples_per_point']} samples per point, {manifest['mismatch']}"
+    fig.suptitle(f"{Path(str(manifest['circuit'])).name} on {manifest['technology']['technology']} ({how})")
+    fig.tight_layout()
+    path = out or Path(run_dir) / "sweep.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def _unit_of(run_dir: Path, manifest: dict[str, object], name: str) -> str:
+    from .circuits import get_circuit
+
+    params = get_circuit(str(manifest["circuit"]), manifest.get("circuit_describe")).params  # type: ignore[arg-type]
+    return params[name].unit if name in params else ""
+
+
+def _heat(fig: object, ax: object, data: pd.DataFrame, axes_info: list[dict[str, object]], value: str,
+          title: str) -> None:  # fmt: skip
+    (a, b) = (str(x["name"]) for x in axes_info)
+    table = data.pivot_table(index=a, columns=b, values=value)
+    image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")  # type: ignore[attr-defined]
+    ax.set_yticks(range(len(table.index)), [f"{v:.3g}" for v in table.index])  # type: ignore[attr-defined]
+    ax.set_xticks(range(len(table.columns)), [f"{v:.3g}" for v in table.columns], rotation=45)  # type: ignore[attr-defined]
+    ax.set_ylabel(a)  # type: ignore[attr-defined]
+    ax.set_xlabel(b)  # type: ignore[attr-defined]
+    ax.set_title(title, fontsize=10)  # type: ignore[attr-defined]
+    fig.colorbar(image, ax=ax)  # type: ignore[attr-defined]

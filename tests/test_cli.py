@@ -78,7 +78,17 @@ def test_simulate_summary_shows_tau_next_to_closed_form() -> None:
      (["characterize", "nmos", "--w", "1n"], "parameter 'w'"),
      (["sweep", "dpi-neuron", "-p", "i_nope", "-v", "1n"], "parameter 'i_nope': unknown parameter"),
      (["sweep", "dpi-neuron", "-p", "i_in", "-v", "1n,2x"], "parameter 'i_in': got '2x'"),
-     (["sweep", "dpi-neuron", "-p", "i_in", "-v", ","], "--values is empty")],
+     (["sweep", "dpi-neuron", "-p", "i_in", "-v", ","], "'i_in=,': no values"),
+     (["sweep", "dpi-synapse", "--vary", "i_tau=1p:10p:1"], "N must be a whole number in [2, 1000]"),
+     (["sweep", "dpi-synapse", "--vary", "i_tau=0:10p:3:log"], "parameter 'i_tau'"),
+     (["sweep", "dpi-synapse", "--vary", "i_tau=1p:10p:3:cubic"], "START:STOP:N or START:STOP:N:log"),
+     (["sweep", "dpi-synapse", "--vary", "i_tau=1p,2p", "--vary", "i_w=1n,2n,3n", "--zip"], "same number of values"),
+     (["sweep", "dpi-synapse", "--vary", "i_tau=1p,2p", "--vary", "i_tau=3p"], "varied twice"),
+     (["sweep", "dpi-synapse", "--vary", "i_tau=1p,2p", "--set", "i_tau=3p"], "both fixed (--set) and varied"),
+     (["sweep", "dpi-synapse", "--vary", "input_kind=1:2:3"], "a range needs a number parameter"),
+     (["sweep", "dpi-synapse", "--vary", "i_tau=1p,2p", "--plot"], "parameter 'plot': needs --out"),
+     (["sweep", "dpi-synapse", "--vary", "i_tau=1p,2p", "-n", "abc"], "parameter 'samples'"),
+     (["sweep", "dpi-synapse"], "give at least one --vary")],
 )  # fmt: skip
 def test_bad_input_exits_2_with_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
     out = tmp_path / "never"
@@ -145,14 +155,17 @@ def test_plot_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
 
 
 def test_sweep_table_and_csv(tmp_path: Path) -> None:
-    out = tmp_path / "fi.csv"
+    out = tmp_path / "fi"
     result = runner.invoke(app, ["sweep", "axon-hillock", "-p", "i_in", "-v", "0.5n,1n,2n", "--tstop", "20m",
                                  "--out", str(out), "--json"])  # fmt: skip
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert [r["i_in"] for r in rows] == pytest.approx([0.5e-9, 1e-9, 2e-9])
     assert rows[0]["isi_rate_hz"] < rows[1]["isi_rate_hz"] < rows[2]["isi_rate_hz"]
-    assert pd.read_csv(out)["isi_rate_hz"].tolist() == pytest.approx([r["isi_rate_hz"] for r in rows])
+    stored = pd.read_csv(out / "summary.csv").query("metric == 'isi_rate_hz'")
+    assert stored["mean"].tolist() == pytest.approx([r["isi_rate_hz"] for r in rows])
+    printed = runner.invoke(app, ["sweep", "axon-hillock", "--vary", "i_in=0.5n,1n", "--tstop", "20m"])
+    assert printed.exit_code == 0 and "i_in=500 pA" in printed.output and " Hz" in printed.output
 
 
 @pytest.mark.parametrize("circuit", ["dpi-synapse", "dpi-neuron", "axon-hillock"])

@@ -55,8 +55,7 @@ def umask_022() -> Iterator[None]:
      (["characterize", "nmos", "--bogus"], ["No such option: --bogus"]),
      (["mismatch", "dpi-synapse", "--bogus"], ["No such option: --bogus"]),
      (["simulate"], ["Missing argument 'circuit'"]),
-     (["sweep", "dpi-synapse", "-p", "i_w", "-v", "1n", "--out", "/proc/x.csv"], ["parameter 'out'", "/proc"]),
-     (["sweep", "dpi-synapse", "-p", "i_w", "-v", "1n", "--out", "{tmp}/missing/x.csv"], ["parameter 'out'", "does not exist"]),
+     (["sweep", "dpi-synapse", "-p", "i_w", "-v", "1n", "--out", "/proc/x"], ["parameter 'out'", "/proc"]),
      (["sweep", "dpi-synapse", "-p", "i_w", "-v", "1n", "--out", "{tmp}/afile"], ["parameter 'out'", "exists"]),
      (["mismatch", "dpi-synapse", "--out", "{tmp}/afile/sub"], ["parameter 'out'", "is a file, not a folder"]),
      (["mismatch", "dpi-synapse", "--out", "/proc/x"], ["parameter 'out'"]),
@@ -107,20 +106,20 @@ def test_resume_refuses_options_that_change_what_is_stored(tmp_path: Path) -> No
 
 
 def test_outputs_get_normal_permissions(tmp_path: Path, umask_022: None) -> None:
-    sim, mc, table = tmp_path / "sim", tmp_path / "mc", tmp_path / "sweep.csv"
+    sim, mc, sweep = tmp_path / "sim", tmp_path / "mc", tmp_path / "sweep"
     assert runner.invoke(app, ["simulate", "dpi-synapse", "--tstop", "20m", "--out", str(sim)]).exit_code == 0
     assert (
         runner.invoke(app, ["mismatch", "axon-hillock", "-n", "2", "--tstop", "15m", "--out", str(mc)]).exit_code == 0
     )
     result = runner.invoke(
-        app, ["sweep", "dpi-synapse", "-p", "i_w", "-v", "1n", "--tstop", "20m", "--out", str(table)]
+        app, ["sweep", "dpi-synapse", "-p", "i_w", "-v", "1n", "--tstop", "20m", "--out", str(sweep)]
     )
     assert result.exit_code == 0, result.output
-    folders = [sim, mc, mc / "samples"]
-    files = [*sim.iterdir(), mc / "manifest.json", *(mc / "samples").iterdir(), table]
+    folders = [sim, mc, mc / "samples", sweep, sweep / "samples"]
+    files = [*sim.iterdir(), mc / "manifest.json", *(mc / "samples").iterdir(), sweep / "summary.csv"]
     assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in folders} == {"0o755"}
     assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in files} == {"0o644"}
-    assert len(pd.read_csv(table)) == 1
+    assert set(pd.read_csv(sweep / "summary.csv")["i_w"]) == {1e-9}
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@
 - :mod:`.common`: option types, run options parsed through their declarations
   (:data:`neurospice.montecarlo.RUN_OPTIONS`, :data:`neurospice.studies.precision.STUDY_OPTIONS`),
   error-to-exit-status mapping.
-- :mod:`.info`, :mod:`.single`, :mod:`.mc`, :mod:`.study`: the commands.
+- :mod:`.info`, :mod:`.single`, :mod:`.sweep`, :mod:`.mc`, :mod:`.study`: the commands.
 
 Bad input prints one line naming the parameter and what is accepted, exits with status 2 and
 leaves no output behind; a failed run exits 1; Ctrl-C exits 130.
@@ -12,7 +12,7 @@ leaves no output behind; a failed run exits 1; Ctrl-C exits 130.
 
 from __future__ import annotations
 
-from . import info, mc, single, study
+from . import info, mc, single, study, sweep
 from ._app import app, main
 
-__all__ = ["app", "info", "main", "mc", "single", "study"]
+__all__ = ["app", "info", "main", "mc", "single", "study", "sweep"]

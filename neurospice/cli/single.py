@@ -13,7 +13,6 @@ from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ..params import ParameterError
 from ._app import app
 from .common import (
-    NAME,
     CircuitArg,
     DescribeOpt,
     JsonOpt,
@@ -64,56 +63,18 @@ def simulate(
 
 
 @app.command()
-def sweep(
-    circuit: CircuitArg,
-    param: Annotated[str, typer.Option("--param", "-p", help="parameter to sweep")],
-    values: Annotated[str, typer.Option("--values", "-v", help="comma-separated values, SI prefixes allowed")],
-    tech: TechOpt = DEFAULT_TECHNOLOGY,
-    set_: SetOpt = None,
-    spike_node: SpikeNodeOpt = None,
-    describe: DescribeOpt = None,
-    tstop: TstopOpt = None,
-    out: Annotated[Path | None, typer.Option(help="CSV file for the table (refused if it exists)")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Simulate once per value of one parameter and print the metrics table (f-I curves, tau vs bias...)."""
-    from ..simulation import sweep as run_sweep
-    from ..store import atomic_write, check_new_file
-
-    def prepare() -> tuple[Any, Any, dict[str, str], float, list[str]]:
-        c, t = circuit_named(circuit, describe), technology(tech)
-        ov = overrides_from(set_, spike_node)
-        if not NAME.match(param) or param not in c.params:
-            raise ParameterError(param, f"unknown parameter; accepted names: {', '.join(p.name for p in c.params)}")
-        items = [x.strip() for x in values.split(",") if x.strip()]
-        if not items:
-            raise ParameterError(param, "--values is empty; give comma-separated values")
-        for item in items:
-            c.params.resolve({**ov, param: item})
-        if out is not None:
-            check_new_file(out)
-        return c, t, ov, parse_tstop(tstop, c.default_tstop), items
-
-    c, t, ov, stop, items = guard(prepare)
-    table = guard(lambda: run_sweep(c, t, param, items, ov, tstop=stop))
-    if out is not None:
-        guard(lambda: atomic_write(out, lambda p: table.to_csv(p, index=False)))
-    if as_json:
-        typer.echo(table.to_json(orient="records"))
-    else:
-        typer.echo(table.to_string(index=False))
-
-
-@app.command()
 def plot(
-    run_dir: Annotated[Path, typer.Argument(help="a folder written by `neurospice simulate --out`")],
+    run_dir: Annotated[Path, typer.Argument(help="a folder written by `neurospice simulate --out` or `sweep --out`")],
     out: Annotated[Path | None, typer.Option(help="PNG path (default RUN_DIR/waveforms.png)")] = None,
 ) -> None:
-    """Draw a run's waveforms with its spikes marked, as a PNG."""
-    from ..plot import plot_run
+    """Draw a run's waveforms with its spikes marked, or a sweep's metrics with their mismatch bands, as a PNG."""
+    from ..plot import plot_run, plot_sweep
+    from ..store.sweeps import is_sweep
 
     try:
-        path = plot_run(run_dir, out)
+        path = plot_sweep(run_dir, out) if is_sweep(run_dir) else plot_run(run_dir, out)
+    except ParameterError as exc:
+        bad_input(str(exc))
     except (FileNotFoundError, KeyError, ValueError) as exc:
         bad_input(f"parameter 'run_dir': {exc}")
     typer.echo(f"wrote {path}")

@@ -36,7 +36,7 @@ import contextlib
 import dataclasses
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,16 @@ from ..store import PartWriter, StoreError, load_run, open_run, record_status, v
 from .dispatch import DaskExecutor, LocalPool, StopRequest, Task, catch_interrupts, connect_dask
 from .worker import STATUS_OK, MismatchMode, Spec, run_sample, run_sample_locked, setup
 
-__all__ = ["RUN_OPTIONS", "MismatchMode", "RunInterrupted", "load_run", "monte_carlo", "sample_seeds", "summary"]
+__all__ = [
+    "RUN_OPTIONS",
+    "MismatchMode",
+    "RunInterrupted",
+    "load_run",
+    "monte_carlo",
+    "run_tasks",
+    "sample_seeds",
+    "summary",
+]
 
 
 #: Options of a Monte Carlo run, declared like circuit parameters (the CLI shows and parses these).
@@ -80,7 +89,7 @@ def sample_seeds(seed: int, samples: int) -> np.ndarray:
 # ----------------------------------------------------------------------------- run
 
 
-def _manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, seed: int) -> dict[str, Any]:
+def run_manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, seed: int) -> dict[str, Any]:
     source = circuit.provenance()  # a user netlist: its file and SHA-256 (read once)
     return {
         "format": "neurospice-mc-1",
@@ -101,7 +110,7 @@ def _manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, seed
 
 
 #: Manifest keys that must match for ``resume`` (they change what the stored rows mean or hold).
-_SAME_RUN = ("circuit", "circuit_describe", "circuit_source", "params", "tstop_s", "mismatch", "samples", "seed",
+SAME_RUN = ("circuit", "circuit_describe", "circuit_source", "params", "tstop_s", "mismatch", "samples", "seed",
              "technology", "options", "keep_spikes", "keep_waveforms")  # fmt: skip
 
 
@@ -182,23 +191,36 @@ def monte_carlo(
     at once; what was stored before is intact and ``resume`` completes the run.
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
-    spec, seeds = _prepare(circuit, tech, samples, seed, overrides, tstop, mismatch, keep_waveforms, options)
+    spec, seeds = prepare_spec(circuit, tech, samples, seed, overrides, tstop, mismatch, keep_waveforms, options)
     spec = dataclasses.replace(spec, keep_spikes=bool(keep_spikes))
-    _check_dispatch(workers, timeout, grace)
-    executor = _executor(spec, workers, client, timeout, samples)
+    check_dispatch(workers, timeout, grace)
+    executor = make_executor(spec, workers, client, timeout, samples)
+    manifest = run_manifest(circuit, tech, spec, samples, seed)
+    return run_tasks(executor, manifest, SAME_RUN, out, resume, seeds, progress, grace)
+
+
+def run_tasks(executor: Any, manifest: dict[str, Any], compare: tuple[str, ...], out: str | Path | None,
+              resume: bool, seeds: Sequence[int] | np.ndarray, progress: Callable[[int, int, int], None] | None,
+              grace: float) -> pd.DataFrame:  # fmt: skip
+    """Run task ``i`` with ``seeds[i]`` for every ``i`` not yet stored in ``out``; stream, retry, resume.
+
+    The engine of :func:`monte_carlo` and of design sweeps: one row per task, stored in parts,
+    the folder locked while written, a first interrupt draining for ``grace`` seconds.
+    """
+    total = len(seeds)
     out_dir = Path(out) if out is not None else None
     try:
         with catch_interrupts(grace) as stop:
-            folder = open_run(out_dir, _manifest(circuit, tech, spec, samples, seed), resume, _SAME_RUN) \
+            folder = open_run(out_dir, manifest, resume, compare) \
                 if out_dir is not None else contextlib.nullcontext(set[int]())  # fmt: skip
             with folder as done:
-                todo = [(i, int(seeds[i]), 1) for i in range(samples) if i not in done]
-                writer = PartWriter(out_dir, every=int(np.clip(samples // 50, 1, 256)))
-                _drive(executor, todo, writer, stop, grace, progress, len(done), samples)
+                todo = [(i, int(seeds[i]), 1) for i in range(total) if i not in done]
+                writer = PartWriter(out_dir, every=int(np.clip(total // 50, 1, 256)))
+                _drive(executor, todo, writer, stop, grace, progress, len(done), total)
                 if out_dir is not None:
                     record_status(out_dir)
                 if stop.count:
-                    raise RunInterrupted(len(done) + writer.stored + len(writer.rows), samples, out_dir, stop.signum)
+                    raise RunInterrupted(len(done) + writer.stored + len(writer.rows), total, out_dir, stop.signum)
     finally:
         executor.close()
     if out_dir is not None:
@@ -241,7 +263,7 @@ def _drive(executor: Any, todo: list[Task], writer: PartWriter, stop: StopReques
         raise
 
 
-def _check_dispatch(workers: int | None, timeout: float | None, grace: float) -> None:
+def check_dispatch(workers: int | None, timeout: float | None, grace: float) -> None:
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)):
         raise ParameterError("workers", f"got {workers!r}; accepted: {RUN_OPTIONS['workers'].accepted()}")
     for name, value in (("workers", workers), ("timeout", timeout), ("grace", grace)):
@@ -249,14 +271,19 @@ def _check_dispatch(workers: int | None, timeout: float | None, grace: float) ->
             RUN_OPTIONS[name].coerce(value)
 
 
-def _executor(spec: Spec, workers: int | None, client: Any, timeout: float | None, samples: int) -> Any:
-    """A Dask executor (connecting to an address first) or a local pool sized to the work."""
+def make_executor(spec: Any, workers: int | None, client: Any, timeout: float | None, samples: int,
+              functions: tuple[Callable[..., Any], ...] = (setup, run_sample_locked, run_sample)) -> Any:  # fmt: skip
+    """A Dask executor (connecting to an address first) or a local pool sized to the work.
+
+    ``functions`` are the worker's set-up, its task runner, and the runner Dask calls (thread-safe).
+    """
+    setup_fn, run_fn, dask_fn = functions
     if client is not None:
         if isinstance(client, str):
             client = connect_dask(client)
-        return DaskExecutor(client, spec, run_sample)
+        return DaskExecutor(client, spec, dask_fn)
     count = max(1, min(workers or os.cpu_count() or 1, samples))
-    return LocalPool(count, spec, setup, run_sample_locked, timeout=timeout, start_method=_start_method())
+    return LocalPool(count, spec, setup_fn, run_fn, timeout=timeout, start_method=_start_method())
 
 
 def _start_method() -> str:
@@ -270,7 +297,7 @@ def _start_method() -> str:
     return "spawn" if engine_loaded() else "fork"
 
 
-def _prepare(
+def prepare_spec(
     circuit: Circuit,
     tech: Technology,
     samples: int,

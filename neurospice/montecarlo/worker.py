@@ -27,7 +27,7 @@ from ..simulation import technology_facts
 
 __all__ = ["MismatchMode", "Spec", "offsets_for", "run_sample", "run_sample_locked", "setup"]
 
-MismatchMode = Literal["pdk", "pelgrom"]
+MismatchMode = Literal["pdk", "pelgrom", "nominal"]
 STATUS_OK, STATUS_FAILED, STATUS_CRASHED, STATUS_TIMEOUT = "ok", "failed", "crashed", "timeout"
 
 
@@ -90,13 +90,13 @@ def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
                            "ngspice": engine.version}  # fmt: skip
     start = time.perf_counter()
     try:
-        if spec.mode == "pdk":
+        if spec.mode in ("pdk", "nominal"):  # parse once, then redraw (pdk) or rerun (nominal) per sample
             if not state["loaded"]:
-                engine.load(
-                    circuit.deck(values, tech, spec.tstop, mismatch=True, options=spec.options), tech.ngspice_settings
-                )
+                deck = circuit.deck(values, tech, spec.tstop, mismatch=spec.mode == "pdk", options=spec.options)
+                engine.load(deck, tech.ngspice_settings)
                 state["loaded"] = True
-            engine.command(f"setseed {seed}")
+            if spec.mode == "pdk":
+                engine.command(f"setseed {seed}")
             engine.command("reset")
         else:
             offsets = offsets_for(state["devices"], tech, seed)
@@ -126,3 +126,33 @@ def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
 
 def _last_lines(text: str, n: int = 4) -> str:
     return " | ".join(ln.strip() for ln in text.strip().splitlines()[-n:])
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A grid of run specifications, ``samples`` tasks each: task ``i`` is sample ``i % samples`` of point
+    ``i // samples`` (every point uses the same per-sample seeds: common random numbers)."""
+
+    specs: tuple[Spec, ...]
+    samples: int
+    names: tuple[str, ...]
+    points: tuple[tuple[Value, ...], ...]
+
+
+def sweep_setup(spec: SweepSpec) -> None:
+    """One-off set-up with the first point (later points rebuild only what changes)."""
+    setup(spec.specs[0])
+
+
+def run_sweep_sample_locked(spec: SweepSpec, index: int, seed: int) -> dict[str, Any]:
+    """Task ``index`` of a sweep: its point's sample, labelled with the point and its grid coordinates."""
+    point, device = divmod(index, spec.samples)
+    row = run_sample_locked(spec.specs[point], index, seed)
+    row.update({"point": point, "device": device, **dict(zip(spec.names, spec.points[point], strict=True))})
+    return row
+
+
+def run_sweep_sample(spec: SweepSpec, index: int, seed: int) -> dict[str, Any]:
+    """:func:`run_sweep_sample_locked` for workers that may run several threads (Dask)."""
+    with _LOCK:
+        return run_sweep_sample_locked(spec, index, seed)

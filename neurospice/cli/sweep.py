@@ -1,0 +1,160 @@
+"""The ``sweep`` command: a grid of parameter values, nominal or with a Monte Carlo at every point."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..montecarlo import RUN_OPTIONS
+from ..ngspice_models import DEFAULT_TECHNOLOGY
+from ..params import ParameterError
+from ._app import app
+from .common import (
+    CircuitArg,
+    DescribeOpt,
+    JsonOpt,
+    SetOpt,
+    SpikeNodeOpt,
+    TechOpt,
+    TstopOpt,
+    check_new_run,
+    check_run_options,
+    circuit_named,
+    guard,
+    option,
+    overrides_from,
+    parse_tstop,
+    progress_bar,
+    technology,
+)
+from .mc import DaskOpt, GraceOpt, ModeOpt, QuietOpt, ResumeOpt, SeedOpt, TimeoutOpt, WorkersOpt
+
+VaryOpt = Annotated[
+    list[str] | None,
+    typer.Option("--vary", help="NAME=START:STOP:N[:log] or NAME=V1,V2,... (repeat for a grid)"),
+]
+
+
+@app.command()
+def sweep(
+    circuit: CircuitArg,
+    vary: VaryOpt = None,
+    zip_: Annotated[bool, typer.Option("--zip", help="pair the --vary axes position by position")] = False,
+    param: Annotated[str | None, typer.Option("--param", "-p", help="shorthand: the one parameter to vary")] = None,
+    values: Annotated[str | None, typer.Option("--values", "-v", help="shorthand: its comma-separated values")] = None,
+    samples: Annotated[str, typer.Option("--samples", "-n", help="mismatch samples per point (0: nominal)")] = "0",
+    seed: SeedOpt = None,
+    mode: ModeOpt = None,
+    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    set_: SetOpt = None,
+    spike_node: SpikeNodeOpt = None,
+    describe: DescribeOpt = None,
+    tstop: TstopOpt = None,
+    workers: WorkersOpt = None,
+    dask: DaskOpt = None,
+    timeout: TimeoutOpt = None,
+    grace: GraceOpt = None,
+    out: Annotated[Path | None, typer.Option(help="run folder (samples, manifest, summary.csv, sweep.png)")] = None,
+    resume: ResumeOpt = False,
+    plot: Annotated[
+        bool, typer.Option(help="draw --out/sweep.png: metric vs parameter with its mismatch band")
+    ] = False,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate a grid of parameter values; with --samples, a Monte Carlo at every point (same seeds at each)."""
+    from ..grid import Grid
+    from ..studies.design import design_sweep, sweep_summary
+
+    def prepare() -> tuple[Any, Any, dict[str, str], float, Any, dict[str, Any]]:
+        axes = list(vary or [])
+        if (param is None) != (values is None):
+            raise ParameterError("param", "--param and --values go together (or use --vary NAME=V1,V2)")
+        if param is not None:
+            axes.append(f"{param}={values}")
+        if not axes:
+            raise ParameterError("vary", "give at least one --vary NAME=START:STOP:N[:log] or NAME=V1,V2,...")
+        n = RUN_OPTIONS["samples"].coerce(samples) if samples.strip() != "0" else 0
+        opts = {
+            k: option(RUN_OPTIONS, k, v)
+            for k, v in (
+                ("seed", seed),
+                ("mismatch", mode),
+                ("workers", workers),
+                ("timeout", timeout),
+                ("grace", grace),
+            )
+        }
+        check_run_options(resume, False, out)
+        if plot and out is None:
+            raise ParameterError("plot", "needs --out (the plot is written there as sweep.png)")
+        c, t = circuit_named(circuit, describe), technology(tech)
+        ov = overrides_from(set_, spike_node)
+        grid = Grid.parse(axes, c.params, zip_)
+        for point in grid.points():
+            c.values({**ov, **point}, t)
+        check_new_run(out, resume)
+        opts = {k: v for k, v in opts.items() if v is not None}
+        return c, t, ov, parse_tstop(tstop, c.default_tstop), grid, {"samples": n, **opts}
+
+    c, t, ov, stop, grid, opts = guard(prepare)
+    total = len(grid) * max(opts["samples"], 1)
+    with progress_bar(not quiet and sys.stderr.isatty(), total) as update:
+        table = guard(lambda: design_sweep(c, t, grid, overrides=ov, tstop=stop, out=out, resume=resume,
+                                           client=dask, progress=update, **opts))  # fmt: skip
+    summary = guard(lambda: sweep_summary(table, table.attrs["manifest"]))
+    if out is not None and plot:
+        from ..plot import plot_sweep
+
+        path = guard(lambda: plot_sweep(out))
+        if not as_json:
+            typer.echo(f"wrote {path}")
+    _print(c, t.name, grid, summary, table, opts, out, as_json)
+    if not (table["status"] == "ok").any():
+        typer.echo(f"error: no simulation succeeded; first failure: {table['message'].iloc[0]}", err=True)
+        raise typer.Exit(1)
+
+
+def _print(circuit: Any, tech: str, grid: Any, summary: Any, table: Any, opts: dict[str, Any], out: Path | None,
+           as_json: bool) -> None:  # fmt: skip
+    from ..units import format_si
+
+    nominal = opts["samples"] == 0
+    if as_json:
+        if nominal:  # one record per point: its parameters and metrics
+            summary = summary.pivot_table(index=list(grid.names), columns="metric", values="mean").reset_index()
+        records = summary.astype(object).where(summary.notna(), None).to_dict(orient="records")
+        typer.echo(json.dumps(records, default=float))  # every digit (pandas' to_json rounds 2e-12 to 0)
+        return
+    units = {m.name: m.unit for m in circuit.metrics}
+    units.update({p.name: p.unit for p in circuit.params})
+    failed = int((table["status"] != "ok").sum())
+    what = "nominal" if nominal else f"{opts['samples']} {opts.get('mismatch', 'pdk')} mismatch samples per point " \
+        f"(the same seeds at every point, master seed {opts.get('seed', 1)})"  # fmt: skip
+    typer.echo(f"{circuit.name} on {tech}: {len(grid)} points, {what}; {len(table) - failed} ok, {failed} failed")
+
+    def si(value: float, name: str) -> str:
+        unit = units.get(name, "")
+        return format_si(value, unit) if unit else f"{value:.5g}"
+
+    kinds = {m.name: m.kind for m in circuit.metrics}
+    for metric, rows in summary.groupby("metric", sort=False):
+        if not nominal and kinds.get(str(metric), "measured") != "measured":
+            continue  # closed forms, technology figures and settings do not vary across devices
+        typer.echo(f"  {metric}" + (f" ({units[metric]})" if units.get(metric) else ""))
+        for _, row in rows.iterrows():
+            where = "  ".join(f"{n}={si(row[n], n)}" for n in grid.names)
+            if nominal:
+                typer.echo(f"    {where:34s} {si(row['mean'], metric)}")
+            else:
+                typer.echo(f"    {where:34s} median {si(row['p50'], metric):>10s}  5-95 % [{si(row['p5'], metric)}, "
+                           f"{si(row['p95'], metric)}]  CV {100 * row['cv']:.2f} % [{100 * row['cv_low']:.2f}, "
+                           f"{100 * row['cv_high']:.2f}]  {row['bits']:.2f} bits"
+                           + (f"  (closed form {100 * row['closed_form_cv']:.2f} %)"
+                              if row["closed_form_cv"] == row["closed_form_cv"] else ""))  # fmt: skip
+    if out is not None:
+        typer.echo(f"  table: neurospice.load_sweep({str(out)!r}); summary: {out / 'summary.csv'}")

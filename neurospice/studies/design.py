@@ -1,0 +1,190 @@
+"""Design-space sweeps: a grid of parameter values, optionally a Monte Carlo at every point.
+
+A sweep is one run folder (the Monte Carlo engine's: streamed parts, a lock, ``resume``): task
+``i`` is sample ``i % samples`` of grid point ``i // samples``. Every point uses the same
+per-sample seeds (common random numbers), so two points differ by their parameters, not by a new
+draw of devices. Without ``samples`` each point is one nominal simulation (mismatch off).
+
+The stored table is tidy: one row per (point, sample) with the grid coordinates as columns.
+:func:`sweep_dataset` turns it into an :class:`xarray.Dataset` with dimensions (grid
+parameters..., ``sample``), SI coordinates, metric units and the run's provenance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.summary import point_summary
+from ..circuits import Circuit, get_circuit
+from ..grid import Grid
+from ..montecarlo import SAME_RUN, check_dispatch, make_executor, prepare_spec, run_manifest, run_tasks
+from ..montecarlo.worker import SweepSpec, run_sweep_sample, run_sweep_sample_locked, sweep_setup
+from ..ngspice_models import Technology, get_technology
+from ..options import SimOptions
+from ..params import ParameterError
+from ..store import atomic_write, load_run, read_manifest
+from ..store.sweeps import SUMMARY, SWEEP_FORMAT
+
+__all__ = ["design_sweep", "load_sweep", "sweep_dataset", "sweep_summary"]
+_SAME_SWEEP = (*SAME_RUN, "grid", "samples_per_point", "format")
+
+
+def design_sweep(
+    circuit: str | Circuit,
+    tech: str | Technology = "gf180mcu",
+    vary: Grid | Sequence[str] = (),
+    *,
+    zipped: bool = False,
+    samples: int = 0,
+    seed: int = 1,
+    overrides: Mapping[str, object] | None = None,
+    tstop: float | None = None,
+    mismatch: str = "pdk",
+    out: str | Path | None = None,
+    resume: bool = False,
+    workers: int | None = None,
+    client: Any = None,
+    progress: Callable[[int, int, int], None] | None = None,
+    options: SimOptions | None = None,
+    timeout: float | None = None,
+    grace: float = 5.0,
+) -> pd.DataFrame:
+    """Simulate ``circuit`` at every point of the grid ``vary`` (``["i_tau=1p:100p:9:log", ...]``).
+
+    ``samples`` > 0 runs that many mismatch samples per point (``mismatch``: ``pdk`` or
+    ``pelgrom``) with the same per-sample seeds at every point; 0 runs one nominal simulation per
+    point. Every point's values are validated before anything runs. Returns the tidy sample table
+    (columns ``point``, the grid parameters, ``device``, ``seed``, ``status``, metrics...); its
+    ``attrs["manifest"]`` is the run's manifest (grid, seeds, provenance). With ``out``, the
+    per-point summary is stored as ``out/summary.csv`` once every sample is in.
+    """
+    circuit, tech = get_circuit(circuit), get_technology(tech)
+    grid = vary if isinstance(vary, Grid) else Grid.parse(list(vary), circuit.params, zipped)
+    base = dict(overrides or {})
+    clash = [n for n in grid.names if n in base]
+    if clash:
+        raise ParameterError(clash[0], "both fixed (--set) and varied (--vary); give it once")
+    if isinstance(samples, bool) or not isinstance(samples, int) or not 0 <= samples <= 100_000:
+        raise ParameterError("samples", f"got {samples!r}; accepted: a whole number in [0, 100000] (0: nominal)")
+    per_point = max(samples, 1)
+    mode = mismatch if samples else "pdk"
+    specs = []
+    for point in grid.points():
+        spec, seeds = prepare_spec(circuit, tech, per_point, seed, {**base, **point}, tstop, mode, False, options)
+        specs.append(spec if samples else dataclasses.replace(spec, mode="nominal"))
+    check_dispatch(workers, timeout, grace)
+    sweep = SweepSpec(tuple(specs), per_point, grid.names, tuple(tuple(p.values()) for p in grid.points()))
+    total = len(specs) * per_point
+    manifest = run_manifest(circuit, tech, specs[0], total, seed)
+    manifest.update(format=SWEEP_FORMAT, grid=grid.as_dict(), samples_per_point=samples, mismatch=specs[0].mode,
+                    common_random_numbers=bool(samples), fixed={k: str(v) for k, v in base.items()})  # fmt: skip
+    functions = (sweep_setup, run_sweep_sample_locked, run_sweep_sample)
+    executor = make_executor(sweep, workers, client, timeout, total, functions)
+    all_seeds = np.tile(seeds, len(specs))  # common random numbers: sample k has one seed at every point
+    table = run_tasks(executor, manifest, _SAME_SWEEP, out, resume, all_seeds, progress, grace)
+    table.attrs["manifest"] = manifest  # what sweep_summary and sweep_dataset read
+    if out is not None:  # what plots and reports draw (the present layer reads stored data only)
+        summary = sweep_summary(table, manifest)
+        atomic_write(Path(out) / SUMMARY, lambda p: summary.to_csv(p, index=False))
+    return table
+
+
+def load_sweep(out: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The sample table of a sweep folder and its manifest (a sweep is refused if the folder holds another run)."""
+    manifest = read_manifest(Path(out))
+    if manifest.get("format") != SWEEP_FORMAT:
+        raise ParameterError("run_dir", f"{out}: not a sweep folder (written by `neurospice sweep --out`)")
+    return load_run(out), manifest
+
+
+def sweep_summary(table: pd.DataFrame, manifest: Mapping[str, Any]) -> pd.DataFrame:
+    """Per point and metric: mean, sd, CV and its interval, bits, 5/50/95 %, and ``closed_form_cv`` where the
+    circuit has a first-order closed form for that metric's CV at that point (tidy, grid coordinates first)."""
+    names = [a["name"] for a in manifest["grid"]["axes"]]
+    summary = point_summary(table, ["point", *names])
+    summary["closed_form_cv"] = np.nan
+    if int(manifest.get("samples_per_point", 0)) and manifest.get("params") is not None and not summary.empty:
+        for point, rows in summary.groupby("point"):
+            predicted = _closed_form(manifest, {n: rows[n].iloc[0] for n in names})
+            for metric, cv in predicted.items():
+                summary.loc[(summary["point"] == point) & (summary["metric"] == metric), "closed_form_cv"] = cv
+    return summary
+
+
+def _closed_form(manifest: Mapping[str, Any], point: Mapping[str, Any]) -> dict[str, float]:
+    """The circuit's closed-form CVs at one point (its first-order Pelgrom prediction), by metric."""
+    from ..simulation import technology_facts
+
+    circuit = get_circuit(str(manifest["circuit"]), manifest.get("circuit_describe"))
+    tech = get_technology(str(manifest["technology"]["technology"]))
+    stored = {k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()}
+    values = circuit.params.resolve({**stored, **{k: _plain(v) for k, v in point.items()}})
+    facts = technology_facts(tech, values)
+    return {m: float(p["cv"]) for m, p in circuit.predicted_cv(values, tech, facts).items()}  # type: ignore[arg-type]
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def sweep_dataset(table: pd.DataFrame, manifest: Mapping[str, Any]) -> Any:
+    """An :class:`xarray.Dataset` of a sweep: metrics over (grid parameters..., ``sample``).
+
+    A full grid has one dimension per parameter; a zipped grid has ``point`` with the parameters as
+    coordinates along it. Attributes: units (per variable), circuit, technology with model
+    hashes, versions, seed, mismatch mode, options.
+    """
+    import xarray as xr
+
+    from ..analysis.summary import metric_columns
+
+    axes = manifest["grid"]["axes"]
+    names = [a["name"] for a in axes]
+    samples = max(int(manifest["samples_per_point"]), 1)
+    metrics = [m for m in metric_columns(table) if m not in names]
+    circuit = _declared_units(str(manifest["circuit"]), manifest.get("circuit_describe"))
+    ok = table.assign(**{m: table[m].where(table["status"] == "ok") for m in metrics})
+    if manifest["grid"]["zipped"]:
+        dims = ["point", "sample"]
+        index = pd.MultiIndex.from_product([range(len(axes[0]["values"])), range(samples)], names=dims)
+        frame = ok.set_index(["point", "device"])[metrics].reindex(index)
+        ds = xr.Dataset.from_dataframe(frame)
+        for a in axes:
+            ds = ds.assign_coords({a["name"]: ("point", np.asarray(a["values"]))})
+    else:
+        dims = [*names, "sample"]
+        index = pd.MultiIndex.from_product([*[a["values"] for a in axes], range(samples)], names=dims)
+        frame = ok.rename(columns={"device": "sample_"}).set_index([*names, "sample_"])[metrics]
+        frame.index = frame.index.set_names(dims)
+        ds = xr.Dataset.from_dataframe(frame.reindex(index))
+    seeds = ok[ok["point"] == 0].sort_values("device")["seed"].to_numpy()
+    ds = ds.assign_coords(seed=("sample", seeds[:samples]) if seeds.size == samples else ("sample", np.arange(samples)))
+    for name in metrics:
+        ds[name].attrs["units"] = circuit.get(name, "")
+    params = {p.name: p for p in get_circuit(str(manifest["circuit"]), manifest.get("circuit_describe")).params}
+    for name in names:
+        ds[name].attrs["units"] = params[name].unit if name in params else ""
+        ds[name].attrs["scale"] = next(a["scale"] for a in axes if a["name"] == name)
+    ds.attrs.update(circuit=str(manifest["circuit"]), technology=str(manifest["technology"]["technology"]),
+                    provenance=_json(manifest), seed=int(manifest["seed"]), mismatch=str(manifest["mismatch"]),
+                    common_random_numbers=int(bool(manifest.get("common_random_numbers"))))  # fmt: skip
+    return ds
+
+
+def _declared_units(circuit: str, describe: str | None) -> dict[str, str]:
+    try:
+        return {m.name: m.unit for m in get_circuit(circuit, describe).metrics}
+    except ParameterError:
+        return {}
+
+
+def _json(manifest: Mapping[str, Any]) -> str:
+    import json
+
+    return json.dumps(manifest, sort_keys=True, default=str)
