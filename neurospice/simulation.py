@@ -90,7 +90,7 @@ def simulate(
     vectors = engine.simulate(circuit.deck(values, tech, tstop, options=options), tech.ngspice_settings)
     wall = time.perf_counter() - start
     waves = circuit.waveforms(vectors)
-    metrics = circuit.measure(waves, values, facts)
+    metrics = circuit.evaluate(waves, values, facts, tech, tstop)
     spikes = circuit.spike_times(waves, values)
     record = provenance_record(tech, options or SimOptions(), engine.version)
     return SimulationResult(

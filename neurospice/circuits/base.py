@@ -95,11 +95,26 @@ def subckt_devices(netlist: str, subckt: str, instance: str, values: Values, pre
     ]
 
 
+def subckt_caps(netlist: str, subckt: str, values: Values, prefix: str) -> list[float]:
+    """The capacitances (F) of the ``cap`` instances of ``subckt``, from ``values`` or the subcircuit's defaults."""
+    defaults, instances = parse_subckt(read_netlist(netlist), subckt)
+    found = []
+    for x in instances:
+        if x.model == "cap":
+            name = x.params["c"].strip("{}")
+            found.append(float(values.get(prefix + name, defaults.get(name, name))))  # type: ignore[arg-type]
+    return found
+
+
 def offset_params(offsets: Mapping[str, float] | None, instance: str) -> str:
     """`` dvt_<device>=<V>`` for every offset of ``instance`` (keys ``<instance>.<device>``), in key order."""
     head = instance.lower() + "."
     return "".join(f" dvt_{key[len(head):]}={spice_number(v)}" for key, v in (offsets or {}).items()
                    if key.startswith(head))  # fmt: skip
+
+
+#: the current the testbench's V_dd source delivers (ngspice's branch current is into the + node: negated)
+SUPPLY_PROBE = Probe("i_vdd", "vdd#branch", "A", "current drawn from the supply V_dd (all of it)", -1.0)
 
 
 def spice_values(values: Values) -> dict[str, str]:
@@ -221,6 +236,41 @@ class Circuit(ABC):
             ".end",
         ]
         return "\n".join(parts) + "\n"
+
+    def onset(self, values: Values) -> float:
+        """When the stimulus starts (s): power before it is static, after it active."""
+        return 0.0
+
+    def stimulus_from_vdd(self, values: Values, t0: float, t1: float) -> float:
+        """Mean current (A) the testbench's ideal stimulus draws from V_dd over [t0, t1] (not the circuit's)."""
+        return 0.0
+
+    def capacitors(self, values: Values) -> list[float]:
+        """Every capacitance (F) of the circuit's own instances (``cap`` subcircuit instances)."""
+        return [c for inst, sub, net, pre in self.instances(values) for c in subckt_caps(net, sub, values, pre)]
+
+    def cost(self, waves: Waveforms, values: Values, tech: Technology, tstop: float) -> dict[str, float]:
+        """Area and power metrics (:mod:`neurospice.circuits.cost`) of one run."""
+        from .cost import area_metrics, bias_cells, power_metrics
+
+        bench = self.testbench(values, tech, tstop)
+        cells = bias_cells(bench)
+        fets = [(d.w, d.l, d.mult) for d in self.devices(values)]
+        m = area_metrics(fets, self.capacitors(values), [(w, l) for _, w, l in cells], tech.cap_density)
+        if "i_vdd" in waves:
+            t, onset = waves["time"], min(self.onset(values), float(waves["time"][-1]))
+            after = None
+            if self.spike_probe is not None:
+                after = int(np.sum(self.spike_times(waves, values) >= onset))
+            m.update(power_metrics(t, waves["i_vdd"], values.number("vdd"), onset, sum(i for i, _, _ in cells),
+                                   self.stimulus_from_vdd(values, onset, float(t[-1])), after))  # fmt: skip
+        return m
+
+    def evaluate(
+        self, waves: Waveforms, values: Values, facts: TechnologyFacts, tech: Technology, tstop: float
+    ) -> dict[str, float]:
+        """Every declared metric of one run: :meth:`measure` and :meth:`cost`."""
+        return {**self.measure(waves, values, facts), **self.cost(waves, values, tech, tstop)}
 
     def spike_times(self, waves: Waveforms, values: Values) -> NDArray[np.float64]:
         """Spike times (s): upward crossings of vdd/2 by :attr:`spike_probe` (empty if it does not spike)."""

@@ -12,7 +12,8 @@ from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology, TechnologyFacts
 from ..params import Param, ParamSpec, Values
 from ..stimulus import EDGE, SpikeKind, pwl_source, spike_times
-from .base import Circuit, Metric, Probe, Waveforms, offset_params, spice_values
+from .base import SUPPLY_PROBE, Circuit, Metric, Probe, Waveforms, offset_params, spice_values
+from .cost import AREA_METRICS, POWER_METRICS
 
 __all__ = ["DPISynapse", "input_params", "size_params"]
 
@@ -121,6 +122,8 @@ class DPISynapse(Circuit):
         Metric("tau_s", "s", "exponential fit to the decay after the last input"),
         Metric("tau_fit_r2", "", "R^2 of that fit"),
         Metric("tau_error", "", "tau_s / tau_pred_s - 1"),
+        *AREA_METRICS,
+        *POWER_METRICS,
     )
     params = ParamSpec(
         (
@@ -145,7 +148,11 @@ class DPISynapse(Circuit):
         Probe("v_syn", "vsyn", "V", "integrating node V_syn (C_syn to vdd)"),
         Probe("v_in", "vin", "V", "input pulses at the gate of M_D3"),
         Probe("v_tail", "xsyn.ns", "V", "common source (tail) of the differential pair M_D1/M_D4"),
+        SUPPLY_PROBE,
     )
+
+    def onset(self, values: Values) -> float:
+        return values.number("input_start")
 
     def instances(self, values: Values) -> tuple[tuple[str, str, str, str], ...]:
         return (("Xsyn", "dpi_synapse", "dpi_synapse", ""),)

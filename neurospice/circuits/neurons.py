@@ -14,7 +14,8 @@ from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology, TechnologyFacts
 from ..params import Param, ParamSpec, Values
 from ..units import spice_number
-from .base import Circuit, Metric, Probe, Waveforms, offset_params, spice_values
+from .base import SUPPLY_PROBE, Circuit, Metric, Probe, Waveforms, offset_params, spice_values
+from .cost import AREA_METRICS, POWER_METRICS, SPIKE_ENERGY
 from .dpi_synapse import DPISynapse, input_params, size_params, synapse_lines
 
 __all__ = ["AxonHillock", "DPINeuron", "spike_metrics"]
@@ -50,6 +51,12 @@ def _dc_params(i_in: float, high: float) -> tuple[Param, ...]:
         Param("dc_start", "s", "time the DC input switches on", 0.01, 0.0, 1e3),
         Param("dc_stop", "s", "time the DC input switches off", 1e3, 0.0, 1e3),
     )
+
+
+def _dc_mean(values: Values, t0: float, t1: float) -> float:
+    """Mean of the DC stimulus i_in over [t0, t1] (it is on between dc_start and dc_stop)."""
+    on = max(0.0, min(t1, values.number("dc_stop")) - max(t0, values.number("dc_start")))
+    return values.number("i_in") * on / (t1 - t0) if t1 > t0 else 0.0
 
 
 def _dc_source(values: Values, node: str) -> str:
@@ -93,6 +100,7 @@ class DPINeuron(Circuit):
         Metric("refractory_pred_s", "s", "C_ref (vdd - V_R*)/I_ref with the measured V_R*", "model, measured inputs",
                "refractory_s"),
         Metric("tau_mem_s", "s", "membrane decay after the DC input switches off (NaN while it is on)"),
+        *AREA_METRICS, *POWER_METRICS, SPIKE_ENERGY,
     )  # fmt: skip
     params = ParamSpec(
         (
@@ -129,7 +137,14 @@ class DPINeuron(Circuit):
         Probe("v_r", "vr", "V", "refractory node (C_ref)"),
         Probe("v_ahp", "vahp", "V", "adaptation node (I_ahp = I0 exp(kappa V_ahp/U_T))"),
         Probe("v_syn", "vsyn", "V", "synapse integrating node (flat when input_kind=none)"),
+        SUPPLY_PROBE,
     )
+
+    def onset(self, values: Values) -> float:
+        return values.number("dc_start") if values.number("i_in") > 0 else values.number("input_start")
+
+    def stimulus_from_vdd(self, values: Values, t0: float, t1: float) -> float:
+        return _dc_mean(values, t0, t1)
 
     def instances(self, values: Values) -> tuple[tuple[str, str, str, str], ...]:
         own = (("Xn", "dpi_neuron", "dpi_neuron", ""),)
@@ -210,7 +225,8 @@ class AxonHillock(Circuit):
         Metric("period_pred_s", "s", "t_low + t_high (charge balance)", "closed form", "period_s"),
         Metric("period_s", "s", "1 / ISI rate"),
         Metric("t_high_s", "s", "mean width of the output pulse"),
-    )
+        *AREA_METRICS, *POWER_METRICS, SPIKE_ENERGY,
+    )  # fmt: skip
     params = ParamSpec(
         (
             *_dc_params(1e-9, 1e-5),
@@ -227,7 +243,14 @@ class AxonHillock(Circuit):
     probes = (
         Probe("v_mem", "vmem", "V", "membrane voltage"),
         Probe("v_out", "vout", "V", "spike output (second inverter)"),
+        SUPPLY_PROBE,
     )
+
+    def onset(self, values: Values) -> float:
+        return values.number("dc_start")
+
+    def stimulus_from_vdd(self, values: Values, t0: float, t1: float) -> float:
+        return _dc_mean(values, t0, t1)
 
     def instances(self, values: Values) -> tuple[tuple[str, str, str, str], ...]:
         return (("Xn", "axon_hillock", "axon_hillock", ""),)

@@ -109,7 +109,7 @@ def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
         vectors = engine.run()
         row["sim_s"] = time.perf_counter() - t_sim  # ngspice's own analysis (the floor)
         waves = circuit.waveforms(vectors)
-        row.update(circuit.measure(waves, values, state["facts"]))
+        row.update(circuit.evaluate(waves, values, state["facts"], tech, spec.tstop))
         if spec.keep_spikes:
             row["spike_times"] = circuit.spike_times(waves, values).tolist()
         if spec.keep_waveforms:

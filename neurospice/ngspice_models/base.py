@@ -95,6 +95,8 @@ class Technology(ABC):
     pmos: MosDevice
     #: ngspice variables this technology's models need at parse time (``set`` before loading)
     ngspice_settings: tuple[str, ...] = ()
+    #: capacitance per area (F/m²) of the capacitors circuits use (MIM), for area estimates
+    cap_density: float = 2e-3
     #: |V_GS| (V) of the Pelgrom check per device: deep enough in subthreshold, well above gmin's leakage floor
     pelgrom_vgs: tuple[float, float] = (0.3, 0.3)
 
