@@ -60,7 +60,9 @@ def test_spiking_circuits_report_energy_per_spike() -> None:
     r = simulate("axon-hillock", "gf180mcu")
     onset, end = r.params.number("dc_start"), float(r.waves["time"][-1])
     spikes = int(np.sum(r.spikes >= onset))
-    assert spikes > 5 and r.metrics["energy_per_spike_j"] == pytest.approx(r.metrics["power_w"] * (end - onset) / spikes)
+    assert spikes > 5 and r.metrics["energy_per_spike_j"] == pytest.approx(
+        r.metrics["power_w"] * (end - onset) / spikes
+    )
     # the membrane and feedback capacitors are recharged every cycle: at least (C_mem + C_fb) V_hys V_dd per spike
     c, cfb, vdd = (r.params.number(k) for k in ("c_mem", "c_fb", "vdd"))
     assert r.metrics["energy_per_spike_j"] > (c + cfb) * vdd * cfb / (c + cfb) * vdd

@@ -213,9 +213,12 @@ def test_sky130_dpi_neuron_export_fires_and_each_instance_has_its_own_mismatch(t
     circuit = get_circuit(str(SKY_DPI))
     values = circuit.values({"spike_onset": "5m"}, sky)
 
+    costs: list[dict[str, float]] = []
+
     def rates(offsets: dict[str, float]) -> tuple[float, float]:
         vectors = get_engine().simulate(circuit.deck(values, sky, 0.025, offsets=offsets), sky.ngspice_settings)
         waves = circuit.waveforms(vectors)
+        costs.append(circuit.cost(waves, values, sky, 0.025))
         return tuple(  # type: ignore[return-value]
             circuit.measure(waves, values.replace({"spike_node": node}), sky_facts)["isi_rate_hz"]
             for node in ("out1", "out2")
@@ -227,6 +230,9 @@ def test_sky130_dpi_neuron_export_fires_and_each_instance_has_its_own_mismatch(t
     zero = {d.key: 0.0 for d in circuit.devices(values)}
     base = rates(zero)
     assert 150 < base[0] < 300 and base[0] == pytest.approx(base[1], rel=1e-3)  # identical neurons, identical rates
+    # before the input, the supply delivers the five reference currents (101.6 nA) and little else
+    assert costs[0]["power_static_w"] == pytest.approx(1.8 * (50e-12 + 5e-12 + 1e-9 + 100e-9 + 500e-12), rel=0.05)
+    assert costs[0]["area_transistors_um2"] == pytest.approx(5 + 2 * (6 * 1 + 10 * 0.5 + 0.42 * 4 + 1 * 4))
     weaker = rates({**zero, "top.x1.xmr3": 0.03})  # I_ref falls by exp(-kappa 30 mV / U_T), about 0.42x
     assert weaker[0] < 0.9 * base[0]  # a longer refractory period: x1 fires less often
     assert weaker[1] == pytest.approx(base[1], rel=1e-3)  # x2's MR3 is its own device

@@ -25,7 +25,8 @@ from ..netlists.imported import Call, ImportedDevice, ImportedNetlist, NetlistIm
 from ..ngspice_models import DeviceKind, Technology, TechnologyFacts
 from ..params import Param, ParameterError, ParamSpec, Values
 from ..units import parse_si, spice_number
-from .base import Circuit, Device, Probe, Waveforms
+from .base import Circuit, Device, Metric, Probe, Waveforms
+from .cost import SPIKE_ENERGY, mean_over
 from .neurons import SPIKE_METRICS, spike_metrics
 
 __all__ = ["UserCircuit", "looks_like_a_path"]
@@ -44,7 +45,14 @@ class UserCircuit(Circuit):
     description = "a user netlist"
     netlists = ()
     needs_facts = False
-    metrics = SPIKE_METRICS
+    metrics = (
+        *SPIKE_METRICS,
+        Metric("area_transistors_um2", "", "transistor area in µm² (W L m of every PDK transistor)", "setting"),
+        Metric("power_w", "W", "power the netlist's DC voltage sources deliver after spike_onset (their bias "
+               "and stimulus currents included)"),
+        Metric("power_static_w", "W", "the same before spike_onset"),
+        SPIKE_ENERGY,
+    )  # fmt: skip
 
     def __init__(self, path: str | Path, describe: str | Path | None = None) -> None:
         self.source: ImportedNetlist = read_user_netlist(path)
@@ -57,7 +65,11 @@ class UserCircuit(Circuit):
             self.describe = str(Path(describe).resolve())
         self._sidecar_path = Path(self.describe) if self.describe else Path(path).with_suffix(".toml")
         side = _sidecar(self._sidecar_path, self.source)
-        self.probes = tuple(Probe(f"v_{n}", n, "V", f"voltage of node {n}") for n in nodes if _NAME.match(n))
+        self.supplies = _dc_sources(self.source.body)
+        self.probes = (
+            *(Probe(f"v_{n}", n, "V", f"voltage of node {n}") for n in nodes if _NAME.match(n)),
+            *(Probe(f"i_{s}", f"{s}#branch", "A", f"current source {s} delivers", -1.0) for s in self.supplies),
+        )
         spec = [side["params"].get(n) or Param(n, "", f".param {n} of the netlist", v)
                 for n, v in self.source.params.items() if _NAME.match(n)]  # fmt: skip
         spec.append(Param("spike_node", "", "node whose spikes are measured (none: no spike metrics)",
@@ -205,6 +217,22 @@ class UserCircuit(Circuit):
             return {}
         return spike_metrics(waves["time"], self.spike_times(waves, values), values.number("spike_onset"))
 
+    def cost(self, waves: Waveforms, values: Values, tech: Technology, tstop: float) -> dict[str, float]:
+        """Transistor area (NaN when a W or L is not a number) and the power of the netlist's DC sources."""
+        try:
+            area = sum(d.w * d.l * d.mult for d in self.devices(values)) * 1e12
+        except ParameterError:
+            area = float("nan")
+        t = waves["time"]
+        onset = min(values.number("spike_onset"), float(t[-1]))
+        found = [(volts, waves[f"i_{name}"]) for name, volts in self.supplies.items() if f"i_{name}" in waves]
+        active = sum(v * mean_over(t, i, onset, float(t[-1])) for v, i in found) if found else float("nan")
+        static = sum(v * mean_over(t, i, float(t[0]), onset) for v, i in found) if found else float("nan")
+        spikes = int(np.sum(self.spike_times(waves, values) >= onset))
+        energy = active * (float(t[-1]) - onset) / spikes if spikes else float("nan")
+        return {"area_transistors_um2": area, "power_w": active, "power_static_w": static,
+                "energy_per_spike_j": energy}  # fmt: skip
+
     def spike_times(self, waves: Waveforms, values: Values) -> NDArray[np.float64]:
         """Upward crossings of the middle of the spike node's own swing (none if it swings less than 0.1 V)."""
         node = values.word("spike_node")
@@ -220,8 +248,27 @@ class UserCircuit(Circuit):
         waves: Waveforms = {"time": vectors["time"]}
         for probe in self.probes:
             if probe.vector in vectors:
-                waves[probe.name] = vectors[probe.vector]
+                waves[probe.name] = probe.scale * vectors[probe.vector]
         return waves
+
+
+def _dc_sources(body: tuple[str, ...]) -> dict[str, float]:
+    """Top-level voltage sources with a constant value (``V1 vdd 0 1.8``, ``V1 vdd 0 DC 1.8``), by name."""
+    found: dict[str, float] = {}
+    depth = 0
+    for line in body:
+        tokens = line.split()
+        head = tokens[0].lower() if tokens else ""
+        depth += head == ".subckt"
+        depth -= head == ".ends"
+        if depth or not head.startswith("v") or len(tokens) < 4 or not _NAME.match(head):
+            continue
+        text = tokens[4] if tokens[3].lower() == "dc" and len(tokens) > 4 else tokens[3]
+        try:
+            found[head] = parse_si(text)
+        except ValueError:
+            continue  # a stimulus (PULSE, PWL, a parameter): not a supply
+    return found
 
 
 def _pelgrom_name(instance: str) -> str:
