@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot_run", "plot_sweep"]
+__all__ = ["plot_budget", "plot_run", "plot_sweep"]
 
 
 def plot_run(run_dir: Path, out: Path | None = None) -> Path:
@@ -130,3 +130,62 @@ def _heat(fig: object, ax: object, data: pd.DataFrame, axes_info: list[dict[str,
     ax.set_xlabel(b)  # type: ignore[attr-defined]
     ax.set_title(title, fontsize=10)  # type: ignore[attr-defined]
     fig.colorbar(image, ax=ax)  # type: ignore[attr-defined]
+
+
+def plot_budget(run_dir: Path, out: Path | None = None) -> Path:
+    """Draw a precision budget folder: CV against area scale and against cluster size (measured, with the
+    1/sqrt law through the unscaled point), then bits against area and against power for both ways."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    run_dir = Path(run_dir)
+    for name in ("scaling.csv", "clusters.csv", "budget.csv", "budget.json"):
+        if not (run_dir / name).is_file():
+            raise FileNotFoundError(f"{run_dir}: no {name} (not a finished `neurospice budget --out` folder)")
+    scaling, clusters = pd.read_csv(run_dir / "scaling.csv"), pd.read_csv(run_dir / "clusters.csv")
+    budget, settings = pd.read_csv(run_dir / "budget.csv"), json.loads((run_dir / "budget.json").read_text())
+    fig, ax = plt.subplots(2, 2, figsize=(11, 8))
+    s = scaling["scale"].to_numpy(dtype=float)
+    cv, low, high = (100 * scaling[k].to_numpy(dtype=float) for k in ("cv", "cv_low", "cv_high"))
+    a = ax[0, 0]
+    a.errorbar(s, cv, yerr=[cv - low, high - cv], fmt="o", color="#2b5d9b", capsize=3, label="measured, 95 % CI")
+    grid_s = np.geomspace(s.min(), s.max(), 30)
+    a.plot(grid_s, cv[0] / np.sqrt(grid_s), "k--", lw=1, label="Pelgrom: CV(1)/sqrt(s)")
+    a.set(xscale="log", yscale="log", xlabel="analog device area scale s", ylabel="CV (%)",
+          title=f"(a) bigger devices: exponent {settings['cv_exponent_scale']:.2f}")  # fmt: skip
+    a.legend(fontsize=8)
+    b = ax[0, 1]
+    k = clusters["k"].to_numpy(dtype=float)
+    b.plot(k, 100 * clusters["cv_unbiased"], "o", color="#b0533c", label="measured (c4-corrected)")
+    b.plot(k, 100 * clusters["cv_unbiased"].iloc[0] / np.sqrt(k), "k--", lw=1, label="CV(1)/sqrt(k)")
+    if settings["metric"] in ("rate_hz", "isi_rate_hz") and settings["circuit"] == "dpi-neuron":
+        from .analysis.reference import published_cluster_cv
+
+        pub = published_cluster_cv()
+        pub = pub[pub["window_s"] == pub["window_s"].max()]
+        b.plot(pub["cluster_size"], 100 * pub["cv"], "s:", color="grey", ms=4,
+               label=f"DYNAP-SE, {pub['window_s'].max():g} s window")  # fmt: skip
+    b.set(xscale="log", yscale="log", xlabel="circuits averaged k", ylabel="CV of the cluster mean (%)",
+          title=f"(b) averaging: exponent {settings['cv_exponent_k']:.2f}")  # fmt: skip
+    b.legend(fontsize=8)
+    for col, (what, unit, scale_col, cluster_col) in enumerate(
+        (("area", "µm²", "scale_area_um2", "cluster_area_um2"), ("power", "W", "scale_power_w", "cluster_power_w"))
+    ):
+        c = ax[1, col]
+        c.plot(budget[scale_col], budget["bits"], "o-", color="#2b5d9b", label="bigger devices")
+        c.plot(budget[cluster_col], budget["bits"], "s-", color="#b0533c", label="averaging k circuits")
+        c.set(xscale="log", xlabel=f"{what} ({unit})", ylabel="bits (log2 1/CV^2)",
+              title=f"bits against {what}")  # fmt: skip
+        c.legend(fontsize=8)
+    for axis in ax.flat:
+        axis.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        axis.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    fig.suptitle(f"precision budget of {settings['metric']}: {settings['circuit']} on {settings['technology']}, "
+                 f"{settings['samples']} samples per scale")  # fmt: skip
+    fig.tight_layout()
+    path = out or run_dir / "budget.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

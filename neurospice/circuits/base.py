@@ -142,6 +142,8 @@ class Circuit(ABC):
     needs_facts: bool = True
     #: every metric :meth:`measure` returns, declared (units for printing, kinds for reports)
     metrics: tuple[Metric, ...] = ()
+    #: W/L parameters of the analog devices (what a precision budget scales; switches and inverters are left out)
+    analog_sizes: tuple[str, ...] = ()
     #: the description file a user netlist was read with (empty: built-in, or NETLIST.toml beside it)
     describe: str = ""
 

@@ -111,6 +111,7 @@ class DPISynapse(Circuit):
     description = __doc__ or ""
     netlists = ("bias", "dpi_synapse")
     default_tstop = 0.2
+    analog_sizes = tuple(f"{d}_{g}" for g in ("w", "thr", "tau", "out") for d in "wl")  # M_D3 is the input switch
     metrics = (
         Metric("peak_current_a", "A", "largest output current I_syn"),
         Metric("rest_current_a", "A", "output current before the first input (leakage floor)"),

@@ -91,6 +91,11 @@ class DPINeuron(Circuit):
     description = __doc__ or ""
     netlists = ("bias", "dpi_synapse", "dpi_neuron")
     default_tstop = 0.2
+    #: the input DPI, leak, comparator/feedback, refractory discharge, adaptation, and the synapse's analog devices
+    analog_sizes = tuple(
+        f"{p}{d}_{g}" for p, groups in (("", ("dpi", "lk", "mem", "rst", "ahp")), ("syn_", ("w", "thr", "tau", "out")))
+        for g in groups for d in "wl"
+    )  # fmt: skip
     spike_probe = "req"
     metrics = (
         *SPIKE_METRICS,
@@ -217,6 +222,7 @@ class AxonHillock(Circuit):
     description = __doc__ or ""
     netlists = ("bias", "axon_hillock")
     default_tstop = 0.03
+    analog_sizes = ("w_inv", "l_inv", "w_r", "l_r")
     spike_probe = "v_out"
     metrics = (
         *SPIKE_METRICS,

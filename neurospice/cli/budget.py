@@ -1,0 +1,111 @@
+"""The ``budget`` command: bigger devices or more of them, measured, for a target precision."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..montecarlo import RUN_OPTIONS
+from ..ngspice_models import DEFAULT_TECHNOLOGY
+from ..params import ParameterError
+from ._app import app
+from .common import (
+    CircuitArg,
+    JsonOpt,
+    SetOpt,
+    TechOpt,
+    TstopOpt,
+    check_new_run,
+    circuit_named,
+    guard,
+    number_list,
+    option,
+    overrides_from,
+    parse_tstop,
+    progress_bar,
+    technology,
+)
+from .mc import DaskOpt, ModeOpt, QuietOpt, ResumeOpt, SeedOpt, WorkersOpt
+
+
+@app.command()
+def budget(
+    circuit: CircuitArg,
+    metric: Annotated[str, typer.Option(help="the metric whose precision is budgeted")] = "isi_rate_hz",
+    scales: Annotated[str, typer.Option(help="analog device area scales to simulate (start at 1)")] = "1,2,4,8",
+    clusters: Annotated[str, typer.Option(help="cluster sizes k to average")] = "1,2,4,8,16",
+    bits: Annotated[str, typer.Option(help="target precisions, bits = log2 1/CV^2")] = "6,8,10",
+    samples: Annotated[str, typer.Option("--samples", "-n", help="circuits per scale")] = "32",
+    seed: SeedOpt = None,
+    mode: ModeOpt = None,
+    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    set_: SetOpt = None,
+    tstop: TstopOpt = None,
+    workers: WorkersOpt = None,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None, typer.Option(help="folder: the sweep, scaling/clusters/budget CSVs, budget.png")
+    ] = None,
+    resume: ResumeOpt = False,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Precision budget: CV against device area scale and against cluster size, measured; area and power of each."""
+    from ..studies.budget import precision_budget
+
+    def prepare() -> tuple[Any, Any, dict[str, str], float, dict[str, Any]]:
+        opts = {k: option(RUN_OPTIONS, k, v) for k, v in
+                (("seed", seed), ("mismatch", mode), ("workers", workers), ("samples", samples))}  # fmt: skip
+        if resume and out is None:
+            raise ParameterError("resume", "needs --out (the folder of the budget to finish)")
+        c, t = circuit_named(circuit), technology(tech)
+        ov = overrides_from(set_)
+        c.values(ov, t)
+        opts.update(scales=number_list(scales, "scales", ""), cluster_sizes=number_list(clusters, "clusters", "", True),
+                    bits=number_list(bits, "bits", ""), metric=metric)  # fmt: skip
+        check_new_run(out, resume)
+        return c, t, ov, parse_tstop(tstop, c.default_tstop), {k: v for k, v in opts.items() if v is not None}
+
+    c, t, ov, stop, opts = guard(prepare)
+    scales_n = len(opts.get("scales") or (1, 2, 4, 8))
+    with progress_bar(not quiet and sys.stderr.isatty(), scales_n * opts.get("samples", 32)) as update:
+        result = guard(lambda: precision_budget(c, t, overrides=ov, tstop=stop, out=out, resume=resume, client=dask,
+                                                progress=update, **opts))  # fmt: skip
+    if out is not None:
+        from ..plot import plot_budget
+
+        guard(lambda: plot_budget(out))
+    if as_json:
+        typer.echo(json.dumps({"settings": result.settings, "scaling": result.scaling.to_dict("records"),
+                               "clusters": result.clusters.to_dict("records"),
+                               "budget": result.budget.to_dict("records")}, default=float))  # fmt: skip
+        return
+    _print(result, out)
+
+
+def _print(result: Any, out: Path | None) -> None:
+    from ..units import format_si
+
+    s = result.settings
+    typer.echo(f"precision budget of {s['metric']}: {s['circuit']} on {s['technology']}, {s['samples']} circuits per "
+               f"scale ({s['mismatch']} mismatch, seed {s['seed']}); bits = log2 1/CV^2")  # fmt: skip
+    typer.echo(f"  (a) bigger devices: CV ~ s^{s['cv_exponent_scale']:.3f} (Pelgrom: -0.5)")
+    for _, r in result.scaling.iterrows():
+        where = f"[{100 * r['cv_low']:.2f}, {100 * r['cv_high']:.2f}]"
+        typer.echo(f"      s={r['scale']:<6g} CV {100 * r['cv']:.2f} % {where}  area {r['area_um2']:.1f} µm²  "
+                   f"power {format_si(r['power_w'], 'W')}")  # fmt: skip
+    typer.echo(f"  (b) averaging: CV ~ k^{s['cv_exponent_k']:.3f} (independent circuits: -0.5)")
+    for _, r in result.clusters.iterrows():
+        typer.echo(f"      k={int(r['k']):<4d} CV {100 * r['cv_unbiased']:.2f} % ({int(r['clusters'])} clusters)")
+    for _, r in result.budget.iterrows():
+        typer.echo(f"  {r['bits']:g} bits (CV {100 * r['target_cv']:.2f} %): scale {r['scale']:.3g} -> "
+                   f"{r['scale_area_um2']:.0f} µm², {format_si(r['scale_power_w'], 'W')}; k = {int(r['k'])} -> "
+                   f"{r['cluster_area_um2']:.0f} µm², {format_si(r['cluster_power_w'], 'W')}; cheaper in area: "
+                   f"{r['cheaper_area']}, in power: {r['cheaper_power']}")  # fmt: skip
+        typer.echo(f"      {r['reason']}")
+    if out is not None:
+        typer.echo(f"  tables and budget.png in {out}")

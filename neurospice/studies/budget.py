@@ -1,0 +1,121 @@
+"""The precision budget, measured: scale every analog device of one circuit, or average k circuits?
+
+Both strategies are simulated, not assumed. (a) A sweep over the area scale ``s`` (W and L of
+every analog device times sqrt(s), :attr:`Circuit.analog_sizes`) with a Monte Carlo at each scale
+(the same seeds at every scale) gives CV(s), area(s) and power(s). (b) The unscaled samples are
+``samples`` independent circuits; shuffled into clusters of k they give the CV of a cluster mean
+against k. :func:`neurospice.analysis.budget.budget_table` then turns both into the scale, the
+cluster size and their area and power for each target precision.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..analysis.budget import budget_table, cluster_mean_cv
+from ..analysis.cv import coefficient_of_variation
+from ..circuits import Circuit, get_circuit
+from ..grid import Axis, Grid
+from ..ngspice_models import Technology, get_technology
+from ..params import ParameterError
+from ..store import atomic_write
+from .design import design_sweep
+
+__all__ = ["BudgetResult", "precision_budget", "write_budget"]
+
+
+@dataclass(frozen=True)
+class BudgetResult:
+    """Measured curves and the budget drawn from them."""
+
+    scaling: pd.DataFrame  # scale, cv (+ interval), mean metric, area_um2, power_w
+    clusters: pd.DataFrame  # k, clusters, cv, cv_unbiased
+    budget: pd.DataFrame  # one row per target precision
+    samples: pd.DataFrame  # the sweep's sample table
+    settings: dict[str, Any]
+
+
+def precision_budget(
+    circuit: str | Circuit = "dpi-neuron",
+    tech: str | Technology = "gf180mcu",
+    *,
+    metric: str = "isi_rate_hz",
+    scales: Sequence[float] = (1.0, 2.0, 4.0, 8.0),
+    cluster_sizes: Sequence[int] = (1, 2, 4, 8, 16),
+    bits: Sequence[float] = (6.0, 8.0, 10.0),
+    samples: int = 32,
+    seed: int = 1,
+    overrides: Mapping[str, object] | None = None,
+    tstop: float | None = None,
+    mismatch: str = "pdk",
+    out: str | Path | None = None,
+    resume: bool = False,
+    workers: int | None = None,
+    client: Any = None,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> BudgetResult:
+    """Measure CV(``metric``) against device area scale and against cluster size; budget ``bits``.
+
+    With ``out``, the sweep is stored in ``out`` (resumable) with ``scaling.csv``, ``clusters.csv``,
+    ``budget.csv`` and ``budget.json`` beside it.
+    """
+    circuit, tech = get_circuit(circuit), get_technology(tech)
+    if not circuit.analog_sizes:
+        raise ParameterError("circuit", f"{circuit.name} declares no analog device sizes to scale")
+    if metric not in {m.name for m in circuit.metrics}:
+        raise ParameterError("metric", f"got {metric!r}; accepted: {', '.join(m.name for m in circuit.metrics)}")
+    scale_list = sorted({float(s) for s in scales})
+    if len(scale_list) < 2 or scale_list[0] != 1.0 or not all(math.isfinite(s) and s > 0 for s in scale_list):
+        raise ParameterError("scales", f"got {list(scales)}; accepted: at least two area scales, starting at 1")
+    if samples < 4:
+        raise ParameterError("samples", f"got {samples}; accepted: at least 4 circuits per scale")
+    base = circuit.values(overrides, tech)
+    axes, max_scale = [], math.inf
+    for name in circuit.analog_sizes:
+        p, v = circuit.params[name], base.number(name)
+        max_scale = min(max_scale, (p.high / v) ** 2)
+        axes.append(Axis(name, tuple(p.coerce(v * math.sqrt(s)) for s in scale_list), "list"))
+    fixed = {k: v for k, v in (overrides or {}).items() if k not in circuit.analog_sizes}
+    table = design_sweep(circuit, tech, Grid(tuple(axes), zipped=True), samples=samples, seed=seed, overrides=fixed,
+                         tstop=tstop, mismatch=mismatch, out=out, resume=resume, workers=workers, client=client,
+                         progress=progress)  # fmt: skip
+    ok = table[table["status"] == "ok"]
+    rows = []
+    for point, scale in enumerate(scale_list):
+        at = ok[ok["point"] == point]
+        est = coefficient_of_variation(at[metric].to_numpy(dtype=float), seed=seed)
+        rows.append({"scale": scale, "cv": est.cv, "cv_low": est.ci_low, "cv_high": est.ci_high, "n": est.n,
+                     "mean": est.mean, "area_um2": float(at["area_um2"].mean()),
+                     "power_w": float(at["power_w"].mean()) if "power_w" in at else float("nan")})  # fmt: skip
+    scaling = pd.DataFrame(rows)
+    unscaled = ok[ok["point"] == 0][metric].to_numpy(dtype=float)
+    clusters = cluster_mean_cv(unscaled, cluster_sizes, rng=seed)
+    budget = budget_table(scaling, clusters, bits, max_scale=max_scale)
+    settings = {"circuit": circuit.name, "technology": tech.name, "metric": metric, "samples": samples, "seed": seed,
+                "mismatch": mismatch, "scales": scale_list, "cluster_sizes": list(cluster_sizes), "bits": list(bits),
+                "max_scale": max_scale, "bits_method": "log2_inv_cv2",
+                **{str(k): v for k, v in budget.attrs.items()}}  # fmt: skip
+    result = BudgetResult(scaling, clusters, budget, table, settings)
+    if out is not None:
+        write_budget(result, Path(out))
+    return result
+
+
+def write_budget(result: BudgetResult, out: Path) -> None:
+    """``scaling.csv``, ``clusters.csv``, ``budget.csv``, ``budget.json`` in ``out`` (each written whole)."""
+    for name, frame in (("scaling", result.scaling), ("clusters", result.clusters), ("budget", result.budget)):
+        _write_csv(out / f"{name}.csv", frame)
+    text = json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                       for k, v in result.settings.items()}, indent=1) + "\n"  # fmt: skip
+    atomic_write(out / "budget.json", lambda p: p.write_text(text))
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> None:
+    atomic_write(path, lambda p: frame.to_csv(p, index=False))
