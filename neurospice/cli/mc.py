@@ -96,12 +96,12 @@ def mismatch(
         )  # fmt: skip
     result = summary(table)
     if report and out is not None:
-        result["report"] = str(_report(out, opts.get("seed", 1)))
+        result["report"] = str(write_report(out, opts.get("seed", 1)))
     _print_mismatch(c, t.name, opts.get("mismatch", "pdk"), opts.get("seed", 1), out, result, as_json)
     _exit_if_none_ok(result, table)
 
 
-def _report(out: Path, seed: int) -> Path:
+def write_report(out: Path, seed: int) -> Path:
     """Compute what the report needs beyond the samples (stored with the run), then draw it."""
     from ..report import write_mismatch_report
     from ..studies.mismatch import REPORT_INPUTS, store_report_inputs
@@ -117,7 +117,7 @@ def report(run_dir: Annotated[Path, typer.Argument(help="a folder written by `ne
     from ..store import read_manifest
 
     guard(lambda: read_manifest(run_dir))
-    typer.echo(f"wrote {_report(run_dir, seed=1)}")
+    typer.echo(f"wrote {write_report(run_dir, seed=1)}")
 
 
 def _print_mismatch(circuit: Any, tech: str, mode: str, seed: int, out: Path | None, result: dict[str, Any],

@@ -113,13 +113,13 @@ def sweep(
         path = guard(lambda: plot_sweep(out))
         if not as_json:
             typer.echo(f"wrote {path}")
-    _print(c, t.name, grid, summary, table, opts, out, as_json)
+    print_sweep(c, t.name, grid, summary, table, opts, out, as_json)
     if not (table["status"] == "ok").any():
         typer.echo(f"error: no simulation succeeded; first failure: {table['message'].iloc[0]}", err=True)
         raise typer.Exit(1)
 
 
-def _print(circuit: Any, tech: str, grid: Any, summary: Any, table: Any, opts: dict[str, Any], out: Path | None,
+def print_sweep(circuit: Any, tech: str, grid: Any, summary: Any, table: Any, opts: dict[str, Any], out: Path | None,
            as_json: bool) -> None:  # fmt: skip
     from ..units import format_si
 
