@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["characterize", "get_circuit", "get_technology", "load_run", "monte_carlo", "simulate"]
+__all__ = ["characterize", "design_sweep", "get_circuit", "get_technology", "load_dataset", "load_run",
+           "load_sweep", "monte_carlo", "precision_budget", "simulate"]  # fmt: skip
 
 if TYPE_CHECKING:  # pragma: no cover
     from .characterization import characterize
@@ -21,6 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .montecarlo import load_run, monte_carlo
     from .ngspice_models import get_technology
     from .simulation import simulate
+    from .studies.budget import precision_budget
+    from .studies.design import design_sweep, load_dataset, load_sweep
 
 
 def __getattr__(name: str) -> Any:
@@ -33,6 +36,14 @@ def __getattr__(name: str) -> Any:
         from . import montecarlo
 
         return getattr(montecarlo, name)
+    if name in ("design_sweep", "load_dataset", "load_sweep"):
+        from .studies import design
+
+        return getattr(design, name)
+    if name == "precision_budget":
+        from .studies.budget import precision_budget
+
+        return precision_budget
     if name == "characterize":
         from .characterization import characterize
 

@@ -31,7 +31,7 @@ from ..params import ParameterError
 from ..store import atomic_write, load_run, read_manifest
 from ..store.sweeps import SUMMARY, SWEEP_FORMAT
 
-__all__ = ["design_sweep", "load_sweep", "sweep_dataset", "sweep_summary"]
+__all__ = ["design_sweep", "load_dataset", "load_sweep", "run_dataset", "sweep_dataset", "sweep_summary"]
 _SAME_SWEEP = (*SAME_RUN, "grid", "samples_per_point", "format")
 
 
@@ -148,7 +148,7 @@ def sweep_dataset(table: pd.DataFrame, manifest: Mapping[str, Any]) -> Any:
     names = [a["name"] for a in axes]
     samples = max(int(manifest["samples_per_point"]), 1)
     metrics = [m for m in metric_columns(table) if m not in names]
-    circuit = _declared_units(str(manifest["circuit"]), manifest.get("circuit_describe"))
+    circuit = _declared_units(str(manifest["circuit"]), manifest.get("circuit_describe"))  # metric units
     ok = table.assign(**{m: table[m].where(table["status"] == "ok") for m in metrics})
     if manifest["grid"]["zipped"]:
         dims = ["point", "sample"]
@@ -188,3 +188,31 @@ def _json(manifest: Mapping[str, Any]) -> str:
     import json
 
     return json.dumps(manifest, sort_keys=True, default=str)
+
+
+def run_dataset(table: pd.DataFrame, manifest: Mapping[str, Any] | None = None) -> Any:
+    """An :class:`xarray.Dataset` of any run's sample table: a sweep's over (grid..., ``sample``), a Monte
+    Carlo run's over ``sample`` (metrics, ``status``, per-device offsets ``dvt_*``; the seed as a coordinate)."""
+    import xarray as xr
+
+    from ..analysis.summary import metric_columns
+
+    manifest = manifest if manifest is not None else table.attrs.get("manifest", {})
+    if manifest.get("format") == SWEEP_FORMAT:
+        return sweep_dataset(table, manifest)
+    keep = [*metric_columns(table), *(c for c in table.columns if c.startswith("dvt_")), "status"]
+    frame = table.set_index("sample")[[c for c in keep if c in table.columns]]
+    ds = xr.Dataset.from_dataframe(frame).assign_coords(seed=("sample", table["seed"].to_numpy()))
+    units = _declared_units(str(manifest.get("circuit", "")), manifest.get("circuit_describe"))
+    for name in ds.data_vars:
+        ds[name].attrs["units"] = "V" if str(name).startswith("dvt_") else units.get(str(name), "")
+    ds.attrs.update(circuit=str(manifest.get("circuit", "")), provenance=_json(manifest),
+                    technology=str(manifest.get("technology", {}).get("technology", "")),
+                    seed=int(manifest.get("seed", 0)), mismatch=str(manifest.get("mismatch", "")))  # fmt: skip
+    return ds
+
+
+def load_dataset(out: str | Path) -> Any:
+    """The labelled data of any run folder (:func:`run_dataset` of :func:`neurospice.load_run`)."""
+    table = load_run(out)
+    return run_dataset(table, table.attrs["manifest"])
