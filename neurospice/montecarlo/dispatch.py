@@ -220,9 +220,12 @@ class DaskExecutor:
     spec: Any
     run: Callable[..., Row]
     futures: dict[Any, Task] = field(default_factory=dict)
+    shared: Any = None
 
     def submit(self, task: Task) -> None:
-        future = self.client.submit(self.run, self.spec, task[0], task[1], pure=False)
+        if self.shared is None:  # send the specification to every worker once, not with every task
+            self.shared = self.client.scatter(self.spec, broadcast=True, hash=False)
+        future = self.client.submit(self.run, self.shared, task[0], task[1], pure=False)
         self.futures[future] = task
 
     def pending(self) -> int:

@@ -140,8 +140,10 @@ class SweepSpec:
 
 
 def sweep_setup(spec: SweepSpec) -> None:
-    """One-off set-up with the first point (later points rebuild only what changes)."""
-    setup(spec.specs[0])
+    """One-off set-up with the first point, once per worker (the pool calls this before every task: setting
+    up point 0 again would throw away the loaded deck of the point the worker is on)."""
+    if not _WORKER:
+        setup(spec.specs[0])
 
 
 def run_sweep_sample_locked(spec: SweepSpec, index: int, seed: int) -> dict[str, Any]:
