@@ -131,7 +131,10 @@ def _print_mismatch(circuit: Any, tech: str, mode: str, seed: int, out: Path | N
     typer.echo(f"{circuit.name} on {tech}, {result['samples']} samples ({mode} mismatch, seed {seed}): "
                f"{result['ok']} ok, {_failures(result)}; CV across devices, ddof=1")  # fmt: skip
     units = {m.name: m.unit for m in circuit.metrics}
+    settings = {m.name for m in circuit.metrics if m.kind == "setting"}  # the same for every device (area...)
     for name, st in result["metrics"].items():
+        if name in settings:
+            continue
         unit = units.get(name, "")
         mean, sd = (format_si(st[k], unit) if unit else f"{st[k]:.5g}" for k in ("mean", "std"))
         typer.echo(f"  {name:22s} mean {mean}  sd {sd}  CV {100 * st['cv']:.2f} %")
