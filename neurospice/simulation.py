@@ -41,6 +41,8 @@ class SimulationResult:
     ngspice_version: str = ""
     spikes: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: what the run's own checks found (a spike count that disagrees with the reset count...)
+    warnings: list[str] = field(default_factory=list)
 
 
 def validate_tstop(tstop: float) -> float:
@@ -93,9 +95,8 @@ def simulate(
     metrics = circuit.evaluate(waves, values, facts, tech, tstop)
     spikes = circuit.spike_times(waves, values)
     record = provenance_record(tech, options or SimOptions(), engine.version)
-    return SimulationResult(
-        circuit.name, tech.name, tstop, values, waves, metrics, facts, wall, engine.version, spikes, record
-    )
+    return SimulationResult(circuit.name, tech.name, tstop, values, waves, metrics, facts, wall, engine.version,
+                            spikes, record, circuit.checks(waves, values))  # fmt: skip
 
 
 def sweep(

@@ -22,6 +22,8 @@ __all__ = [
     "isi",
     "isi_cv",
     "isi_rate",
+    "swing_events",
+    "unmatched_events",
 ]
 
 Array = NDArray[np.float64]
@@ -119,3 +121,25 @@ def firing_latency(spikes: ArrayLike, onset: float) -> float:
     if after.size == 0:
         return _nan("no spike after the stimulus onset: latency undefined")
     return float(after[0] - onset)
+
+
+def swing_events(t: ArrayLike, v: ArrayLike, *, fraction: float = 0.3, min_swing: float = 0.0) -> Array:
+    """Upward crossings of ``low + fraction * (high - low)`` of the signal's own swing, hysteresis a tenth of
+    it: a spike that peaks below a fixed level (weak feedback, a low supply) is still found. A signal
+    that swings less than ``min_swing`` has no events."""
+    tt, vv = np.asarray(t, dtype=np.float64), np.asarray(v, dtype=np.float64)
+    if vv.size < 2:
+        return np.empty(0)
+    low, high = float(np.min(vv)), float(np.max(vv))
+    if high - low <= max(min_swing, 0.0) or high == low:
+        return np.empty(0)
+    return detect_spikes(tt, vv, low + fraction * (high - low), hysteresis=0.1 * (high - low))
+
+
+def unmatched_events(spikes: ArrayLike, resets: ArrayLike, t_end: float, window: float) -> tuple[int, int]:
+    """Spikes without a reset within ``window`` after them, and resets without a spike within ``window`` before
+    them; a spike closer than ``window`` to ``t_end`` may still be waiting for its reset and is not counted."""
+    s, r = np.asarray(spikes, dtype=np.float64), np.asarray(resets, dtype=np.float64)
+    lone_spikes = sum(1 for x in s if x + window < t_end and not np.any((r >= x) & (r <= x + window)))
+    lone_resets = sum(1 for x in r if not np.any((s <= x) & (s >= x - window)))
+    return lone_spikes, lone_resets

@@ -136,8 +136,11 @@ class Circuit(ABC):
     params: ParamSpec
     probes: tuple[Probe, ...]
     default_tstop: float
-    #: probe whose upward crossings of vdd/2 are spikes (None: the circuit does not spike)
+    #: probe whose rising edges are spikes (None: the circuit does not spike)
     spike_probe: str | None = None
+    #: independent evidence of each spike: a probe with one edge per reset, and whether that edge falls
+    reset_probe: str | None = None
+    reset_falls: bool = False
     #: whether :meth:`measure` and :meth:`predicted_cv` use the technology's measured kappa figures
     needs_facts: bool = True
     #: every metric :meth:`measure` returns, declared (units for printing, kinds for reports)
@@ -275,13 +278,43 @@ class Circuit(ABC):
         return {**self.measure(waves, values, facts), **self.cost(waves, values, tech, tstop)}
 
     def spike_times(self, waves: Waveforms, values: Values) -> NDArray[np.float64]:
-        """Spike times (s): upward crossings of vdd/2 by :attr:`spike_probe` (empty if it does not spike)."""
-        from ..analysis.spikes import detect_spikes
+        """Spike times (s): rising edges of :attr:`spike_probe` through 30 % of its own swing (a spike that
+        peaks below vdd/2 counts); none when it swings less than 15 % of vdd."""
+        from ..analysis.spikes import swing_events
 
         if self.spike_probe is None:
             return np.empty(0)
-        vdd = values.get("vdd", 3.3)
-        return detect_spikes(waves["time"], waves[self.spike_probe], float(vdd) / 2)  # type: ignore[arg-type]
+        vdd = float(values.number("vdd")) if "vdd" in values else 3.3
+        return swing_events(waves["time"], waves[self.spike_probe], min_swing=0.15 * vdd)
+
+    def reset_times(self, waves: Waveforms, values: Values) -> NDArray[np.float64]:
+        """Times of the resets :attr:`reset_probe` shows (the independent count every run is checked against)."""
+        from ..analysis.spikes import swing_events
+
+        if self.reset_probe is None:
+            return np.empty(0)
+        v = waves[self.reset_probe]
+        vdd = float(values.number("vdd")) if "vdd" in values else 3.3
+        return swing_events(waves["time"], -v if self.reset_falls else v, min_swing=0.05 * vdd)
+
+    def reset_window(self, values: Values) -> float:
+        """Longest delay (s) from a spike to its reset edge."""
+        return 1e-3
+
+    def checks(self, waves: Waveforms, values: Values) -> list[str]:
+        """Disagreements between the spike count and the reset count (a warning recorded with the run)."""
+        from ..analysis.spikes import unmatched_events
+
+        if self.spike_probe is None or self.reset_probe is None:
+            return []
+        spikes, resets = self.spike_times(waves, values), self.reset_times(waves, values)
+        window = self.reset_window(values)
+        lone_spikes, lone_resets = unmatched_events(spikes, resets, float(waves["time"][-1]), window)
+        if not lone_spikes and not lone_resets:
+            return []
+        return [f"spike check: {spikes.size} spikes on {self.spike_probe} but {resets.size} resets on "
+                f"{self.reset_probe} ({lone_spikes} spikes without a reset, {lone_resets} resets without a spike "
+                f"within {window * 1e3:g} ms)"]  # fmt: skip
 
     def waveforms(self, vectors: Mapping[str, NDArray[np.float64]]) -> Waveforms:
         """Probe waveforms (in their units) from ngspice's vectors."""

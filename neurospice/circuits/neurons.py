@@ -97,6 +97,7 @@ class DPINeuron(Circuit):
         for g in groups for d in "wl"
     )  # fmt: skip
     spike_probe = "req"
+    reset_probe = "v_r"  # the refractory node charges at every spike (MR1, gated by the acknowledge)
     metrics = (
         *SPIKE_METRICS,
         Metric("tau_mem_pred_s", "s", "C_mem U_T/(kappa_n I_tau)", "closed form", "tau_mem_s"),
@@ -224,6 +225,13 @@ class AxonHillock(Circuit):
     default_tstop = 0.03
     analog_sizes = ("w_inv", "l_inv", "w_r", "l_r")
     spike_probe = "v_out"
+    reset_probe, reset_falls = "v_mem", True  # every spike discharges the membrane
+
+    def reset_window(self, values: Values) -> float:
+        """The membrane falls during the high phase: allow twice its charge-balance length."""
+        c, cfb, i_in, i_r, vdd = (values.number(k) for k in ("c_mem", "c_fb", "i_in", "i_r", "vdd"))
+        t_high = (c + cfb) * vdd * cfb / (c + cfb) / (i_r - i_in) if i_r > i_in else 1.0
+        return 2 * t_high + 1e-3
     metrics = (
         *SPIKE_METRICS,
         Metric("t_low_pred_s", "s", "charging phase (C_mem + C_fb) V_hys / I_in", "closed form"),

@@ -56,6 +56,8 @@ def simulate(
     result = guard(lambda: run_simulate(c, t, ov, tstop=stop))
     if out is not None:
         guard(lambda: write_run(result, out))
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     if as_json:
         typer.echo(json.dumps(result_json(result)))
         return

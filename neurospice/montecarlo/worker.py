@@ -110,6 +110,7 @@ def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
         row["sim_s"] = time.perf_counter() - t_sim  # ngspice's own analysis (the floor)
         waves = circuit.waveforms(vectors)
         row.update(circuit.evaluate(waves, values, state["facts"], tech, spec.tstop))
+        row["message"] = "; ".join(circuit.checks(waves, values))  # a warning on an ok sample
         if spec.keep_spikes:
             row["spike_times"] = circuit.spike_times(waves, values).tolist()
         if spec.keep_waveforms:

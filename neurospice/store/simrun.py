@@ -39,6 +39,7 @@ def result_json(result: SimulationResult, provenance: dict[str, Any] | None = No
             "facts": result.facts.as_dict() if result.facts is not None else {},
             "ngspice_version": result.ngspice_version,
             "spike_times_s": [float(x) for x in result.spikes],
+            "warnings": list(result.warnings),
             "wall_s": result.wall_s,
             "provenance": provenance if provenance is not None else result.provenance,
         }
