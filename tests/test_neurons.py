@@ -41,8 +41,17 @@ def test_refractory_period_follows_its_bias() -> None:
     t_ref = np.array([m["refractory_s"] for m in runs])
     slope = np.polyfit(np.log(i_ref), np.log(t_ref), 1)[0]
     assert slope == pytest.approx(-1.0, abs=0.05)
-    for m in runs:
-        assert m["refractory_s"] == pytest.approx(m["refractory_pred_s"], rel=0.08)
+    for m in runs:  # the closed form uses parameters and kappa_n, I0_n only; the model uses the measured V_R*
+        assert m["refractory_pred_s"] == pytest.approx(m["refractory_s"], rel=0.10)
+        assert m["refractory_model_s"] == pytest.approx(m["refractory_s"], rel=0.08)
+        assert m["v_r_release_pred_v"] == pytest.approx(m["v_r_release_v"], abs=0.06)
+
+
+def test_the_measured_release_level_does_not_include_the_membranes_rise() -> None:
+    """At a fast refractory discharge (I_ref = 4 nA) V_R* read at a fixed 20 mV came out 0.027 V; now 0.36 V."""
+    m = simulate(NEURON, GF, {"i_ref": "4n"}, tstop=0.03).metrics
+    assert m["v_r_release_v"] > 0.25
+    assert m["refractory_pred_s"] == pytest.approx(m["refractory_s"], rel=0.10)
 
 
 def test_adaptation_lowers_rate_over_time_only_when_on() -> None:

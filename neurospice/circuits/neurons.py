@@ -101,10 +101,15 @@ class DPINeuron(Circuit):
     metrics = (
         *SPIKE_METRICS,
         Metric("tau_mem_pred_s", "s", "C_mem U_T/(kappa_n I_tau)", "closed form", "tau_mem_s"),
-        Metric("refractory_s", "s", "from a spike until the membrane leaves reset (rises through 20 mV)"),
+        Metric("refractory_s", "s", "from a spike until the membrane leaves reset (5 mV above its held level)"),
         Metric("v_r_release_v", "V", "refractory-node voltage V_R* when the membrane is released"),
-        Metric("refractory_pred_s", "s", "C_ref (vdd - V_R*)/I_ref with the measured V_R*", "model, measured inputs",
-               "refractory_s"),
+        Metric("v_r_release_pred_v", "V", "V_R* where MR2 (drain at 5 mV) sinks exactly I_in: (U_T/kappa_n) "
+               "ln(I_in L_sw/(W_sw I0_n (1 - exp(-5 mV/U_T)))); NaN without a DC input", "closed form",
+               "v_r_release_v"),
+        Metric("refractory_pred_s", "s", "C_ref (vdd - V_R*)/I_ref with the closed-form V_R* (parameters and the "
+               "technology's kappa_n, I0_n only)", "closed form", "refractory_s"),
+        Metric("refractory_model_s", "s", "C_ref (vdd - V_R*)/I_ref with the V_R* measured in this run",
+               "model, measured inputs", "refractory_s"),
         Metric("tau_mem_s", "s", "membrane decay after the DC input switches off (NaN while it is on)"),
         *AREA_METRICS, *POWER_METRICS, SPIKE_ENERGY,
     )  # fmt: skip
@@ -187,14 +192,22 @@ class DPINeuron(Circuit):
         kappa, ut = facts.kappa_n, facts.ut_v
         m = spike_metrics(t, spikes, onset)
         m["tau_mem_pred_s"] = dpi_tau(values.number("c_mem"), values.number("i_tau"), kappa, ut)
-        # refractory: from each spike until the membrane leaves reset (rises through 20 mV)
-        released = [(s, _first_after(t, waves["v_mem"], s, 0.02)) for s in spikes]
+        # refractory: from each spike until the membrane leaves its reset level (5 mV above it)
+        ends = [*spikes[1:], float(t[-1])]
+        released = [(s, _release(t, waves["v_mem"], s, e)) for s, e in zip(spikes, ends, strict=True)]
         pairs = [(s, r) for s, r in released if np.isfinite(r)]
         m["refractory_s"] = float(np.mean([r - s for s, r in pairs])) if pairs else float("nan")
         m["v_r_release_v"] = (
             float(np.mean([np.interp(r, t, waves["v_r"]) for _, r in pairs])) if pairs else float("nan")
         )
-        m["refractory_pred_s"] = values.number("c_ref") * (vdd - m["v_r_release_v"]) / values.number("i_ref")
+        c_ref, i_ref, i_in = values.number("c_ref"), values.number("i_ref"), values.number("i_in")
+        i0 = facts.i0_n_a * values.number("w_sw") / values.number("l_sw")
+        # released when MR2, its drain at the 5 mV the membrane has risen, no longer sinks I_in:
+        # I0 (W/L) exp(kappa V_R*/U_T) (1 - exp(-5 mV/U_T)) = I_in
+        drain = 1.0 - float(np.exp(-RELEASE_RISE / ut))
+        m["v_r_release_pred_v"] = ut / kappa * float(np.log(i_in / (i0 * drain))) if i_in > 0 else float("nan")
+        m["refractory_pred_s"] = c_ref * (vdd - m["v_r_release_pred_v"]) / i_ref
+        m["refractory_model_s"] = c_ref * (vdd - m["v_r_release_v"]) / i_ref
         # membrane time constant from the decay after the DC input switches off (I_mem from V_mem)
         stop = values.number("dc_stop")
         i_mem = np.exp(kappa * waves["v_mem"] / ut)
@@ -203,10 +216,21 @@ class DPINeuron(Circuit):
         return m
 
 
-def _first_after(t: np.ndarray, v: np.ndarray, t0: float, level: float) -> float:
-    """First time after ``t0`` where ``v`` rises through ``level`` (NaN if never)."""
-    k = np.flatnonzero((t[1:] > t0) & (v[:-1] < level) & (v[1:] >= level))
-    return float(t[k[0] + 1]) if k.size else float("nan")
+#: how far above its held level the membrane must rise to count as released (V)
+RELEASE_RISE = 0.005
+
+
+def _release(t: np.ndarray, v: np.ndarray, t0: float, t1: float, rise: float = RELEASE_RISE) -> float:
+    """When the membrane leaves reset after the spike at ``t0``: after its lowest point before ``t1``, the first
+    time it is ``rise`` above it (NaN if it never is). A fixed level (20 mV) would add the membrane's own
+    charging time, which at a fast refractory discharge is most of what is measured."""
+    inside = np.flatnonzero((t > t0) & (t < t1))
+    if inside.size < 2:
+        return float("nan")
+    low = inside[int(np.argmin(v[inside]))]
+    after = inside[inside > low]
+    k = after[v[after] >= v[low] + rise]
+    return float(t[k[0]]) if k.size else float("nan")
 
 
 class AxonHillock(Circuit):
@@ -232,6 +256,7 @@ class AxonHillock(Circuit):
         c, cfb, i_in, i_r, vdd = (values.number(k) for k in ("c_mem", "c_fb", "i_in", "i_r", "vdd"))
         t_high = (c + cfb) * vdd * cfb / (c + cfb) / (i_r - i_in) if i_r > i_in else 1.0
         return 2 * t_high + 1e-3
+
     metrics = (
         *SPIKE_METRICS,
         Metric("t_low_pred_s", "s", "charging phase (C_mem + C_fb) V_hys / I_in", "closed form"),

@@ -89,17 +89,19 @@ def _print_summary(result: Any, out: Path | None) -> None:
 
     m = result.metrics
     declared = {d.name: d for d in get_circuit(result.circuit).metrics}
-    predictions = {d.predicts: d for d in declared.values() if d.predicts}
+    predictions: dict[str, list[Any]] = {}
+    for d in declared.values():
+        if d.predicts:
+            predictions.setdefault(d.predicts, []).append(d)
     typer.echo(f"{result.circuit} on {result.technology}, {format_si(result.tstop, 's')} transient "
                f"(ngspice {result.ngspice_version}, {result.wall_s:.2f} s)")  # fmt: skip
     for key, value in m.items():
         metric = declared.get(key)
         text = format_si(value, metric.unit) if metric is not None and metric.unit else f"{value:.5g}"
         kind = f"  [{metric.kind}]" if metric is not None and metric.kind != "measured" else ""
-        pred = predictions.get(key)
-        if pred is not None and pred.name in m and math.isfinite(value) and m[pred.name]:
-            diff = 100 * (value / m[pred.name] - 1)
-            text += f"   {pred.kind} {format_si(m[pred.name], pred.unit)}, difference {diff:+.2f} %"
+        shown = [p for p in predictions.get(key, []) if p.name in m and math.isfinite(value) and m[p.name]]
+        text += "".join(f"{'   ' if i == 0 else '; '}{p.kind} {format_si(m[p.name], p.unit)}, difference "
+                        f"{100 * (value / m[p.name] - 1):+.2f} %" for i, p in enumerate(shown))  # fmt: skip
         typer.echo(f"  {key:22s} {text}{kind}")
     if out is not None:
         typer.echo(f"  written to {out}")
