@@ -47,6 +47,11 @@ def test_refractory_period_follows_its_bias() -> None:
         assert m["v_r_release_pred_v"] == pytest.approx(m["v_r_release_v"], abs=0.06)
 
 
+def test_a_silent_neuron_is_measured_without_error() -> None:
+    m = simulate(NEURON, GF, {"i_in": "50p"}, tstop=0.03).metrics  # below rheobase (100 pA)
+    assert m["n_spikes"] == 0 and np.isnan(m["refractory_s"]) and np.isnan(m["latency_s"])
+
+
 def test_the_measured_release_level_does_not_include_the_membranes_rise() -> None:
     """At a fast refractory discharge (I_ref = 4 nA) V_R* read at a fixed 20 mV came out 0.027 V; now 0.36 V."""
     m = simulate(NEURON, GF, {"i_ref": "4n"}, tstop=0.03).metrics

@@ -193,7 +193,7 @@ class DPINeuron(Circuit):
         m = spike_metrics(t, spikes, onset)
         m["tau_mem_pred_s"] = dpi_tau(values.number("c_mem"), values.number("i_tau"), kappa, ut)
         # refractory: from each spike until the membrane leaves its reset level (5 mV above it)
-        ends = [*spikes[1:], float(t[-1])]
+        ends = [*spikes[1:], float(t[-1])] if spikes.size else []
         released = [(s, _release(t, waves["v_mem"], s, e)) for s, e in zip(spikes, ends, strict=True)]
         pairs = [(s, r) for s, r in released if np.isfinite(r)]
         m["refractory_s"] = float(np.mean([r - s for s, r in pairs])) if pairs else float("nan")
