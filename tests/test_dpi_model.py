@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -53,3 +54,19 @@ def test_extraction_measures_each_parameter_and_says_where_it_came_from() -> Non
     assert model.refractory_s == pytest.approx(2.7e-3, rel=0.1)
     assert 5 < model.gain < 12 and 0.5e-9 < model.threshold_a < 1.5e-9
     assert set(extraction.sources) == set(model.as_dict()) and extraction.sources["tau_mem_s"].startswith("SPICE")
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
+def test_extracted_equation_matches_spice_f_i_from_1_5x_rheobase_to_10_na() -> None:
+    from typer.testing import CliRunner
+
+    from neurospice.cli import app
+
+    result = CliRunner().invoke(app, ["extract", "dpi-neuron", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data["validation"]) == 6
+    for row in data["validation"]:
+        assert abs(row["difference"]) < 0.10, row
+    assert data["model"]["tau_mem_s"] == pytest.approx(0.01093, rel=0.05)

@@ -24,7 +24,6 @@ import numpy as np
 
 from ..analysis.dpi_model import DPINeuronModel, model_fi_curve
 from ..circuits import get_circuit
-from ..engine import get_engine
 from ..ngspice_models import Technology, get_technology
 from ..simulation import simulate, technology_facts
 
@@ -62,31 +61,41 @@ def extract_dpi_neuron(tech: str | Technology = "gf180mcu", overrides: Mapping[s
     plateau = float(np.mean(v[(t > off - tau) & (t < off)]))
     i_plateau = i0 * math.exp(facts.kappa_n * plateau / facts.ut_v)
     spiking = simulate(neuron, tech, {**base, "i_in": refractory_input, "dc_start": 0.005}, tstop=0.06)
-    # the comparator's trip point in the same units as the gain: V_mem where its output has fallen by 10 % of vdd
-    spiked = {**base, "i_in": refractory_input, "dc_start": 0.005}
-    vectors = get_engine().simulate(neuron.deck(neuron.values(spiked, tech), tech, 0.03), tech.ngspice_settings)
-    tt, reqn, vmem = vectors["time"], vectors["xn.reqn"], vectors["vmem"]
-    vdd = values.number("vdd")
-    trip = np.flatnonzero((tt[:-1] > 0.005) & (reqn[:-1] > 0.9 * vdd) & (reqn[1:] <= 0.9 * vdd))
-    threshold = i0 * math.exp(facts.kappa_n * float(vmem[trip[0]]) / facts.ut_v) if trip.size else math.nan
+    # the effective threshold: the SPICE rheobase (bisection on a DC input, 7 runs), times the measured gain
+    rheobase = _rheobase(neuron, tech, base, values.number("i_spkthr") / gain_nominal, 10 * tau)
+    threshold = gain_nominal * rheobase  # the model's rate depends on I_in / rheobase
     model = DPINeuronModel(
         tau_mem_s=float(sub.metrics["tau_mem_s"]),
         i_th_a=values.number("i_th"),
-        gain=i_plateau / i_sub,
+        gain=gain_nominal,
         threshold_a=threshold,
         refractory_s=float(spiking.metrics["refractory_s"]),
         i_reset_a=i0,
     )
     sources = {
         "tau_mem_s": f"SPICE: decay of I_mem after a {i_sub:.3g} A input switches off (exponential fit)",
-        "gain": f"SPICE: steady I_mem / I_in at {i_sub:.3g} A (nominal I_th/I_tau = {gain_nominal:.4g})",
+        "gain": f"setting: I_th/I_tau (the steady V_mem at {i_sub:.3g} A, read through a single nFET's kappa_n and "
+        f"I0_n, gives {i_plateau / i_sub:.4g}: the DPI's current unit is not one transistor's)",
         "refractory_s": f"SPICE: spike to release of the membrane at I_in = {refractory_input:.3g} A",
-        "threshold_a": f"SPICE: I_mem where the comparator starts to trip (its output 10 % below vdd; I_spkthr "
+        "threshold_a": f"SPICE: gain x rheobase, the rheobase {rheobase:.4g} A found by bisection (I_spkthr "
         f"{values.number('i_spkthr'):.3g} A)",
         "i_th_a": "setting: I_th",
         "i_reset_a": f"technology: I0 of the membrane transistor, kappa_n {facts.kappa_n:.4f}",
     }
     return Extraction(model, sources, tech.name, {k: v for k, v in values.items() if isinstance(v, (int, float))})
+
+
+def _rheobase(neuron: Any, tech: Technology, base: Mapping[str, object], guess: float, wait: float) -> float:
+    """The smallest DC input that makes the neuron fire within ``wait`` seconds (bisection, 2 % resolution)."""
+    low, high = 0.25 * guess, 4.0 * guess
+    for _ in range(7):
+        mid = math.sqrt(low * high)
+        run = simulate(neuron, tech, {**base, "i_in": mid, "dc_start": 0.005}, tstop=0.005 + wait)
+        if run.metrics["n_spikes"] > 0:
+            high = mid
+        else:
+            low = mid
+    return math.sqrt(low * high)
 
 
 def validate_dpi_neuron(extraction: Extraction, currents: Sequence[float] | None = None,
