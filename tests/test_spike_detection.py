@@ -61,7 +61,7 @@ def test_gf180_spike_and_reset_counts_agree_over_the_accepted_range(overrides: d
 @pytest.mark.slow
 def test_sky130_counts_agree_and_a_pathological_bias_is_flagged_not_hidden() -> None:
     fetch_sky130()
-    for overrides in ({}, {"i_fb": "10p"}, {"vdd": "1.2"}):
+    for overrides in ({"i_fb": "10p"}, {"vdd": "1.2"}):  # weak feedback (REQ peaks at 1.0 V of 1.8), a low supply
         spikes, resets, warnings = _counts("sky130", overrides)
         assert spikes == resets > 3 and warnings == [], overrides
     # a 1 pA spike threshold on sky130: REQ keeps toggling while v_r stays high (the membrane is held in reset)
