@@ -55,7 +55,8 @@ def plot_sweep(run_dir: Path, out: Path | None = None, metrics: list[str] | None
 
     summary, manifest = read_sweep(Path(run_dir))
     axes_info = manifest["grid"]["axes"]
-    declared = {m.name: m for m in get_circuit(manifest["circuit"], manifest.get("circuit_describe")).metrics}
+    circuit = get_circuit(manifest["circuit"], manifest.get("circuit_describe"))
+    declared = {m.name: m for m in circuit.metrics}
     chosen = metrics or [m for m in summary["metric"].unique() if not m.endswith(("_r2", "_error"))
                          and (declared.get(m) is None or declared[m].kind == "measured")][:4]  # fmt: skip
     if not chosen:
@@ -102,7 +103,8 @@ def plot_sweep(run_dir: Path, out: Path | None = None, metrics: list[str] | None
                 bottom.set_xscale("log")
         for ax in grid[:, col]:
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-        grid[rows - 1, col].set_xlabel(x_name + (f" ({_unit_of(run_dir, manifest, x_name)})"))
+        x_unit = circuit.params[x_name].unit if x_name in circuit.params else ""
+        grid[rows - 1, col].set_xlabel(f"{x_name} ({x_unit})")
     how = "nominal" if nominal else f"{manifest['samples_per_point']} samples per point, {manifest['mismatch']}"
     fig.suptitle(f"{Path(str(manifest['circuit'])).name} on {manifest['technology']['technology']} ({how})")
     fig.tight_layout()
@@ -110,13 +112,6 @@ def plot_sweep(run_dir: Path, out: Path | None = None, metrics: list[str] | None
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
-
-
-def _unit_of(run_dir: Path, manifest: dict[str, object], name: str) -> str:
-    from .circuits import get_circuit
-
-    params = get_circuit(str(manifest["circuit"]), manifest.get("circuit_describe")).params  # type: ignore[arg-type]
-    return params[name].unit if name in params else ""
 
 
 def _heat(fig: object, ax: object, data: pd.DataFrame, axes_info: list[dict[str, object]], value: str,

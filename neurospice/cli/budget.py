@@ -9,9 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..montecarlo import RUN_OPTIONS
 from ..ngspice_models import DEFAULT_TECHNOLOGY
-from ..params import ParameterError
 from ._app import app
 from .common import (
     CircuitArg,
@@ -20,16 +18,16 @@ from .common import (
     TechOpt,
     TstopOpt,
     check_new_run,
+    check_run_options,
     circuit_named,
     guard,
     number_list,
-    option,
     overrides_from,
     parse_tstop,
     progress_bar,
     technology,
 )
-from .mc import DaskOpt, ModeOpt, QuietOpt, ResumeOpt, SeedOpt, WorkersOpt
+from .mc import DaskOpt, ModeOpt, QuietOpt, ResumeOpt, SeedOpt, WorkersOpt, run_options
 
 
 @app.command()
@@ -58,10 +56,8 @@ def budget(
     from ..studies.budget import precision_budget
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, dict[str, Any]]:
-        opts = {k: option(RUN_OPTIONS, k, v) for k, v in
-                (("seed", seed), ("mismatch", mode), ("workers", workers), ("samples", samples))}  # fmt: skip
-        if resume and out is None:
-            raise ParameterError("resume", "needs --out (the folder of the budget to finish)")
+        opts = run_options(seed=seed, mismatch=mode, workers=workers, samples=samples)
+        check_run_options(resume, False, out)
         c, t = circuit_named(circuit), technology(tech)
         ov = overrides_from(set_)
         c.values(ov, t)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
@@ -36,12 +36,11 @@ def run_study(
         guard(lambda: _execute(spec, folder, resume, update, plan))
     atomic_write(folder / "study.toml", lambda p: p.write_text(spec.text))
     if "sweep" in plan:
-        from ..studies.design import sweep_summary
         from .sweep import print_sweep
 
         table = plan["sweep"]
         opts = {"samples": spec.samples, "mismatch": spec.mismatch, "seed": spec.seed}
-        summary = sweep_summary(table, table.attrs["manifest"])
+        summary = table.attrs["summary"]  # a study always has a folder: the summary was stored with the run
         print_sweep(plan["circuit"], spec.technology, plan["grid"], summary, table, opts, folder, False)
     typer.echo(f"{spec.kind} study {spec.path.name}: {'resumed and ' if resume else ''}finished in {folder}")
     for name in ("summary.csv", "sweep.png", "report.html", "budget.csv", "budget.png"):
@@ -66,11 +65,11 @@ def _checked(spec: Any, folder: Path, resume: bool) -> dict[str, Any]:
         circuit = get_circuit(spec.circuit, spec.describe)
         tech = get_technology(spec.technology)
     except ParameterError as exc:
-        raise_or_exit(where(exc, ""))
+        bad_input(str(where(exc, "")))
     try:
-        values = circuit.values(spec.params, tech)
+        circuit.values(spec.params, tech)
     except ParameterError as exc:
-        raise_or_exit(where(exc, "params"))
+        bad_input(str(where(exc, "params")))
     plan: dict[str, Any] = {"circuit": circuit, "tech": tech, "_total": max(spec.samples, 1)}
     if spec.kind == "sweep":
         try:
@@ -78,18 +77,13 @@ def _checked(spec: Any, folder: Path, resume: bool) -> dict[str, Any]:
             for point in grid.points():
                 circuit.values({**spec.params, **point}, tech)
         except ParameterError as exc:
-            raise_or_exit(where(exc, "vary"))
+            bad_input(str(where(exc, "vary")))
         plan.update(grid=grid, _total=len(grid) * max(spec.samples, 1))
     if spec.kind == "budget":
         plan["_total"] = len(spec.budget.get("scales", (1, 2, 4, 8))) * (spec.samples or 32)
-    del values
     if not resume:
         guard(lambda: check_new_dir(folder))
     return plan
-
-
-def raise_or_exit(error: ParameterError) -> NoReturn:
-    bad_input(str(error))
 
 
 def _execute(spec: Any, folder: Path, resume: bool, update: Any, plan: dict[str, Any]) -> None:

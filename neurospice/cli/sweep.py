@@ -25,13 +25,12 @@ from .common import (
     check_run_options,
     circuit_named,
     guard,
-    option,
     overrides_from,
     parse_tstop,
     progress_bar,
     technology,
 )
-from .mc import DaskOpt, GraceOpt, ModeOpt, QuietOpt, ResumeOpt, SeedOpt, TimeoutOpt, WorkersOpt
+from .mc import DaskOpt, GraceOpt, ModeOpt, QuietOpt, ResumeOpt, SeedOpt, TimeoutOpt, WorkersOpt, run_options
 
 VaryOpt = Annotated[
     list[str] | None,
@@ -79,16 +78,7 @@ def sweep(
         if not axes:
             raise ParameterError("vary", "give at least one --vary NAME=START:STOP:N[:log] or NAME=V1,V2,...")
         n = RUN_OPTIONS["samples"].coerce(samples) if samples.strip() != "0" else 0
-        opts = {
-            k: option(RUN_OPTIONS, k, v)
-            for k, v in (
-                ("seed", seed),
-                ("mismatch", mode),
-                ("workers", workers),
-                ("timeout", timeout),
-                ("grace", grace),
-            )
-        }
+        opts = run_options(seed=seed, mismatch=mode, workers=workers, timeout=timeout, grace=grace)
         check_run_options(resume, False, out)
         if plot and out is None:
             raise ParameterError("plot", "needs --out (the plot is written there as sweep.png)")
@@ -106,7 +96,9 @@ def sweep(
     with progress_bar(not quiet and sys.stderr.isatty(), total) as update:
         table = guard(lambda: design_sweep(c, t, grid, overrides=ov, tstop=stop, out=out, resume=resume,
                                            client=dask, progress=update, **opts))  # fmt: skip
-    summary = guard(lambda: sweep_summary(table, table.attrs["manifest"]))
+    summary = table.attrs.get("summary")  # computed with the run when it was stored
+    if summary is None:
+        summary = guard(lambda: sweep_summary(table, table.attrs["manifest"]))
     if out is not None and plot:
         from ..plot import plot_sweep
 

@@ -92,6 +92,7 @@ def design_sweep(
     if out is not None:  # what plots and reports draw (the present layer reads stored data only)
         summary = sweep_summary(table, manifest)
         atomic_write(Path(out) / SUMMARY, lambda p: summary.to_csv(p, index=False))
+        table.attrs["summary"] = summary  # what the CLI prints: not computed (bootstrapped) twice
     return table
 
 
@@ -110,19 +111,20 @@ def sweep_summary(table: pd.DataFrame, manifest: Mapping[str, Any]) -> pd.DataFr
     summary = point_summary(table, ["point", *names])
     summary["closed_form_cv"] = np.nan
     if int(manifest.get("samples_per_point", 0)) and manifest.get("params") is not None and not summary.empty:
+        circuit = get_circuit(str(manifest["circuit"]), manifest.get("circuit_describe"))
+        tech = get_technology(str(manifest["technology"]["technology"]))
         for point, rows in summary.groupby("point"):
-            predicted = _closed_form(manifest, {n: rows[n].iloc[0] for n in names})
+            predicted = _closed_form(circuit, tech, manifest, {n: rows[n].iloc[0] for n in names})
             for metric, cv in predicted.items():
                 summary.loc[(summary["point"] == point) & (summary["metric"] == metric), "closed_form_cv"] = cv
     return summary
 
 
-def _closed_form(manifest: Mapping[str, Any], point: Mapping[str, Any]) -> dict[str, float]:
+def _closed_form(circuit: Circuit, tech: Technology, manifest: Mapping[str, Any],
+                 point: Mapping[str, Any]) -> dict[str, float]:  # fmt: skip
     """The circuit's closed-form CVs at one point (its first-order Pelgrom prediction), by metric."""
     from ..simulation import technology_facts
 
-    circuit = get_circuit(str(manifest["circuit"]), manifest.get("circuit_describe"))
-    tech = get_technology(str(manifest["technology"]["technology"]))
     stored = {k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()}
     values = circuit.params.resolve({**stored, **{k: _plain(v) for k, v in point.items()}})
     facts = technology_facts(tech, values)
@@ -148,7 +150,7 @@ def sweep_dataset(table: pd.DataFrame, manifest: Mapping[str, Any]) -> Any:
     names = [a["name"] for a in axes]
     samples = max(int(manifest["samples_per_point"]), 1)
     metrics = [m for m in metric_columns(table) if m not in names]
-    circuit = _declared_units(str(manifest["circuit"]), manifest.get("circuit_describe"))  # metric units
+    units = _declared_units(str(manifest["circuit"]), manifest.get("circuit_describe"))
     ok = table.assign(**{m: table[m].where(table["status"] == "ok") for m in metrics})
     if manifest["grid"]["zipped"]:
         dims = ["point", "sample"]
@@ -166,10 +168,9 @@ def sweep_dataset(table: pd.DataFrame, manifest: Mapping[str, Any]) -> Any:
     seeds = ok[ok["point"] == 0].sort_values("device")["seed"].to_numpy()
     ds = ds.assign_coords(seed=("sample", seeds[:samples]) if seeds.size == samples else ("sample", np.arange(samples)))
     for name in metrics:
-        ds[name].attrs["units"] = circuit.get(name, "")
-    params = {p.name: p for p in get_circuit(str(manifest["circuit"]), manifest.get("circuit_describe")).params}
+        ds[name].attrs["units"] = units.get(name, "")
     for name in names:
-        ds[name].attrs["units"] = params[name].unit if name in params else ""
+        ds[name].attrs["units"] = units.get(name, "")
         ds[name].attrs["scale"] = next(a["scale"] for a in axes if a["name"] == name)
     ds.attrs.update(circuit=str(manifest["circuit"]), technology=str(manifest["technology"]["technology"]),
                     provenance=_json(manifest), seed=int(manifest["seed"]), mismatch=str(manifest["mismatch"]),
@@ -178,10 +179,12 @@ def sweep_dataset(table: pd.DataFrame, manifest: Mapping[str, Any]) -> Any:
 
 
 def _declared_units(circuit: str, describe: str | None) -> dict[str, str]:
+    """Units of the circuit's metrics and parameters, by name (none if the circuit cannot be opened any more)."""
     try:
-        return {m.name: m.unit for m in get_circuit(circuit, describe).metrics}
+        found = get_circuit(circuit, describe)
     except ParameterError:
         return {}
+    return {**{p.name: p.unit for p in found.params}, **{m.name: m.unit for m in found.metrics}}
 
 
 def _json(manifest: Mapping[str, Any]) -> str:
