@@ -11,7 +11,9 @@ from ..analysis.closed_form import dpi_tau
 from ..analysis.mismatch_closed_form import dpi_neuron_cv
 from ..analysis.spikes import InsufficientSpikesWarning, detect_spikes, firing_latency, firing_rate, isi_cv, isi_rate
 from ..analysis.waveform import fit_exponential_decay
+from ..netlists import read_netlist
 from ..ngspice_models import Technology, TechnologyFacts
+from ..options import SimOptions
 from ..params import Param, ParamSpec, Values
 from ..units import spice_number
 from .base import SUPPLY_PROBE, Circuit, Metric, Probe, Waveforms, offset_params, spice_values
@@ -184,6 +186,28 @@ class DPINeuron(Circuit):
         lines.append(".nodeset v(vmem)=0 v(vr)=0 v(req)=0 v(vahp)=0 v(xn.reqn)={0} v(xn.ackn)={0} v(xn.ack)=0 "
                      "v(xn.ackb)={0} v(xn.refn)={0}".format(v["vdd"]))  # fmt: skip
         return "\n".join(lines)
+
+    def feedback_deck(self, values: Values, tech: Technology, step: float = 1e-3) -> str:
+        """DC characterisation of the spike-threshold comparator and positive feedback (MA1-MA4), nominal devices.
+
+        The membrane is held by a voltage source swept from 0 to 1.2 V; the current MA4 delivers onto
+        it flows through the 0 V source ``Via`` (vector ``via#branch``), the comparator's biases come from
+        the same bias cells as in the neuron. The feedback transfer I_a(V_mem) of the published
+        equation (Chicca et al. 2014) is read from it.
+        """
+        v = spice_values(values)
+        return "\n".join([
+            f"* neurospice positive-feedback characterisation: {self.name} on {tech.name}",
+            tech.header(False), read_netlist("bias"),
+            f"Vdd vdd 0 {v['vdd']}", "Vmem vmem 0 0", "Via ia vmem 0",
+            f"Xb_spk vdd vspk bias_p ibias={v['i_spkthr']} w={v['w_mem']} l={v['l_mem']}",
+            f"Xb_fb vdd vfb bias_p ibias={v['i_fb']} w={v['w_mem']} l={v['l_mem']}",
+            f"XMA1 reqn vmem 0 0 nfet w={v['w_mem']} l={v['l_mem']}",
+            f"XMA2 reqn vspk vdd vdd pfet w={v['w_mem']} l={v['l_mem']}",
+            f"XMA3 fb vfb vdd vdd pfet w={v['w_mem']} l={v['l_mem']}",
+            f"XMA4 ia reqn fb vdd pfet w={v['w_sw']} l={v['l_sw']}",
+            SimOptions().spice(), f".dc Vmem 0 1.2 {spice_number(step)}", ".end", "",
+        ])  # fmt: skip
 
     def measure(self, waves: Waveforms, values: Values, facts: TechnologyFacts) -> dict[str, float]:
         t, vdd = waves["time"], values.number("vdd")

@@ -12,7 +12,7 @@ leaves no output behind; a failed run exits 1; Ctrl-C exits 130.
 
 from __future__ import annotations
 
-from . import budget, extract, info, mc, run, single, study, sweep
+from . import budget, export, extract, info, mc, run, single, study, sweep
 from ._app import app, main
 
-__all__ = ["app", "budget", "extract", "info", "main", "mc", "run", "single", "study", "sweep"]
+__all__ = ["app", "budget", "export", "extract", "info", "main", "mc", "run", "single", "study", "sweep"]

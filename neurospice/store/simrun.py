@@ -14,22 +14,23 @@ from .files import check_new_dir, staged_dir
 if TYPE_CHECKING:  # the store sits below the run layer: the type only
     from ..simulation import SimulationResult
 
-__all__ = ["result_json", "write_run"]
+__all__ = ["json_safe", "result_json", "write_run"]
 
 
-def _clean(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float as ``None`` (strict JSON has no NaN), tuples as lists."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, tuple):
-        return [_clean(v) for v in value]
+    if isinstance(value, (tuple, list)):
+        return [json_safe(v) for v in value]
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     return value
 
 
 def result_json(result: SimulationResult, provenance: dict[str, Any] | None = None) -> dict[str, Any]:
     """One JSON-ready object: parameters (SI, by name), metrics, technology facts, provenance."""
-    out: dict[str, Any] = _clean(
+    out: dict[str, Any] = json_safe(
         {
             "circuit": result.circuit,
             "technology": result.technology,
@@ -56,7 +57,7 @@ def write_run(result: SimulationResult, out: Path, provenance: dict[str, Any] | 
     check_new_dir(out)
     with staged_dir(out) as staging:
         pd.DataFrame(result.waves).to_parquet(staging / "waveforms.parquet", index=False)
-        pd.DataFrame([_clean(result.metrics)]).to_csv(staging / "metrics.csv", index=False)
+        pd.DataFrame([json_safe(result.metrics)]).to_csv(staging / "metrics.csv", index=False)
         pd.DataFrame({"spike_time_s": result.spikes}).to_csv(staging / "spikes.csv", index=False)
         (staging / "run.json").write_text(json.dumps(result_json(result, provenance), indent=2) + "\n")
     return out

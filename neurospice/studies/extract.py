@@ -6,11 +6,21 @@ Each parameter comes from a transistor-level measurement (``source`` says which)
 - ``gain``: the steady membrane current over the input current, below threshold, with the
   spike threshold raised out of reach (I_mem read from V_mem through the measured kappa_n and I0_n);
 - ``refractory_s``: from each spike until the membrane leaves reset, at the validation input;
-- ``threshold_a``: the comparator's bias I_spkthr (a setting: the comparator trips when the
-  membrane transistor carries it); ``i_th_a`` likewise; ``i_reset_a``: I0 of the membrane
-  transistor (the membrane is released from 0 V).
+- ``threshold_a``: gain x the SPICE rheobase (bisection); ``i_th_a``: the setting I_th;
+  ``i_reset_a``: I0 of the membrane transistor (the membrane is released from 0 V).
 
-:func:`validate_dpi_neuron` then compares the equation's f-I curve with SPICE's.
+Beyond the integrated equation (``Extraction.figures``, each with its source):
+
+- the positive-feedback transfer I_a(I_mem) from a DC sweep of the comparator and feedback
+  transistors (:meth:`DPINeuron.feedback_deck`), fitted with the published sigmoid
+  I_a = I_a,gain / (1 + exp(-(I_mem - I_a,th)/I_a,norm)) (Chicca et al. 2014; teili's ``Iagain``,
+  ``Iath``, ``Ianorm``), with the fit's residual;
+- adaptation: tau_ahp from the decay of I_ahp after the input stops, and the jump of I_ahp at
+  the first spike, each beside its closed form;
+- the release level V_R* and the supply, which the mismatch export needs.
+
+:func:`validate_dpi_neuron` then compares the equation's f-I curve with SPICE's;
+:func:`extract_dpi_synapse` measures the synapse's tau and gain.
 """
 
 from __future__ import annotations
@@ -21,33 +31,64 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.optimize import curve_fit
 
 from ..analysis.dpi_model import DPINeuronModel, model_fi_curve
+from ..analysis.waveform import fit_exponential_decay
 from ..circuits import get_circuit
-from ..ngspice_models import Technology, get_technology
+from ..engine import get_engine, select
+from ..ngspice_models import Technology, TechnologyFacts, get_technology
+from ..params import Values
 from ..simulation import simulate, technology_facts
+from ..store.cache import cached_json
 
-__all__ = ["Extraction", "extract_dpi_neuron", "validate_dpi_neuron"]
+__all__ = ["Extraction", "SynapseExtraction", "cached_extraction", "extract_dpi_neuron", "extract_dpi_synapse",
+           "validate_dpi_neuron"]  # fmt: skip
+
+#: bump when what :func:`extract_dpi_neuron` measures changes (the cache key holds it)
+EXTRACTION_VERSION = 2
+#: adaptation weight used to measure tau_ahp and the increment when the values switch adaptation off (A)
+AHP_PROBE_WEIGHT = 1e-10
 
 
 @dataclass(frozen=True)
 class Extraction:
-    """The model, where each parameter came from, and the SPICE-against-model comparison when run."""
+    """The model, further measured figures, where each came from, and the SPICE-against-model comparison."""
 
     model: DPINeuronModel
     sources: dict[str, str]
     technology: str
     params: dict[str, Any]
     validation: list[dict[str, float]] = field(default_factory=list)
+    #: measured beyond the integrated equation: feedback sigmoid, adaptation, release level (SI units)
+    figures: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able: technology, model, figures, sources, validation, the circuit values."""
+        return {"technology": self.technology, "model": self.model.as_dict(), "figures": self.figures,
+                "sources": self.sources, "validation": self.validation, "params": self.params}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Extraction:
+        return cls(DPINeuronModel(**data["model"]), dict(data["sources"]), data["technology"], dict(data["params"]),
+                   list(data["validation"]), dict(data["figures"]))  # fmt: skip
 
 
 def extract_dpi_neuron(tech: str | Technology = "gf180mcu", overrides: Mapping[str, object] | None = None,
-                       *, refractory_input: float = 1e-9) -> Extraction:  # fmt: skip
-    """Measure the DPI equation's parameters of ``dpi-neuron`` (with ``overrides``) on ``tech``."""
+                       *, refractory_input: float | None = None) -> Extraction:  # fmt: skip
+    """Measure the DPI equation's parameters of ``dpi-neuron`` (with ``overrides``) on ``tech``.
+
+    ``refractory_input`` (A; default: the values' ``i_in``, or 1 nA without one) is the DC input at
+    which the refractory period and the release level are measured (V_R* depends on it).
+    """
     tech = get_technology(tech) if isinstance(tech, str) else tech
     neuron = get_circuit("dpi-neuron")
-    base = {**dict(overrides or {}), "input_kind": "none", "i_ahw": 0.0}
+    given = dict(overrides or {})
+    ahw = float(neuron.values(given, tech).number("i_ahw"))
+    base = {**given, "input_kind": "none", "i_ahw": 0.0}
     values = neuron.values(base, tech)
+    if refractory_input is None:
+        refractory_input = values.number("i_in") if values.number("i_in") > 0 else 1e-9
     facts = technology_facts(tech, values)
     i0 = facts.i0_n_a * values.number("w_mem") / values.number("l_mem")
     gain_nominal = values.number("i_th") / values.number("i_tau")
@@ -82,7 +123,101 @@ def extract_dpi_neuron(tech: str | Technology = "gf180mcu", overrides: Mapping[s
         "i_th_a": "setting: I_th",
         "i_reset_a": f"technology: I0 of the membrane transistor, kappa_n {facts.kappa_n:.4f}",
     }
-    return Extraction(model, sources, tech.name, {k: v for k, v in values.items() if isinstance(v, (int, float))})
+    figures: dict[str, float] = {
+        "vdd_v": values.number("vdd"),
+        "v_release_v": float(spiking.metrics["v_r_release_v"]),
+        "refractory_input_a": float(refractory_input),
+        "kappa_n": facts.kappa_n, "kappa_p": facts.kappa_p, "ut_v": facts.ut_v,
+    }  # fmt: skip
+    sources.update(vdd_v="setting: supply", v_release_v=f"SPICE: refractory node at the membrane's release "
+                   f"(I_in = {refractory_input:.3g} A)", refractory_input_a="setting: input of the refractory run",
+                   kappa_n="technology: nFET I_D-V_G fit", kappa_p="technology: pFET I_D-V_G fit",
+                   ut_v="kT/q at the simulation temperature")  # fmt: skip
+    feedback, feedback_sources = _feedback(neuron, tech, values, i0)
+    adaptation, adaptation_sources = _adaptation(neuron, tech, {**given, "input_kind": "none"}, ahw, facts,
+                                                 model.refractory_s)  # fmt: skip
+    figures.update(feedback | adaptation)
+    sources.update(feedback_sources | adaptation_sources)
+    return Extraction(model, sources, tech.name, {k: v for k, v in values.items() if isinstance(v, (int, float))},
+                      figures=figures)  # fmt: skip
+
+
+def _sigmoid(x: np.ndarray, gain: float, th: float, norm: float) -> np.ndarray:
+    return gain / (1.0 + np.exp(-(x - th) / norm))
+
+
+def _feedback(neuron: Any, tech: Technology, values: Values, i0: float) -> tuple[dict[str, float], dict[str, str]]:
+    """The positive-feedback transfer I_a(I_mem) (DC sweep of MA1-MA4) and its sigmoid fit (in units of I_spkthr)."""
+    vectors = get_engine().simulate(neuron.feedback_deck(values, tech, step=2.5e-4), tech.ngspice_settings)
+    facts = technology_facts(tech, values)
+    v_mem, i_a = select(vectors, "v-sweep"), np.abs(select(vectors, "via#branch"))
+    unit = values.number("i_spkthr")
+    x = i0 * np.exp(facts.kappa_n * v_mem / facts.ut_v) / unit
+    keep = x < 100.0
+    x, y = x[keep], i_a[keep]
+    top = float(y.max())
+    half = float(x[np.argmax(y >= top / 2)])
+    (g, th, norm), _ = curve_fit(_sigmoid, x, y / top, p0=(1.0, half, 0.05 * half), maxfev=20000)
+    rms = float(np.sqrt(np.mean((_sigmoid(x, g, th, norm) - y / top) ** 2)))
+    figures = {"ia_gain_a": float(g * top), "ia_th_a": float(th * unit), "ia_norm_a": float(abs(norm) * unit),
+               "ia_fit_rms": rms}  # fmt: skip
+    src = (f"SPICE: DC sweep of the comparator and feedback (MA1-MA4), I_mem = I0 exp(kappa_n V_mem/U_T); "
+           f"sigmoid fit, rms residual {100 * rms:.2f} % of I_a,gain")  # fmt: skip
+    return figures, {k: src for k in figures}
+
+
+def _adaptation(neuron: Any, tech: Technology, given: Mapping[str, object], ahw: float, facts: TechnologyFacts,
+                t_ref: float) -> tuple[dict[str, float], dict[str, str]]:  # fmt: skip
+    """tau_ahp (decay of I_ahp after the input stops) and the jump of I_ahp at the first spike, with closed forms."""
+    weight = ahw if ahw > 0 else AHP_PROBE_WEIGHT
+    run_values = neuron.values({**given, "i_ahw": weight}, tech)
+    c_ahp, i_ahtau, i_ahthr = (run_values.number(k) for k in ("c_ahp", "i_ahtau", "i_ahthr"))
+    tau_pred = c_ahp * facts.ut_v / (facts.kappa_n * i_ahtau)
+    i_in = run_values.number("i_in") if run_values.number("i_in") > 0 else 1e-9
+    on, off = 0.005, 0.005 + min(max(tau_pred, 0.02), 0.1)
+    run = simulate(neuron, tech, {**given, "i_ahw": weight, "i_in": i_in, "dc_start": on, "dc_stop": off},
+                   tstop=off + 4 * tau_pred)  # fmt: skip
+    t = run.waves["time"]
+    i0 = facts.i0_n_a * run_values.number("w_mem") / run_values.number("l_mem")
+    i_ahp = i0 * np.exp(facts.kappa_n * run.waves["v_ahp"] / facts.ut_v)
+    spikes = neuron.spike_times(run.waves, run_values)
+    last = float(spikes[-1]) if spikes.size else off
+    fit = fit_exponential_decay(t, i_ahp, t_start=max(off, last + 2 * t_ref) + 1e-4, low=0.05)
+    jumps = [_jump(t, i_ahp, float(s), float(e), t_ref) for s, e in zip(spikes, [*spikes[1:], off], strict=True)]
+    gain = i_ahthr / i_ahtau
+    jump_pred = gain * weight * (1 - math.exp(-t_ref / tau_pred))
+    nan = float("nan")
+    figures = {"tau_ahp_s": float(fit.tau), "tau_ahp_pred_s": tau_pred, "ahp_increment_a": jumps[-1] if jumps else nan,
+               "ahp_first_increment_a": jumps[0] if jumps else nan, "ahp_increment_pred_a": jump_pred,
+               "ahp_weight_a": weight}  # fmt: skip
+    note = "" if ahw > 0 else f" (adaptation is off in these values; measured with I_ahw = {weight:.3g} A)"
+    sources = {
+        "tau_ahp_s": "SPICE: decay of I_ahp = I0 exp(kappa_n V_ahp/U_T) after the input stops (exponential fit)" + note,
+        "tau_ahp_pred_s": "closed form: C_ahp U_T/(kappa_n I_ahtau)",
+        "ahp_increment_a": "SPICE: rise of I_ahp across the last spike of an adapted train (the increment of the "
+        "linear model)" + note,
+        "ahp_first_increment_a": "SPICE: rise of I_ahp across the first spike (from rest the AHP DPI is far below "
+        "its linear regime, I_ahp << I_ahthr, and rises much less)" + note,
+        "ahp_increment_pred_a": "closed form: (I_ahthr/I_ahtau) I_ahw (1 - exp(-t_ref/tau_ahp)), the AHP DPI charged "
+        "for the refractory period",
+        "ahp_weight_a": "setting: I_ahw of the adaptation measurement",
+    }
+    return figures, sources
+
+
+def _jump(t: np.ndarray, i: np.ndarray, spike: float, end: float, t_ref: float) -> float:
+    """Rise of ``i`` across the spike at ``spike``: its highest value before ``end`` (at most 3 t_ref on) less
+    its value just before."""
+    inside = (t > spike) & (t < min(end - 1e-5, spike + 3 * t_ref))
+    return float(np.max(i[inside]) - np.interp(spike - 1e-5, t, i)) if inside.any() else float("nan")
+
+
+def cached_extraction(tech: Technology, overrides: Mapping[str, object]) -> Extraction:
+    """:func:`extract_dpi_neuron` at ``overrides``, measured once per machine (the result cache)."""
+    values = get_circuit("dpi-neuron").values(dict(overrides), tech)
+    key = {"values": dict(values.items()), "models": tech.provenance(), "settings": tech.ngspice_settings,
+           "ngspice": get_engine().version, "version": EXTRACTION_VERSION}  # fmt: skip
+    return Extraction.from_dict(cached_json("dpi_extraction", key, lambda: extract_dpi_neuron(tech, values).as_dict()))
 
 
 def _rheobase(neuron: Any, tech: Technology, base: Mapping[str, object], guess: float, wait: float) -> float:
@@ -114,3 +249,50 @@ def validate_dpi_neuron(extraction: Extraction, currents: Sequence[float] | None
         rows.append({"i_in_a": float(i_in), "spice_rate_hz": spice, "model_rate_hz": float(rate),
                      "difference": float(rate / spice - 1) if spice else math.nan})  # fmt: skip
     return Extraction(model, extraction.sources, extraction.technology, extraction.params, rows)
+
+
+@dataclass(frozen=True)
+class SynapseExtraction:
+    """The DPI synapse's equation parameters (Bartolozzi & Indiveri 2007), measured, beside their closed forms."""
+
+    figures: dict[str, float]
+    sources: dict[str, str]
+    technology: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"technology": self.technology, "figures": self.figures, "sources": self.sources}
+
+
+def extract_dpi_synapse(tech: str | Technology = "gf180mcu",
+                        overrides: Mapping[str, object] | None = None) -> SynapseExtraction:  # fmt: skip
+    """tau (decay fit) and gain of ``dpi-synapse`` from one input pulse 8 tau long, beside their closed forms.
+
+    A short pulse does not reach the DPI's linear regime (I_syn >> I_th) at these biases, so the
+    gain is read from the steady output the pulse reaches, over I_w.
+    """
+    tech = get_technology(tech) if isinstance(tech, str) else tech
+    synapse = get_circuit("dpi-synapse")
+    given = {**dict(overrides or {}), "input_kind": "regular", "input_count": 1}
+    values = synapse.values(given, tech)
+    tau_pred = float(simulate(synapse, tech, given, tstop=1e-3).metrics["tau_pred_s"])
+    width = min(8 * tau_pred, 1.0)  # long enough for the steady state I_th (I_w/I_tau - 1)
+    given.update(pulse_width=width, input_start=1e-3)
+    run = simulate(synapse, tech, given, tstop=1e-3 + width + 6 * tau_pred)
+    tau, peak, rest = (float(run.metrics[k]) for k in ("tau_s", "peak_current_a", "rest_current_a"))
+    i_w = values.number("i_w")
+    figures = {
+        "tau_s": tau,
+        "tau_pred_s": tau_pred,
+        "gain": (peak - rest) / i_w,
+        "gain_pred": float(run.metrics["steady_current_pred_a"]) / i_w,
+        "i_w_a": i_w,
+        "pulse_width_s": width,
+    }
+    sources = {
+        "tau_s": "SPICE: exponential fit to the decay after the pulse",
+        "tau_pred_s": "closed form: C_syn U_T/(kappa_p I_tau)",
+        "gain": "SPICE: (steady output - rest) / I_w at the end of a pulse 8 tau long",
+        "gain_pred": "closed form: I_th (I_w/I_tau - 1)/I_w, the full equation's steady state over I_w",
+        "i_w_a": "setting: I_w", "pulse_width_s": "setting: input pulse width",
+    }  # fmt: skip
+    return SynapseExtraction(figures, sources, tech.name)

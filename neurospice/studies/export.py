@@ -1,0 +1,258 @@
+"""Calibrated mismatch for network simulators: per-sample DPI-equation parameters of a Monte Carlo run.
+
+A pelgrom-mode run of ``dpi-neuron`` holds each sample's transistor offsets. :func:`calibrate_run`
+measures the nominal equation parameters with SPICE at the run's values
+(:func:`~neurospice.studies.extract.cached_extraction`), maps the offsets to per-sample parameters
+(:mod:`neurospice.analysis.dpi_mismatch`), and checks the result: the equation, integrated with each
+sample's parameters, against the rate SPICE measured for that sample.
+
+:func:`export_document` writes one of three documents, each versioned (``format``, ``version``):
+
+- ``json``: neurospice's names, the nominal values with their SPICE sources, per-parameter mean,
+  CV (bootstrap interval) and ln-correlations, the per-sample table, the sensitivities, the check;
+- ``dynapsim``: rockpool's ``DynapSim`` keyword arguments, one value per neuron;
+- ``brian2``: teili's DPI neuron (Brian2) parameter names, SI values with their Brian2 unit names.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.cv import coefficient_of_variation
+from ..analysis.dpi_mismatch import (
+    ADAPTATION_PARAMETERS,
+    MODEL_PARAMETERS,
+    correlation,
+    guess_rates,
+    model_rates,
+    models_from,
+    sample_parameters,
+    sensitivity,
+)
+from ..ngspice_models import get_technology
+from ..params import ParameterError
+from ..store.runs import load_run, read_manifest
+from .extract import Extraction, cached_extraction
+
+__all__ = ["EXPORT_FORMATS", "EXPORT_VERSION", "Calibration", "calibrate_run", "export_document"]
+
+EXPORT_VERSION = 1
+EXPORT_FORMATS = ("json", "dynapsim", "brian2")
+#: the SPICE metric the equation's per-sample rate is checked against
+RATE_METRIC = "isi_rate_hz"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A run's per-sample equation parameters, where they come from, and how well they reproduce SPICE."""
+
+    run: str
+    manifest: dict[str, Any]
+    extraction: Extraction
+    #: one row per usable sample: sample, seed, then each parameter (SI)
+    table: pd.DataFrame
+    weights: dict[str, dict[str, float]]
+    check: dict[str, Any]
+
+    @property
+    def parameters(self) -> list[str]:
+        return [c for c in self.table.columns if c not in ("sample", "seed")]
+
+
+def calibrate_run(run: str | Path, *, n_boot: int = 2000) -> Calibration:
+    """Per-sample DPI-equation parameters of pelgrom-mode ``dpi-neuron`` run ``run``, checked against its rates."""
+    path = Path(run)
+    if not path.is_dir():
+        raise ParameterError("run", f"{path}: no such folder (a Monte Carlo run's --out)")
+    manifest = read_manifest(path)
+    params: dict[str, Any] = dict(manifest.get("params") or {})
+    if manifest.get("circuit") != "dpi-neuron":
+        raise ParameterError("run", f"{path}: a {manifest.get('circuit')!r} run; export reads dpi-neuron runs")
+    if manifest.get("mismatch") != "pelgrom":
+        raise ParameterError("run", f"{path}: {manifest.get('mismatch')} mode; export needs per-device offsets: "
+                             "run neurospice mismatch dpi-neuron --mismatch pelgrom")  # fmt: skip
+    if params.get("input_kind", "none") != "none" or not float(params.get("i_in", 0)) > 0:
+        raise ParameterError("run", f"{path}: export needs a DC input (i_in > 0, input_kind=none)")
+    table = load_run(path, strict=True)
+    table = table[table["status"] == "ok"].reset_index(drop=True)
+    if len(table) < 3:
+        raise ParameterError("run", f"{path}: {len(table)} usable samples; export needs at least 3")
+    tech = get_technology(manifest["technology"]["technology"])
+    extraction = cached_extraction(tech, params)
+    fig = extraction.figures
+    weights = sensitivity(fig["kappa_n"], fig["kappa_p"], fig["ut_v"], fig["vdd_v"] - fig["v_release_v"])
+    adapting = float(params.get("i_ahw", 0.0)) > 0
+    names = MODEL_PARAMETERS + (ADAPTATION_PARAMETERS if adapting else ())
+    nominal = {k: extraction.model.as_dict()[k] if k in MODEL_PARAMETERS else fig[k] for k in names}
+    devices = {d for k in names for d in weights[k]}
+    offsets = {d: table[f"dvt_xn.{d}"].to_numpy(dtype=float) for d in sorted(devices)}
+    per_sample = sample_parameters(nominal, offsets, weights)
+    out = pd.DataFrame({"sample": table["sample"].astype(int), "seed": table["seed"], **per_sample})
+    check = _check(table, per_sample, extraction, float(params["i_in"]), adapting, n_boot)
+    return Calibration(str(path), manifest, extraction, out, {k: weights[k] for k in names}, check)
+
+
+def _ci(x: np.ndarray, n_boot: int) -> dict[str, float]:
+    est = coefficient_of_variation(x, n_boot=n_boot)
+    return {"cv": est.cv, "low": est.ci_low, "high": est.ci_high, "n": est.n}
+
+
+def _check(table: pd.DataFrame, per_sample: dict[str, np.ndarray], extraction: Extraction, i_in: float,
+           adapting: bool, n_boot: int) -> dict[str, Any]:  # fmt: skip
+    """The equation with each sample's parameters against SPICE's per-sample rate and refractory period."""
+    spice = table[RATE_METRIC].to_numpy(dtype=float)
+    check: dict[str, Any] = {"i_in_a": i_in, "metric": RATE_METRIC, "spice_rate": _ci(spice, n_boot),
+                             "spice_refractory": _ci(table["refractory_s"].to_numpy(dtype=float), n_boot),
+                             "equation_refractory": _ci(per_sample["refractory_s"], n_boot)}  # fmt: skip
+    if adapting:  # the integrated equation has no adaptation: its rate would not be the run's
+        check["note"] = "adaptation on (i_ahw > 0): the integrated equation has none, so rates are not compared"
+        return check
+    rates = model_rates(models_from(per_sample, extraction.model), i_in)
+    guess = guess_rates(extraction.model, i_in, len(rates))
+    ok = np.isfinite(spice) & np.isfinite(rates) & (rates > 0)
+    check.update(
+        equation_rate=_ci(rates, n_boot),
+        guess_rate=_ci(guess, n_boot),
+        per_sample_correlation=float(np.corrcoef(rates[ok], spice[ok])[0, 1]) if ok.sum() > 2 else math.nan,
+        nominal_rate_hz=float(extraction.model.rate_hz(i_in)),
+        mean_rate_error=float(np.mean(rates[ok]) / np.mean(spice[ok]) - 1) if ok.any() else math.nan,
+    )
+    low, high = check["spice_rate"]["low"], check["spice_rate"]["high"]
+    check["within_interval"] = bool(low <= check["equation_rate"]["cv"] <= high)
+    return check
+
+
+def _statistics(cal: Calibration, n_boot: int = 2000) -> dict[str, dict[str, float]]:
+    stats = {}
+    for name in cal.parameters:
+        x = cal.table[name].to_numpy(dtype=float)
+        est = _ci(x, n_boot)
+        stats[name] = {"mean": float(np.mean(x)), "sd": float(np.std(x, ddof=1)), "cv": est["cv"],
+                       "cv_low": est["low"], "cv_high": est["high"]}  # fmt: skip
+    return stats
+
+
+def _provenance(cal: Calibration) -> dict[str, Any]:
+    m = cal.manifest
+    return {"run": cal.run, "circuit": m["circuit"], "technology": cal.extraction.technology,
+            "mismatch": m["mismatch"], "seed": m["seed"], "samples": m["samples"], "usable": len(cal.table),
+            "tstop_s": m.get("tstop_s"), "params": m.get("params"), "versions": m.get("versions")}  # fmt: skip
+
+
+def export_document(cal: Calibration, target: str) -> dict[str, Any]:
+    """The document for ``target`` (one of :data:`EXPORT_FORMATS`)."""
+    if target not in EXPORT_FORMATS:
+        raise ParameterError("to", f"got {target!r}; accepted: {', '.join(EXPORT_FORMATS)}")
+    if target == "json":
+        return _neurospice(cal)
+    return _dynapsim(cal) if target == "dynapsim" else _teili(cal)
+
+
+def _neurospice(cal: Calibration) -> dict[str, Any]:
+    names = cal.parameters
+    ex = cal.extraction
+    nominal = {**ex.model.as_dict(), **ex.figures}
+    return {
+        "format": "neurospice-dpi-parameters", "version": EXPORT_VERSION,
+        "model": "DPI neuron equation, Chicca et al., Proc. IEEE 102(9) 2014, eq. 6 (neurospice.analysis.dpi_model)",
+        "provenance": _provenance(cal),
+        "nominal": nominal, "sources": ex.sources,
+        "varying": names,
+        "sensitivity_per_volt": cal.weights,
+        "statistics": _statistics(cal),
+        "log_correlation": {"names": names, "matrix": correlation(
+            {k: cal.table[k].to_numpy(dtype=float) for k in names}, names).tolist()},
+        "samples": cal.table.to_dict(orient="list"),
+        "check": cal.check,
+    }  # fmt: skip
+
+
+def _currents(cal: Calibration) -> dict[str, np.ndarray]:
+    """Per-sample currents in the published equations' terms (a kappa averaged over n and p, as both simulators do)."""
+    ex, t = cal.extraction, cal.table
+    fig, v = ex.figures, ex.params
+    kappa = (fig["kappa_n"] + fig["kappa_p"]) / 2
+    tau = t["tau_mem_s"].to_numpy(dtype=float)
+    itau = fig["ut_v"] * v["c_mem"] / (kappa * tau)  # so that their C U_T/(kappa I_tau) is this sample's tau
+    return {
+        "itau": itau,
+        "igain": t["gain"].to_numpy(dtype=float) * itau,
+        "ispkthr": t["threshold_a"].to_numpy(dtype=float),
+        "t_ref": t["refractory_s"].to_numpy(dtype=float),
+    }
+
+
+def _dynapsim(cal: Calibration) -> dict[str, Any]:
+    ex, n = cal.extraction, len(cal.table)
+    fig, v = ex.figures, ex.params
+    c = _currents(cal)
+    vth = fig["vdd_v"] - fig["v_release_v"]  # DynapSim: t_ref = Vth C_ref / Iref; Vth is the discharge to release
+    params: dict[str, Any] = {
+        "Itau_mem": c["itau"], "Igain_mem": c["igain"], "Ispkthr": c["ispkthr"], "Iref": vth * v["c_ref"] / c["t_ref"],
+        "Idc": np.full(n, v["i_in"]), "C_mem": np.full(n, v["c_mem"]), "C_ref": np.full(n, v["c_ref"]),
+        "Io": np.full(n, ex.model.i_reset_a), "kappa_n": np.full(n, fig["kappa_n"]),
+        "kappa_p": np.full(n, fig["kappa_p"]), "Ut": np.full(n, fig["ut_v"]), "Vth": np.full(n, vth),
+    }  # fmt: skip
+    if "tau_ahp_s" in cal.table:
+        kappa = (fig["kappa_n"] + fig["kappa_p"]) / 2
+        itau_ahp = fig["ut_v"] * v["c_ahp"] / (kappa * cal.table["tau_ahp_s"].to_numpy(dtype=float))
+        params.update(Itau_ahp=itau_ahp, Igain_ahp=np.full(n, v["i_ahthr"]), Iw_ahp=np.full(n, v["i_ahw"]),
+                      C_ahp=np.full(n, v["c_ahp"]))  # fmt: skip
+    return {
+        "format": "neurospice-dynapsim", "version": EXPORT_VERSION,
+        "target": "rockpool.devices.dynapse.DynapSim keyword arguments, one value per neuron (SI units)",
+        "provenance": _provenance(cal),
+        "parameters": {k: np.asarray(x, dtype=float).tolist() for k, x in params.items()},
+        "notes": [
+            "Itau_mem is set so that DynapSim's tau = C_mem Ut/(kappa Itau_mem), kappa = (kappa_n + kappa_p)/2, "
+            "equals each sample's SPICE-calibrated tau; Igain_mem = gain x Itau_mem.",
+            "Iref is set so that DynapSim's t_ref = Vth C_ref/Iref equals each sample's refractory period, with Vth "
+            "the refractory node's discharge to release (vdd - V_R*) measured in SPICE.",
+            "Ispkthr is the effective threshold (gain x the SPICE rheobase), not the comparator's bias.",
+            "DynapSim's positive feedback has no free parameter (Io exp(kappa' Vmem/Ut)); the measured sigmoid is in "
+            "the json export.",
+            "Mismatch is in these values: do not add DynapSim's own mismatch generator on top.",
+        ],
+    }  # fmt: skip
+
+
+#: teili's DPI neuron parameter names (Brian2) and their Brian2 units
+TEILI_UNITS = {"Itau": "amp", "Ith": "amp", "Ispkthr": "amp", "Ireset": "amp", "refP": "second", "Cmem": "farad",
+               "Iconst": "amp", "kn": "1", "kp": "1", "Ut": "volt", "Io": "amp", "Iagain": "amp", "Iath": "amp",
+               "Ianorm": "amp", "Itauahp": "amp", "Ithahp": "amp", "Cahp": "farad"}  # fmt: skip
+
+
+def _teili(cal: Calibration) -> dict[str, Any]:
+    ex, n = cal.extraction, len(cal.table)
+    fig, v = ex.figures, ex.params
+    c = _currents(cal)
+    params: dict[str, Any] = {
+        "Itau": c["itau"], "Ith": c["igain"], "Ispkthr": c["ispkthr"], "Ireset": np.full(n, ex.model.i_reset_a),
+        "refP": c["t_ref"], "Cmem": np.full(n, v["c_mem"]), "Iconst": np.full(n, v["i_in"]),
+        "kn": np.full(n, fig["kappa_n"]), "kp": np.full(n, fig["kappa_p"]), "Ut": np.full(n, fig["ut_v"]),
+        "Io": np.full(n, ex.model.i_reset_a), "Iagain": np.full(n, fig["ia_gain_a"]),
+        "Iath": np.full(n, fig["ia_th_a"]), "Ianorm": np.full(n, fig["ia_norm_a"]),
+    }  # fmt: skip
+    if "tau_ahp_s" in cal.table:
+        kappa = (fig["kappa_n"] + fig["kappa_p"]) / 2
+        params.update(Itauahp=fig["ut_v"] * v["c_ahp"] / (kappa * cal.table["tau_ahp_s"].to_numpy(dtype=float)),
+                      Ithahp=np.full(n, v["i_ahthr"]), Cahp=np.full(n, v["c_ahp"]))  # fmt: skip
+    return {
+        "format": "neurospice-teili", "version": EXPORT_VERSION,
+        "target": "teili DPI neuron (Brian2), one value per neuron: group.NAME = values * UNIT",
+        "provenance": _provenance(cal),
+        "units": {k: TEILI_UNITS[k] for k in params},
+        "parameters": {k: np.asarray(x, dtype=float).tolist() for k, x in params.items()},
+        "notes": [
+            "Itau is set so that teili's tau = Cmem Ut/(kappa Itau), kappa = (kn + kp)/2, equals each sample's "
+            "SPICE-calibrated tau; Ith = gain x Itau.",
+            "Iagain, Iath, Ianorm: the sigmoid fitted to the SPICE DC transfer of the comparator and feedback.",
+            "Ispkthr is the effective threshold (gain x the SPICE rheobase), not the comparator's bias.",
+        ],
+    }  # fmt: skip
