@@ -79,17 +79,28 @@ def simulate(
     *,
     tstop: float | None = None,
     options: SimOptions | None = None,
+    offsets: Mapping[str, float] | None = None,
 ) -> SimulationResult:
-    """Run ``circuit`` (a circuit or its name) with validated ``overrides`` for ``tstop`` seconds and measure it."""
+    """Run ``circuit`` (a circuit or its name) with validated ``overrides`` for ``tstop`` seconds and measure it.
+
+    ``offsets`` maps device keys (``xn.ml3``, :meth:`Circuit.devices`) to threshold offsets (V), as
+    a pelgrom-mode Monte Carlo sample applies them; a key that is not a device of the circuit is refused.
+    """
     circuit, tech = get_circuit(circuit), get_technology(tech)
     if options is not None and not isinstance(options, SimOptions):
         raise ParameterError("options", f"got {options!r}; accepted: a SimOptions")
     values = circuit.values(overrides, tech)
     tstop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
+    if offsets:
+        known = {d.key for d in circuit.devices(values)}
+        unknown = sorted(set(offsets) - known)
+        if unknown:
+            raise ParameterError("offsets", f"got {unknown[0]!r}; accepted: device keys such as {sorted(known)[0]!r}")
     engine = get_engine()
     facts = technology_facts(tech, values) if circuit.needs_facts else TechnologyFacts.unknown()
     start = time.perf_counter()
-    vectors = engine.simulate(circuit.deck(values, tech, tstop, options=options), tech.ngspice_settings)
+    vectors = engine.simulate(circuit.deck(values, tech, tstop, options=options, offsets=offsets),
+                              tech.ngspice_settings)  # fmt: skip
     wall = time.perf_counter() - start
     waves = circuit.waveforms(vectors)
     metrics = circuit.evaluate(waves, values, facts, tech, tstop)

@@ -72,6 +72,12 @@ def test_calibrated_parameters_reproduce_the_spice_rate_spread(pelgrom_run: Path
     assert abs(check["mean_rate_error"]) < 0.06
     refractory = np.corrcoef(cal.table["refractory_s"], spice["refractory_s"])[0, 1]
     assert refractory > 0.99
+    # the sensitivities SPICE measured, against subthreshold physics: the leak sets tau as kappa_n/U_T
+    fig, w = cal.extraction.figures, cal.weights
+    assert cal.weight_sources["tau_mem_s"].startswith("SPICE") and cal.weight_sources["gain"].startswith("analytic")
+    assert w["tau_mem_s"]["ml3"] == pytest.approx(fig["kappa_n"] / fig["ut_v"], rel=0.05)
+    assert w["refractory_s"]["mr3"] == pytest.approx(fig["kappa_n"] / fig["ut_v"], rel=0.15)
+    assert w["threshold_a"]["ma1"] > 0 > w["threshold_a"]["ma2"]
     # the leak and the gain move together through ML3
     doc = export_document(cal, "json")
     names = doc["log_correlation"]["names"]

@@ -38,7 +38,7 @@ from ..analysis.dpi_mismatch import (
 from ..ngspice_models import get_technology
 from ..params import ParameterError
 from ..store.runs import load_run, read_manifest
-from .extract import Extraction, cached_extraction
+from .extract import Extraction, cached_extraction, cached_sensitivities
 
 __all__ = ["EXPORT_FORMATS", "EXPORT_VERSION", "Calibration", "calibrate_run", "export_document"]
 
@@ -59,6 +59,8 @@ class Calibration:
     table: pd.DataFrame
     weights: dict[str, dict[str, float]]
     check: dict[str, Any]
+    #: where each parameter's sensitivities come from (SPICE, or the analytic subthreshold weights)
+    weight_sources: dict[str, str]
 
     @property
     def parameters(self) -> list[str]:
@@ -86,7 +88,9 @@ def calibrate_run(run: str | Path, *, n_boot: int = 2000) -> Calibration:
     tech = get_technology(manifest["technology"]["technology"])
     extraction = cached_extraction(tech, params)
     fig = extraction.figures
-    weights = sensitivity(fig["kappa_n"], fig["kappa_p"], fig["ut_v"], fig["vdd_v"] - fig["v_release_v"])
+    analytic = sensitivity(fig["kappa_n"], fig["kappa_p"], fig["ut_v"], fig["vdd_v"] - fig["v_release_v"])
+    measured = cached_sensitivities(tech, extraction)
+    weights = {k: measured.get(k, w) for k, w in analytic.items()}
     adapting = float(params.get("i_ahw", 0.0)) > 0
     names = MODEL_PARAMETERS + (ADAPTATION_PARAMETERS if adapting else ())
     nominal = {k: extraction.model.as_dict()[k] if k in MODEL_PARAMETERS else fig[k] for k in names}
@@ -95,7 +99,9 @@ def calibrate_run(run: str | Path, *, n_boot: int = 2000) -> Calibration:
     per_sample = sample_parameters(nominal, offsets, weights)
     out = pd.DataFrame({"sample": table["sample"].astype(int), "seed": table["seed"], **per_sample})
     check = _check(table, per_sample, extraction, float(params["i_in"]), adapting, n_boot)
-    return Calibration(str(path), manifest, extraction, out, {k: weights[k] for k in names}, check)
+    sources = {k: "SPICE: one device at a time +10 mV" if k in measured else "analytic: subthreshold currents"
+               for k in names}  # fmt: skip
+    return Calibration(str(path), manifest, extraction, out, {k: weights[k] for k in names}, check, sources)
 
 
 def _ci(x: np.ndarray, n_boot: int) -> dict[str, float]:
@@ -165,6 +171,7 @@ def _neurospice(cal: Calibration) -> dict[str, Any]:
         "nominal": nominal, "sources": ex.sources,
         "varying": names,
         "sensitivity_per_volt": cal.weights,
+        "sensitivity_sources": cal.weight_sources,
         "statistics": _statistics(cal),
         "log_correlation": {"names": names, "matrix": correlation(
             {k: cal.table[k].to_numpy(dtype=float) for k in names}, names).tolist()},

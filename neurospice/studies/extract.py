@@ -42,8 +42,8 @@ from ..params import Values
 from ..simulation import simulate, technology_facts
 from ..store.cache import cached_json
 
-__all__ = ["Extraction", "SynapseExtraction", "cached_extraction", "extract_dpi_neuron", "extract_dpi_synapse",
-           "validate_dpi_neuron"]  # fmt: skip
+__all__ = ["Extraction", "SynapseExtraction", "cached_extraction", "cached_sensitivities", "extract_dpi_neuron",
+           "extract_dpi_synapse", "measure_sensitivities", "validate_dpi_neuron"]  # fmt: skip
 
 #: bump when what :func:`extract_dpi_neuron` measures changes (the cache key holds it)
 EXTRACTION_VERSION = 2
@@ -212,6 +212,56 @@ def _jump(t: np.ndarray, i: np.ndarray, spike: float, end: float, t_ref: float) 
     return float(np.max(i[inside]) - np.interp(spike - 1e-5, t, i)) if inside.any() else float("nan")
 
 
+#: threshold offset applied to one device at a time to measure the sensitivities (V)
+SENSITIVITY_STEP = 0.01
+#: the devices whose effect on each measured parameter is simulated (the others are the analytic weights')
+MEASURED_SENSITIVITIES = {"tau_mem_s": ("ml3",), "threshold_a": ("ml1", "ml2", "ml3", "ma1", "ma2"),
+                          "refractory_s": ("mr3", "mr2")}  # fmt: skip
+
+
+def measure_sensitivities(tech: Technology, extraction: Extraction) -> dict[str, dict[str, float]]:
+    """d ln p / d V_T of each measured parameter for each device of :data:`MEASURED_SENSITIVITIES`, by SPICE.
+
+    One device at a time carries +10 mV: tau_mem from the same decay fit, the refractory period from
+    the same spiking run, the threshold as gain x the rheobase found again by bisection (8 steps over a
+    factor 6 around the nominal: 0.7 % resolution), the gain moving with ML1, ML2, ML3 as the DPI's
+    currents do (kappa_p/U_T on the pair, kappa_n/U_T on the leak).
+    """
+    neuron = get_circuit("dpi-neuron")
+    values = neuron.values(extraction.params, tech)
+    base = {**dict(values.items()), "input_kind": "none", "i_ahw": 0.0}
+    fig, model, step = extraction.figures, extraction.model, SENSITIVITY_STEP
+    tau0 = model.tau_mem_s
+    gain_weight = {"ml1": fig["kappa_p"] / fig["ut_v"], "ml2": -fig["kappa_p"] / fig["ut_v"],
+                   "ml3": fig["kappa_n"] / fig["ut_v"]}  # fmt: skip
+    out: dict[str, dict[str, float]] = {}
+    i_sub = 0.5 * values.number("i_spkthr") / model.gain
+    on, off = 0.005, 0.005 + 8 * tau0
+    for d in MEASURED_SENSITIVITIES["tau_mem_s"]:
+        run = simulate(neuron, tech, {**base, "i_in": i_sub, "i_spkthr": 1e-6, "dc_start": on, "dc_stop": off},
+                       tstop=off + 6 * tau0, offsets={f"xn.{d}": step})  # fmt: skip
+        out.setdefault("tau_mem_s", {})[d] = math.log(float(run.metrics["tau_mem_s"]) / tau0) / step
+    rheobase0 = model.rheobase_a()
+    for d in MEASURED_SENSITIVITIES["threshold_a"]:
+        rb = _rheobase(neuron, tech, base, rheobase0, 10 * tau0, span=2.5, steps=8, offsets={f"xn.{d}": step})
+        out.setdefault("threshold_a", {})[d] = math.log(rb / rheobase0) / step + gain_weight.get(d, 0.0)
+    i_ref_input = fig["refractory_input_a"]
+    t_ref0 = simulate(neuron, tech, {**base, "i_in": i_ref_input, "dc_start": 0.005}, tstop=0.06).metrics
+    for d in MEASURED_SENSITIVITIES["refractory_s"]:
+        run = simulate(neuron, tech, {**base, "i_in": i_ref_input, "dc_start": 0.005}, tstop=0.06,
+                       offsets={f"xn.{d}": step})  # fmt: skip
+        ratio = float(run.metrics["refractory_s"]) / float(t_ref0["refractory_s"])
+        out.setdefault("refractory_s", {})[d] = math.log(ratio) / step
+    return out
+
+
+def cached_sensitivities(tech: Technology, extraction: Extraction) -> dict[str, dict[str, float]]:
+    """:func:`measure_sensitivities`, measured once per machine (the result cache)."""
+    key = {"extraction": extraction.as_dict(), "models": tech.provenance(), "settings": tech.ngspice_settings,
+           "ngspice": get_engine().version, "version": EXTRACTION_VERSION, "step": SENSITIVITY_STEP}  # fmt: skip
+    return cached_json("dpi_sensitivity", key, lambda: measure_sensitivities(tech, extraction))
+
+
 def cached_extraction(tech: Technology, overrides: Mapping[str, object]) -> Extraction:
     """:func:`extract_dpi_neuron` at ``overrides``, measured once per machine (the result cache)."""
     values = get_circuit("dpi-neuron").values(dict(overrides), tech)
@@ -220,12 +270,14 @@ def cached_extraction(tech: Technology, overrides: Mapping[str, object]) -> Extr
     return Extraction.from_dict(cached_json("dpi_extraction", key, lambda: extract_dpi_neuron(tech, values).as_dict()))
 
 
-def _rheobase(neuron: Any, tech: Technology, base: Mapping[str, object], guess: float, wait: float) -> float:
-    """The smallest DC input that makes the neuron fire within ``wait`` seconds (bisection, 2 % resolution)."""
-    low, high = 0.25 * guess, 4.0 * guess
-    for _ in range(7):
+def _rheobase(neuron: Any, tech: Technology, base: Mapping[str, object], guess: float, wait: float, *,
+              span: float = 4.0, steps: int = 7, offsets: Mapping[str, float] | None = None) -> float:  # fmt: skip
+    """The smallest DC input that makes the neuron fire within ``wait`` seconds: bisection in ln I_in over
+    ``guess / span`` to ``guess * span`` (7 steps over a factor 16: 2 % resolution)."""
+    low, high = guess / span, guess * span
+    for _ in range(steps):
         mid = math.sqrt(low * high)
-        run = simulate(neuron, tech, {**base, "i_in": mid, "dc_start": 0.005}, tstop=0.005 + wait)
+        run = simulate(neuron, tech, {**base, "i_in": mid, "dc_start": 0.005}, tstop=0.005 + wait, offsets=offsets)
         if run.metrics["n_spikes"] > 0:
             high = mid
         else:
