@@ -232,7 +232,7 @@ def _dynapsim(cal: Calibration) -> dict[str, Any]:
 #: teili's DPI neuron parameter names (Brian2) and their Brian2 units
 TEILI_UNITS = {"Itau": "amp", "Ith": "amp", "Ispkthr": "amp", "Ireset": "amp", "refP": "second", "Cmem": "farad",
                "Iconst": "amp", "kn": "1", "kp": "1", "Ut": "volt", "Io": "amp", "Iagain": "amp", "Iath": "amp",
-               "Ianorm": "amp", "Itauahp": "amp", "Ithahp": "amp", "Cahp": "farad"}  # fmt: skip
+               "Ianorm": "amp", "Itauahp": "amp", "Ithahp": "amp", "Cahp": "farad", "Ica": "amp"}  # fmt: skip
 
 
 def _teili(cal: Calibration) -> dict[str, Any]:
@@ -248,8 +248,10 @@ def _teili(cal: Calibration) -> dict[str, Any]:
     }  # fmt: skip
     if "tau_ahp_s" in cal.table:
         kappa = (fig["kappa_n"] + fig["kappa_p"]) / 2
-        params.update(Itauahp=fig["ut_v"] * v["c_ahp"] / (kappa * cal.table["tau_ahp_s"].to_numpy(dtype=float)),
-                      Ithahp=np.full(n, v["i_ahthr"]), Cahp=np.full(n, v["c_ahp"]))  # fmt: skip
+        itauahp = fig["ut_v"] * v["c_ahp"] / (kappa * cal.table["tau_ahp_s"].to_numpy(dtype=float))
+        # teili adds Iahpmax = Ica Ithahp/Itauahp per spike: Ica gives each sample's measured increment
+        ica = cal.table["ahp_increment_a"].to_numpy(dtype=float) * itauahp / v["i_ahthr"]
+        params.update(Itauahp=itauahp, Ithahp=np.full(n, v["i_ahthr"]), Cahp=np.full(n, v["c_ahp"]), Ica=ica)
     return {
         "format": "neurospice-teili", "version": EXPORT_VERSION,
         "target": "teili DPI neuron (Brian2), one value per neuron: group.NAME = values * UNIT",
