@@ -180,13 +180,16 @@ def _neurospice(cal: Calibration) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _leak(fig: dict[str, float], capacitance: float, tau: np.ndarray) -> np.ndarray:
+    """The I_tau whose C U_T/(kappa I_tau) is ``tau``, kappa averaged over n and p as DynapSim and teili do."""
+    return fig["ut_v"] * capacitance / ((fig["kappa_n"] + fig["kappa_p"]) / 2 * tau)
+
+
 def _currents(cal: Calibration) -> dict[str, np.ndarray]:
-    """Per-sample currents in the published equations' terms (a kappa averaged over n and p, as both simulators do)."""
+    """Per-sample currents in the published equations' terms."""
     ex, t = cal.extraction, cal.table
     fig, v = ex.figures, ex.params
-    kappa = (fig["kappa_n"] + fig["kappa_p"]) / 2
-    tau = t["tau_mem_s"].to_numpy(dtype=float)
-    itau = fig["ut_v"] * v["c_mem"] / (kappa * tau)  # so that their C U_T/(kappa I_tau) is this sample's tau
+    itau = _leak(fig, v["c_mem"], t["tau_mem_s"].to_numpy(dtype=float))
     return {
         "itau": itau,
         "igain": t["gain"].to_numpy(dtype=float) * itau,
@@ -207,8 +210,7 @@ def _dynapsim(cal: Calibration) -> dict[str, Any]:
         "kappa_p": np.full(n, fig["kappa_p"]), "Ut": np.full(n, fig["ut_v"]), "Vth": np.full(n, vth),
     }  # fmt: skip
     if "tau_ahp_s" in cal.table:
-        kappa = (fig["kappa_n"] + fig["kappa_p"]) / 2
-        itau_ahp = fig["ut_v"] * v["c_ahp"] / (kappa * cal.table["tau_ahp_s"].to_numpy(dtype=float))
+        itau_ahp = _leak(fig, v["c_ahp"], cal.table["tau_ahp_s"].to_numpy(dtype=float))
         params.update(Itau_ahp=itau_ahp, Igain_ahp=np.full(n, v["i_ahthr"]), Iw_ahp=np.full(n, v["i_ahw"]),
                       C_ahp=np.full(n, v["c_ahp"]))  # fmt: skip
     return {
@@ -247,8 +249,7 @@ def _teili(cal: Calibration) -> dict[str, Any]:
         "Iath": np.full(n, fig["ia_th_a"]), "Ianorm": np.full(n, fig["ia_norm_a"]),
     }  # fmt: skip
     if "tau_ahp_s" in cal.table:
-        kappa = (fig["kappa_n"] + fig["kappa_p"]) / 2
-        itauahp = fig["ut_v"] * v["c_ahp"] / (kappa * cal.table["tau_ahp_s"].to_numpy(dtype=float))
+        itauahp = _leak(fig, v["c_ahp"], cal.table["tau_ahp_s"].to_numpy(dtype=float))
         # teili adds Iahpmax = Ica Ithahp/Itauahp per spike: Ica gives each sample's measured increment
         ica = cal.table["ahp_increment_a"].to_numpy(dtype=float) * itauahp / v["i_ahthr"]
         params.update(Itauahp=itauahp, Ithahp=np.full(n, v["i_ahthr"]), Cahp=np.full(n, v["c_ahp"]), Ica=ica)

@@ -39,14 +39,14 @@ from ..circuits import get_circuit
 from ..engine import get_engine, select
 from ..ngspice_models import Technology, TechnologyFacts, get_technology
 from ..params import Values
-from ..simulation import simulate, technology_facts
+from ..simulation import SimulationResult, simulate, technology_facts
 from ..store.cache import cached_json
 
 __all__ = ["Extraction", "SynapseExtraction", "cached_extraction", "cached_sensitivities", "extract_dpi_neuron",
            "extract_dpi_synapse", "measure_sensitivities", "validate_dpi_neuron"]  # fmt: skip
 
 #: bump when what :func:`extract_dpi_neuron` measures changes (the cache key holds it)
-EXTRACTION_VERSION = 2
+EXTRACTION_VERSION = 3
 #: adaptation weight used to measure tau_ahp and the increment when the values switch adaptation off (A)
 AHP_PROBE_WEIGHT = 1e-10
 
@@ -95,13 +95,11 @@ def extract_dpi_neuron(tech: str | Technology = "gf180mcu", overrides: Mapping[s
     # below threshold: half the rheobase, comparator out of reach, then the input off for the decay
     i_sub = 0.5 * values.number("i_spkthr") / gain_nominal
     tau = values.number("c_mem") * facts.ut_v / (facts.kappa_n * values.number("i_tau"))
-    on, off = 0.005, 0.005 + 8 * tau
-    sub = simulate(neuron, tech, {**base, "i_in": i_sub, "i_spkthr": 1e-6, "dc_start": on, "dc_stop": off},
-                   tstop=off + 6 * tau)  # fmt: skip
-    t, v = sub.waves["time"], sub.waves["v_mem"]
+    sub = _decay_run(neuron, tech, base, i_sub, tau)
+    t, v, off = sub.waves["time"], sub.waves["v_mem"], sub.params.number("dc_stop")
     plateau = float(np.mean(v[(t > off - tau) & (t < off)]))
     i_plateau = i0 * math.exp(facts.kappa_n * plateau / facts.ut_v)
-    spiking = simulate(neuron, tech, {**base, "i_in": refractory_input, "dc_start": 0.005}, tstop=0.06)
+    spiking = _spiking_run(neuron, tech, base, refractory_input)
     # the effective threshold: the SPICE rheobase (bisection on a DC input, 7 runs), times the measured gain
     rheobase = _rheobase(neuron, tech, base, values.number("i_spkthr") / gain_nominal, 10 * tau)
     threshold = gain_nominal * rheobase  # the model's rate depends on I_in / rheobase
@@ -231,28 +229,36 @@ def measure_sensitivities(tech: Technology, extraction: Extraction) -> dict[str,
     values = neuron.values(extraction.params, tech)
     base = {**dict(values.items()), "input_kind": "none", "i_ahw": 0.0}
     fig, model, step = extraction.figures, extraction.model, SENSITIVITY_STEP
-    tau0 = model.tau_mem_s
     gain_weight = {"ml1": fig["kappa_p"] / fig["ut_v"], "ml2": -fig["kappa_p"] / fig["ut_v"],
                    "ml3": fig["kappa_n"] / fig["ut_v"]}  # fmt: skip
-    out: dict[str, dict[str, float]] = {}
-    i_sub = 0.5 * values.number("i_spkthr") / model.gain
-    on, off = 0.005, 0.005 + 8 * tau0
+    i_sub = 0.5 * values.number("i_spkthr") / model.gain  # the extraction's own runs, one offset added
+    tau_pred = values.number("c_mem") * fig["ut_v"] / (fig["kappa_n"] * values.number("i_tau"))
+    out: dict[str, dict[str, float]] = {"tau_mem_s": {}, "threshold_a": {}, "refractory_s": {}}
     for d in MEASURED_SENSITIVITIES["tau_mem_s"]:
-        run = simulate(neuron, tech, {**base, "i_in": i_sub, "i_spkthr": 1e-6, "dc_start": on, "dc_stop": off},
-                       tstop=off + 6 * tau0, offsets={f"xn.{d}": step})  # fmt: skip
-        out.setdefault("tau_mem_s", {})[d] = math.log(float(run.metrics["tau_mem_s"]) / tau0) / step
-    rheobase0 = model.rheobase_a()
+        run = _decay_run(neuron, tech, base, i_sub, tau_pred, {f"xn.{d}": step})
+        out["tau_mem_s"][d] = math.log(float(run.metrics["tau_mem_s"]) / model.tau_mem_s) / step
     for d in MEASURED_SENSITIVITIES["threshold_a"]:
-        rb = _rheobase(neuron, tech, base, rheobase0, 10 * tau0, span=2.5, steps=8, offsets={f"xn.{d}": step})
-        out.setdefault("threshold_a", {})[d] = math.log(rb / rheobase0) / step + gain_weight.get(d, 0.0)
-    i_ref_input = fig["refractory_input_a"]
-    t_ref0 = simulate(neuron, tech, {**base, "i_in": i_ref_input, "dc_start": 0.005}, tstop=0.06).metrics
-    for d in MEASURED_SENSITIVITIES["refractory_s"]:
-        run = simulate(neuron, tech, {**base, "i_in": i_ref_input, "dc_start": 0.005}, tstop=0.06,
+        rb = _rheobase(neuron, tech, base, model.rheobase_a(), 10 * tau_pred, span=2.5, steps=8,
                        offsets={f"xn.{d}": step})  # fmt: skip
-        ratio = float(run.metrics["refractory_s"]) / float(t_ref0["refractory_s"])
-        out.setdefault("refractory_s", {})[d] = math.log(ratio) / step
+        out["threshold_a"][d] = math.log(rb / model.rheobase_a()) / step + gain_weight.get(d, 0.0)
+    for d in MEASURED_SENSITIVITIES["refractory_s"]:
+        run = _spiking_run(neuron, tech, base, fig["refractory_input_a"], {f"xn.{d}": step})
+        out["refractory_s"][d] = math.log(float(run.metrics["refractory_s"]) / model.refractory_s) / step
     return out
+
+
+def _decay_run(neuron: Any, tech: Technology, base: Mapping[str, object], i_sub: float, tau: float,
+               offsets: Mapping[str, float] | None = None) -> SimulationResult:  # fmt: skip
+    """A sub-threshold DC input for 8 tau (comparator out of reach), then off for 6 tau: tau_mem from the decay."""
+    on, off = 0.005, 0.005 + 8 * tau
+    return simulate(neuron, tech, {**base, "i_in": i_sub, "i_spkthr": 1e-6, "dc_start": on, "dc_stop": off},
+                    tstop=off + 6 * tau, offsets=offsets)  # fmt: skip
+
+
+def _spiking_run(neuron: Any, tech: Technology, base: Mapping[str, object], i_in: float,
+                 offsets: Mapping[str, float] | None = None) -> SimulationResult:  # fmt: skip
+    """A DC input from 5 ms for 55 ms: the refractory period and the release level."""
+    return simulate(neuron, tech, {**base, "i_in": i_in, "dc_start": 0.005}, tstop=0.06, offsets=offsets)
 
 
 def cached_sensitivities(tech: Technology, extraction: Extraction) -> dict[str, dict[str, float]]:
