@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -124,6 +125,15 @@ def test_export_command_writes_one_new_file_and_refuses_bad_input(pelgrom_run: P
     result = runner.invoke(app, ["export", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "'run'" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dynapsim.json"]
+    # a folder that is no run, and a run with a part deleted: refused, naming the run, not exported from what is left
+    partial = tmp_path / "partial"
+    shutil.copytree(pelgrom_run, partial)
+    for folder, words in ((tmp_path, "no manifest"), (partial, "resume")):
+        if folder == partial:
+            next((partial / "samples").iterdir()).unlink()
+        result = runner.invoke(app, ["export", str(folder), "--out", str(tmp_path / "x.json")])
+        assert result.exit_code == 2 and "'run'" in result.output and words in result.output, result.output
+    assert not (tmp_path / "x.json").exists()
 
 
 @pytest.mark.ngspice

@@ -37,7 +37,7 @@ from ..analysis.dpi_mismatch import (
 )
 from ..ngspice_models import get_technology
 from ..params import ParameterError
-from ..store.runs import load_run, read_manifest
+from ..store.runs import IncompleteRunError, RunFolderError, load_run, read_manifest
 from .extract import Extraction, cached_extraction, cached_sensitivities
 
 __all__ = ["EXPORT_FORMATS", "EXPORT_VERSION", "Calibration", "calibrate_run", "export_document"]
@@ -72,7 +72,10 @@ def calibrate_run(run: str | Path, *, n_boot: int = 2000) -> Calibration:
     path = Path(run)
     if not path.is_dir():
         raise ParameterError("run", f"{path}: no such folder (a Monte Carlo run's --out)")
-    manifest = read_manifest(path)
+    try:
+        manifest = read_manifest(path)
+    except (FileNotFoundError, RunFolderError) as exc:
+        raise ParameterError("run", str(exc)) from None
     params: dict[str, Any] = dict(manifest.get("params") or {})
     if manifest.get("circuit") != "dpi-neuron":
         raise ParameterError("run", f"{path}: a {manifest.get('circuit')!r} run; export reads dpi-neuron runs")
@@ -81,7 +84,10 @@ def calibrate_run(run: str | Path, *, n_boot: int = 2000) -> Calibration:
                              "run neurospice mismatch dpi-neuron --mismatch pelgrom")  # fmt: skip
     if params.get("input_kind", "none") != "none" or not float(params.get("i_in", 0)) > 0:
         raise ParameterError("run", f"{path}: export needs a DC input (i_in > 0, input_kind=none)")
-    table = load_run(path, strict=True)
+    try:
+        table = load_run(path, strict=True)
+    except IncompleteRunError as exc:
+        raise ParameterError("run", f"{exc}; finish it with neurospice mismatch ... --resume") from None
     table = table[table["status"] == "ok"].reset_index(drop=True)
     if len(table) < 3:
         raise ParameterError("run", f"{path}: {len(table)} usable samples; export needs at least 3")
