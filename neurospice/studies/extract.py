@@ -131,8 +131,8 @@ def extract_dpi_neuron(tech: str | Technology = "gf180mcu", overrides: Mapping[s
                    f"(I_in = {refractory_input:.3g} A)", refractory_input_a="setting: input of the refractory run",
                    kappa_n="technology: nFET I_D-V_G fit", kappa_p="technology: pFET I_D-V_G fit",
                    ut_v="kT/q at the simulation temperature")  # fmt: skip
-    feedback, feedback_sources = _feedback(neuron, tech, values, i0)
-    adaptation, adaptation_sources = _adaptation(neuron, tech, {**given, "input_kind": "none"}, ahw, facts,
+    feedback, feedback_sources = _feedback(neuron, tech, values, facts, i0)
+    adaptation, adaptation_sources = _adaptation(neuron, tech, {**given, "input_kind": "none"}, ahw, facts, i0,
                                                  model.refractory_s)  # fmt: skip
     figures.update(feedback | adaptation)
     sources.update(feedback_sources | adaptation_sources)
@@ -144,10 +144,10 @@ def _sigmoid(x: np.ndarray, gain: float, th: float, norm: float) -> np.ndarray:
     return gain / (1.0 + np.exp(-(x - th) / norm))
 
 
-def _feedback(neuron: Any, tech: Technology, values: Values, i0: float) -> tuple[dict[str, float], dict[str, str]]:
+def _feedback(neuron: Any, tech: Technology, values: Values, facts: TechnologyFacts,
+              i0: float) -> tuple[dict[str, float], dict[str, str]]:  # fmt: skip
     """The positive-feedback transfer I_a(I_mem) (DC sweep of MA1-MA4) and its sigmoid fit (in units of I_spkthr)."""
     vectors = get_engine().simulate(neuron.feedback_deck(values, tech, step=2.5e-4), tech.ngspice_settings)
-    facts = technology_facts(tech, values)
     v_mem, i_a = select(vectors, "v-sweep"), np.abs(select(vectors, "via#branch"))
     unit = values.number("i_spkthr")
     x = i0 * np.exp(facts.kappa_n * v_mem / facts.ut_v) / unit
@@ -165,7 +165,7 @@ def _feedback(neuron: Any, tech: Technology, values: Values, i0: float) -> tuple
 
 
 def _adaptation(neuron: Any, tech: Technology, given: Mapping[str, object], ahw: float, facts: TechnologyFacts,
-                t_ref: float) -> tuple[dict[str, float], dict[str, str]]:  # fmt: skip
+                i0: float, t_ref: float) -> tuple[dict[str, float], dict[str, str]]:  # fmt: skip
     """tau_ahp (decay of I_ahp after the input stops) and the jump of I_ahp at the first spike, with closed forms."""
     weight = ahw if ahw > 0 else AHP_PROBE_WEIGHT
     run_values = neuron.values({**given, "i_ahw": weight}, tech)
@@ -176,7 +176,6 @@ def _adaptation(neuron: Any, tech: Technology, given: Mapping[str, object], ahw:
     run = simulate(neuron, tech, {**given, "i_ahw": weight, "i_in": i_in, "dc_start": on, "dc_stop": off},
                    tstop=off + 4 * tau_pred)  # fmt: skip
     t = run.waves["time"]
-    i0 = facts.i0_n_a * run_values.number("w_mem") / run_values.number("l_mem")
     i_ahp = i0 * np.exp(facts.kappa_n * run.waves["v_ahp"] / facts.ut_v)
     spikes = neuron.spike_times(run.waves, run_values)
     last = float(spikes[-1]) if spikes.size else off
