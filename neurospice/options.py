@@ -1,4 +1,5 @@
-"""Simulator options: the ``.options`` line of every deck, validated like circuit parameters.
+"""Simulator options: the ``.options`` line of every deck, validated like circuit parameters,
+and the named accuracy presets (``--accuracy fast|default|reference|legacy``).
 
 A description, not a run: circuits write it into their decks, the engine and Monte Carlo runs
 record it in their provenance.
@@ -11,7 +12,7 @@ from typing import Literal
 
 from .params import ParameterError
 
-__all__ = ["SimOptions"]
+__all__ = ["ACCURACY", "SimOptions", "accuracy", "accuracy_name"]
 
 _OPTION_RANGES = {"gmin": 1e-3, "abstol": 1e-3, "chgtol": 1e-6, "reltol": 0.1}
 
@@ -33,20 +34,33 @@ class SimOptions:
     reltol : float
         Relative tolerance.
     method : {"gear", "trap"}
-        Integration method; gear does not ring on fast positive feedback (spiking neurons).
+        Integration method. Trapezoidal (the default) with ``trtol=2`` and ``bypass`` is both
+        faster than gear and closer to the reference on the spike times of the DPI neuron
+        (``benchmarks/spike_accuracy.py``; the table is in BENCHMARKS.md). Gear damps the ringing
+        trapezoidal integration can show on fast positive feedback; the ``legacy`` and
+        ``reference`` presets use it.
     points : int
         Transient output step = tstop/points, which ngspice also uses as the largest time step.
         5000 keeps a DPI synapse's peak within 0.06 % and tau within 0.001 % of a reltol=1e-6
         reference; 50 lets ngspice choose its steps (2.5x faster on a 200 ms synapse, tau within
         0.2 %, but the sampled peak 2 % low). The spiking neuron's cost does not depend on it.
+    trtol : float
+        ngspice's truncation-error overestimate factor (its default 7): smaller is more careful.
+    bypass : bool
+        Let ngspice skip re-evaluating a device whose terminal voltages did not move (``bypass=1``).
+    max_step : float or None
+        Upper bound (s) on the output step: the step is ``min(tstop/points, max_step)``.
     """
 
     gmin: float = 1e-15
     abstol: float = 1e-15
     chgtol: float = 1e-16
     reltol: float = 1e-4
-    method: Literal["gear", "trap"] = "gear"
+    method: Literal["gear", "trap"] = "trap"
     points: int = 5000
+    trtol: float = 2.0
+    bypass: bool = True
+    max_step: float | None = None
 
     def __post_init__(self) -> None:
         """Refuse anything that is not a finite positive tolerance, a known method, a whole point count."""
@@ -59,10 +73,52 @@ class SimOptions:
         points = self.points
         if isinstance(points, bool) or not isinstance(points, int) or not 10 <= points <= 10_000_000:
             raise ParameterError("points", f"got {points!r}; accepted: a whole number in [10, 10000000]")
+        trtol = self.trtol
+        if isinstance(trtol, bool) or not isinstance(trtol, (int, float)) or not 0.1 <= trtol <= 100:
+            raise ParameterError("trtol", f"got {trtol!r}; accepted: a number in [0.1, 100]")
+        if not isinstance(self.bypass, bool):
+            raise ParameterError("bypass", f"got {self.bypass!r}; accepted: true, false")
+        step = self.max_step
+        if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float)) or not 0 < step <= 1):
+            raise ParameterError("max_step", f"got {step!r}; accepted: none or a number in (0, 1] s")
+
+    def step(self, tstop: float) -> float:
+        """The transient's output step (s) for a run of ``tstop`` seconds."""
+        step = tstop / self.points
+        return step if self.max_step is None else min(step, self.max_step)
 
     def spice(self) -> str:
         """The ``.options`` line."""
         return (
             f".options gmin={self.gmin!r} abstol={self.abstol!r} chgtol={self.chgtol!r} "
-            f"reltol={self.reltol!r} method={self.method}"
+            f"reltol={self.reltol!r} method={self.method} trtol={self.trtol!r} bypass={int(self.bypass)}"
         )
+
+
+#: Named accuracy presets (``--accuracy``). Each one's spike-time error against ``reference`` and
+#: its cost are measured by ``benchmarks/spike_accuracy.py`` (table in BENCHMARKS.md).
+ACCURACY: dict[str, SimOptions] = {
+    "fast": SimOptions(method="trap", trtol=7.0, bypass=True),
+    "default": SimOptions(),
+    "reference": SimOptions(
+        method="gear", reltol=1e-7, abstol=1e-16, chgtol=1e-18, trtol=7.0, bypass=False, max_step=2e-6
+    ),
+    # the defaults before trapezoidal integration was measured to be both faster and closer to
+    # the reference: runs made then resume, and reproduce, with this preset
+    "legacy": SimOptions(method="gear", trtol=7.0, bypass=False),
+}
+
+#: What an option that older manifests do not record was then (ngspice's own default).
+IMPLICIT = {"trtol": 7.0, "bypass": False, "max_step": None}
+
+
+def accuracy(name: str) -> SimOptions:
+    """The options of accuracy preset ``name``; :class:`ParameterError` naming ``accuracy`` otherwise."""
+    if not isinstance(name, str) or name not in ACCURACY:
+        raise ParameterError("accuracy", f"got {name!r}; accepted: {', '.join(ACCURACY)}")
+    return ACCURACY[name]
+
+
+def accuracy_name(options: SimOptions) -> str:
+    """The preset ``options`` equal, or ``custom``."""
+    return next((name for name, preset in ACCURACY.items() if preset == options), "custom")

@@ -8,6 +8,7 @@
     samples = 16                   # mismatch samples (per point for a sweep; per scale for a budget)
     seed = 1
     mismatch = "pdk"               # pdk | pelgrom
+    accuracy = "default"           # fast | default | reference | legacy (simulator options; BENCHMARKS.md)
     tstop = "0.2"                  # SI prefixes allowed
     out = "runs/tau"               # relative to this file; the CLI's --out wins
     report = true                  # mismatch: report.html; sweep and budget: their PNG
@@ -36,13 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .options import ACCURACY
 from .params import ParameterError
 from .units import parse_si
 
 __all__ = ["Study", "StudyError", "read_study"]
 
 _TOP = {"kind", "circuit", "describe", "technology", "samples", "seed", "mismatch", "tstop", "out", "report",
-        "workers", "params", "vary", "zip", "budget", "description"}  # fmt: skip
+        "workers", "params", "vary", "zip", "budget", "description", "accuracy"}  # fmt: skip
 _BUDGET = {"metric", "scales", "clusters", "bits"}
 KINDS = ("sweep", "mismatch", "budget")
 
@@ -68,6 +70,7 @@ class Study:
     samples: int = 0
     seed: int = 1
     mismatch: str = "pdk"
+    accuracy: str = "default"
     tstop: float | None = None
     out: Path | None = None
     report: bool = False
@@ -139,6 +142,10 @@ def read_study(path: str | Path) -> Study:
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise fail(key, f"got {value!r}; accepted: a whole number of at least {low}")
             fields[key] = value
+    if "accuracy" in data:
+        if data["accuracy"] not in ACCURACY:
+            raise fail("accuracy", f"got {data['accuracy']!r}; accepted: {', '.join(ACCURACY)}")
+        fields["accuracy"] = data["accuracy"]
     if "tstop" in data:
         fields["tstop"] = _seconds(data["tstop"], lambda m: fail("tstop", m))
     if "out" in data:

@@ -237,7 +237,7 @@ class Circuit(ABC):
             *(read_netlist(n) for n in self.netlists),
             bench,
             options.spice(),
-            f".tran {spice_number(tstop / options.points)} {spice_number(tstop)}",
+            f".tran {spice_number(options.step(tstop))} {spice_number(tstop)}",
             ".end",
         ]
         return "\n".join(parts) + "\n"

@@ -12,6 +12,7 @@ import typer
 from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ._app import app
 from .common import (
+    AccuracyOpt,
     CircuitArg,
     JsonOpt,
     SetOpt,
@@ -25,6 +26,7 @@ from .common import (
     overrides_from,
     parse_tstop,
     progress_bar,
+    sim_options,
     technology,
 )
 from .mc import DaskOpt, ModeOpt, QuietOpt, ResumeOpt, SeedOpt, WorkersOpt, run_options
@@ -50,6 +52,7 @@ def budget(
     ] = None,
     resume: ResumeOpt = False,
     quiet: QuietOpt = False,
+    accuracy: AccuracyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Precision budget: CV against device area scale and against cluster size, measured; area and power of each."""
@@ -57,6 +60,7 @@ def budget(
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, dict[str, Any]]:
         opts = run_options(seed=seed, mismatch=mode, workers=workers, samples=samples)
+        opts["options"] = sim_options(accuracy)
         check_run_options(resume, False, out)
         c, t = circuit_named(circuit), technology(tech)
         ov = overrides_from(set_)

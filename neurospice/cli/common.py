@@ -31,6 +31,11 @@ SpikeNodeOpt = Annotated[str | None, typer.Option(help="user netlists: the node 
 DescribeOpt = Annotated[
     Path | None, typer.Option(help="user netlists: the description TOML (default: NETLIST.toml beside it)")
 ]
+AccuracyOpt = Annotated[
+    str | None,
+    typer.Option(help="simulator accuracy preset: fast, default, reference or legacy (measured errors and costs: "
+                 "BENCHMARKS.md)"),
+]  # fmt: skip
 CircuitArg = Annotated[str, typer.Argument(help="a circuit name (neurospice circuits) or a netlist file")]
 
 
@@ -43,6 +48,13 @@ def help_of(spec: ParamSpec, name: str) -> str:
 def option(spec: ParamSpec, name: str, text: str | None) -> Any:
     """The value of a declared run option given as text (SI prefixes allowed), or None when not given."""
     return None if text is None else spec[name].coerce(text)
+
+
+def sim_options(text: str | None) -> Any:
+    """The simulator options of ``--accuracy`` (None when not given: the library's default applies)."""
+    from ..options import accuracy
+
+    return None if text is None else accuracy(text)
 
 
 def bad_input(message: str) -> NoReturn:

@@ -13,6 +13,7 @@ from ..montecarlo import RUN_OPTIONS
 from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ._app import app
 from .common import (
+    AccuracyOpt,
     CircuitArg,
     DescribeOpt,
     JsonOpt,
@@ -29,6 +30,7 @@ from .common import (
     overrides_from,
     parse_tstop,
     progress_bar,
+    sim_options,
     technology,
 )
 
@@ -72,6 +74,7 @@ def mismatch(
         bool, typer.Option(help="write --out/report.html (histograms, CVs, Pelgrom, contributions)")
     ] = False,
     quiet: QuietOpt = False,
+    accuracy: AccuracyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Monte Carlo mismatch: N samples with recorded seeds, streamed to --out, resumable."""
@@ -79,6 +82,7 @@ def mismatch(
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, dict[str, Any]]:
         opts = run_options(samples=samples, seed=seed, mismatch=mode, workers=workers, timeout=timeout, grace=grace)
+        opts["options"] = sim_options(accuracy)
         check_run_options(resume, report, out)
         c, t = circuit_named(circuit, describe), technology(tech)
         ov = overrides_from(set_, spike_node)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..options import accuracy
 from ..params import ParameterError
 from ._app import app
 from .common import bad_input, guard, progress_bar
@@ -87,7 +88,8 @@ def _checked(spec: Any, folder: Path, resume: bool) -> dict[str, Any]:
 
 
 def _execute(spec: Any, folder: Path, resume: bool, update: Any, plan: dict[str, Any]) -> None:
-    common = {"seed": spec.seed, "tstop": spec.tstop, "out": folder, "resume": resume, "workers": spec.workers}
+    common = {"seed": spec.seed, "tstop": spec.tstop, "out": folder, "resume": resume, "workers": spec.workers,
+              "options": accuracy(spec.accuracy)}  # fmt: skip
     if spec.kind == "sweep":
         from ..studies.design import design_sweep
 

@@ -13,6 +13,7 @@ from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ..params import ParameterError
 from ._app import app
 from .common import (
+    AccuracyOpt,
     CircuitArg,
     DescribeOpt,
     JsonOpt,
@@ -25,6 +26,7 @@ from .common import (
     guard,
     overrides_from,
     parse_tstop,
+    sim_options,
     technology,
 )
 
@@ -38,22 +40,24 @@ def simulate(
     describe: DescribeOpt = None,
     tstop: TstopOpt = None,
     out: Annotated[Path | None, typer.Option(help="folder for waveforms.parquet, metrics.csv, run.json")] = None,
+    accuracy: AccuracyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate a circuit, print its metrics (and closed-form predictions), optionally write them."""
     from ..simulation import simulate as run_simulate
     from ..store import check_new_dir, result_json, write_run
 
-    def prepare() -> tuple[Any, Any, dict[str, str], float]:
+    def prepare() -> tuple[Any, Any, dict[str, str], float, Any]:
         c, t = circuit_named(circuit, describe), technology(tech)
         ov = overrides_from(set_, spike_node)
         c.values(ov, t)  # validate before anything runs or is written
+        opts = sim_options(accuracy)
         if out is not None:
             check_new_dir(out)
-        return c, t, ov, parse_tstop(tstop, c.default_tstop)
+        return c, t, ov, parse_tstop(tstop, c.default_tstop), opts
 
-    c, t, ov, stop = guard(prepare)
-    result = guard(lambda: run_simulate(c, t, ov, tstop=stop))
+    c, t, ov, stop, opts = guard(prepare)
+    result = guard(lambda: run_simulate(c, t, ov, tstop=stop, options=opts))
     if out is not None:
         guard(lambda: write_run(result, out))
     for warning in result.warnings:

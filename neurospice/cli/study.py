@@ -13,6 +13,7 @@ from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ..studies.precision import STUDY_OPTIONS
 from ._app import app
 from .common import (
+    AccuracyOpt,
     JsonOpt,
     SetOpt,
     TechOpt,
@@ -24,6 +25,7 @@ from .common import (
     option,
     overrides_from,
     progress_bar,
+    sim_options,
     technology,
 )
 from .mc import DaskOpt, GraceOpt, ModeOpt, OutOpt, QuietOpt, ResumeOpt, SeedOpt, TimeoutOpt, WorkersOpt, run_options
@@ -62,6 +64,7 @@ def precision(
     grace: GraceOpt = None,
     report: Annotated[bool, typer.Option(help="write --out/report.html with the heat maps")] = False,
     quiet: QuietOpt = False,
+    accuracy: AccuracyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Precision from averaging: N mismatched DPI neurons, cluster-rate CV x window, vs the published table."""
@@ -73,6 +76,7 @@ def precision(
         given = {name: option(STUDY_OPTIONS, name, text) for name, text in texts.items()}
         study: dict[str, Any] = {n: STUDY_OPTIONS[n].default if v is None else v for n, v in given.items()}
         run = run_options(seed=seed, mismatch=mode, workers=workers, timeout=timeout, grace=grace)
+        run["options"] = sim_options(accuracy)
         check_run_options(resume, report, out)
         ov = overrides_from(set_)
         sizes = number_list(cluster_sizes, "cluster_sizes", "", whole=True)
@@ -85,7 +89,8 @@ def precision(
                 "calibrate": given["target_cv"], **study, **run}  # fmt: skip
 
     a = guard(prepare)
-    common = {"seed": a["seed"] if a["seed"] is not None else 1, "workers": a["workers"], "client": dask}
+    common = {"seed": a["seed"] if a["seed"] is not None else 1, "workers": a["workers"], "client": dask,
+              "options": a["options"]}  # fmt: skip
     calibration: list[dict[str, float]] = []
     if a["calibrate"] is not None:
         pilots = {"pilot": a["pilot"], "input_rate": a["input_rate"], "overrides": a["overrides"], **common}

@@ -14,6 +14,7 @@ from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ..params import ParameterError
 from ._app import app
 from .common import (
+    AccuracyOpt,
     CircuitArg,
     DescribeOpt,
     JsonOpt,
@@ -28,6 +29,7 @@ from .common import (
     overrides_from,
     parse_tstop,
     progress_bar,
+    sim_options,
     technology,
 )
 from .mc import DaskOpt, GraceOpt, ModeOpt, QuietOpt, ResumeOpt, SeedOpt, TimeoutOpt, WorkersOpt, run_options
@@ -63,6 +65,7 @@ def sweep(
         bool, typer.Option(help="draw --out/sweep.png: metric vs parameter with its mismatch band")
     ] = False,
     quiet: QuietOpt = False,
+    accuracy: AccuracyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate a grid of parameter values; with --samples, a Monte Carlo at every point (same seeds at each)."""
@@ -88,6 +91,7 @@ def sweep(
         for point in grid.points():
             c.values({**ov, **point}, t)
         check_new_run(out, resume)
+        opts["options"] = sim_options(accuracy)
         opts = {k: v for k, v in opts.items() if v is not None}
         return c, t, ov, parse_tstop(tstop, c.default_tstop), grid, {"samples": n, **opts}
 

@@ -46,7 +46,7 @@ import pandas as pd
 from ..analysis.summary import run_summary as summary
 from ..circuits import Circuit, get_circuit
 from ..ngspice_models import Technology, get_technology
-from ..options import SimOptions
+from ..options import SimOptions, accuracy_name
 from ..params import Param, ParameterError, ParamSpec
 from ..simulation import validate_tstop
 from ..store import PartWriter, StoreError, load_run, open_run, record_status, versions
@@ -105,6 +105,7 @@ def run_manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, s
         "keep_waveforms": spec.keep_waveforms,
         "keep_spikes": spec.keep_spikes,
         "options": dataclasses.asdict(spec.options),
+        "accuracy": accuracy_name(spec.options),
         "versions": versions(),
     }  # fmt: skip
 

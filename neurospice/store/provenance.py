@@ -32,4 +32,12 @@ def provenance_record(
     tech: Technology, options: SimOptions, ngspice: str | None = None, **extra: Any
 ) -> dict[str, Any]:
     """One record for a run: the technology with its model files' SHA-256, versions, options, and ``extra``."""
-    return {**tech.provenance(), "versions": versions(ngspice), "options": dataclasses.asdict(options), **extra}
+    from ..options import accuracy_name
+
+    return {
+        **tech.provenance(),
+        "versions": versions(ngspice),
+        "options": dataclasses.asdict(options),
+        "accuracy": accuracy_name(options),
+        **extra,
+    }

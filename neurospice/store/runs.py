@@ -32,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..options import IMPLICIT, SimOptions, accuracy_name
 from ..params import ParameterError
 from .files import atomic_write, check_new_dir, is_empty_dir
 
@@ -142,6 +143,17 @@ def lock_run(out: Path) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
+def _options_hint(options: dict[str, Any]) -> str:
+    """How to resume a run made with other simulator options (its accuracy preset, when it has one)."""
+    try:
+        made = accuracy_name(SimOptions(**options))
+    except (TypeError, ParameterError):
+        made = "custom"
+    if made == "custom":
+        return "; it was made with custom simulator options (see its manifest.json)"
+    return f"; it was made with accuracy {made!r}: resume with --accuracy {made}"
+
+
 @contextmanager
 def open_run(out: Path, manifest: dict[str, Any], resume: bool, compare: tuple[str, ...]) -> Iterator[set[int]]:
     """Create (or reopen with ``resume``) run folder ``out`` under its lock; yield the samples already stored.
@@ -155,9 +167,12 @@ def open_run(out: Path, manifest: dict[str, Any], resume: bool, compare: tuple[s
         if not (out / "manifest.json").is_file():
             raise ParameterError("resume", f"{out}: nothing to resume (no manifest.json)")
         old = read_manifest(out)
+        if isinstance(old.get("options"), dict):  # written before trtol, bypass and max_step were recorded
+            old["options"] = {**IMPLICIT, **old["options"]}
         changed = [k for k in compare if old.get(k) != manifest.get(k)]
         if changed:
-            raise ParameterError("resume", f"{out} holds a different run (differs in: {', '.join(changed)})")
+            hint = _options_hint(old["options"]) if "options" in changed else ""
+            raise ParameterError("resume", f"{out} holds a different run (differs in: {', '.join(changed)}){hint}")
         with lock_run(out):
             yield _stored_samples(out, quarantine=True)
         return

@@ -24,6 +24,7 @@ from ..analysis.cv import coefficient_of_variation
 from ..circuits import Circuit, get_circuit
 from ..grid import Axis, Grid
 from ..ngspice_models import Technology, get_technology
+from ..options import SimOptions
 from ..params import ParameterError
 from ..store import atomic_write
 from .design import design_sweep
@@ -60,11 +61,13 @@ def precision_budget(
     workers: int | None = None,
     client: Any = None,
     progress: Callable[[int, int, int], None] | None = None,
+    options: SimOptions | None = None,
 ) -> BudgetResult:
     """Measure CV(``metric``) against device area scale and against cluster size; budget ``bits``.
 
     With ``out``, the sweep is stored in ``out`` (resumable) with ``scaling.csv``, ``clusters.csv``,
-    ``budget.csv`` and ``budget.json`` beside it.
+    ``budget.csv`` and ``budget.json`` beside it. ``options``: simulator options (default
+    :class:`~neurospice.options.SimOptions`), recorded with the sweep.
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
     if not circuit.analog_sizes:
@@ -85,7 +88,7 @@ def precision_budget(
     fixed = {k: v for k, v in (overrides or {}).items() if k not in circuit.analog_sizes}
     table = design_sweep(circuit, tech, Grid(tuple(axes), zipped=True), samples=samples, seed=seed, overrides=fixed,
                          tstop=tstop, mismatch=mismatch, out=out, resume=resume, workers=workers, client=client,
-                         progress=progress)  # fmt: skip
+                         progress=progress, options=options)  # fmt: skip
     ok = table[table["status"] == "ok"]
     rows = []
     for point, scale in enumerate(scale_list):

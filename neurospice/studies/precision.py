@@ -37,6 +37,7 @@ from ..circuits import get_circuit
 from ..engine import SimulationError
 from ..montecarlo import RUN_OPTIONS, MismatchMode, monte_carlo
 from ..ngspice_models import Technology, get_technology
+from ..options import SimOptions, accuracy_name
 from ..params import Param, ParameterError, ParamSpec
 from ..store import atomic_write
 
@@ -164,6 +165,7 @@ def precision_study(
     progress: Callable[[int, int, int], None] | None = None,
     timeout: float | None = None,
     grace: float = 5.0,
+    options: SimOptions | None = None,
 ) -> PrecisionResult:
     """Simulate ``neurons`` mismatched DPI neurons under a regular input and tabulate cluster-rate CVs.
 
@@ -184,7 +186,7 @@ def precision_study(
         in ``duration``, and ``duration`` itself.
     n_shuffles, bits_method
         Random partitions per cell (the paper: 10); CV-to-bits conversion.
-    mismatch, workers, out, resume, client, progress, timeout, grace
+    mismatch, workers, out, resume, client, progress, timeout, grace, options
         As for :func:`neurospice.monte_carlo`. With ``out``, the tables are written there too
         (``cluster_cv.csv``, ``bits_<method>.csv`` (rows cluster size, columns window),
         ``comparison.csv``, ``precision.json``; the heat map is drawn from them by
@@ -199,6 +201,7 @@ def precision_study(
     samples = monte_carlo(
         neuron, tech, samples=neurons, seed=seed, overrides=params, tstop=tstop, workers=workers, mismatch=mismatch,
         out=out, resume=resume, client=client, progress=progress, timeout=timeout, keep_spikes=True, grace=grace,
+        options=options,
     )  # fmt: skip
     ok = samples[samples["status"] == "ok"]
     trains = [np.asarray(s, dtype=np.float64) for s in ok["spike_times"]]
@@ -230,6 +233,7 @@ def precision_study(
             "settle_s": settle,
             "seed": seed,
             "mismatch": mismatch,
+            "accuracy": accuracy_name(options or SimOptions()),
             "n_shuffles": n_shuffles,
             "bits_method": bits_method,
             "params": {k: _plain(v) for k, v in params.items()},
@@ -294,6 +298,7 @@ def calibrate_sizes(
     iterations: int = 2,
     workers: int | None = None,
     client: Any = None,
+    options: SimOptions | None = None,
 ) -> tuple[dict[str, object], list[dict[str, float]]]:
     """Choose device sizes so the single-neuron rate CV lands on ``target_cv`` (DYNAP-SE: about 18 %).
 
@@ -315,6 +320,7 @@ def calibrate_sizes(
         res = precision_study(
             tech, neurons=pilot, input_rate=input_rate, duration=duration, settle=settle, seed=seed,
             overrides=current, cluster_sizes=[1], windows=[duration], workers=workers, client=client,
+            options=options,
         )  # fmt: skip
         cv = res.single_cv
         record = {"factor": factor, "cv": cv.cv, "ci_low": cv.ci_low, "ci_high": cv.ci_high,
