@@ -14,7 +14,10 @@ analysis time per sample (mean ``sim_s``: the floor), our overhead above that fl
 largest child). A second scenario repeats (a) against (c) on a short transient, where loading
 dominates; a third runs N samples without waveforms and reports peak memory (flat in N).
 
-Usage: python benchmarks/mc_strategies.py [--samples 64] [--memory-samples 10000]
+A first scenario runs the DPI neuron's Monte Carlo with the ``legacy`` and ``default`` accuracy
+presets side by side (wall time, floor, and how far each sample's rate moves between them).
+
+Usage: python benchmarks/mc_strategies.py [--samples 64] [--memory-samples 10000] [--only-accuracy]
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from neurospice.circuits import get_circuit
 from neurospice.engine import SimOptions
 from neurospice.montecarlo import monte_carlo, sample_seeds
 from neurospice.ngspice_models import get_technology
+from neurospice.options import accuracy
 
 CORES = os.cpu_count() or 1
 
@@ -119,6 +123,30 @@ def scenario(
           f"largest child {child:.0f} MB.")  # fmt: skip
 
 
+def accuracy_scenario(samples: int) -> None:
+    """The DPI neuron's Monte Carlo run with the legacy and the default accuracy, side by side."""
+    seed, rows, rates = 2026, [], {}
+    for name in ("legacy", "default"):
+        start = time.perf_counter()
+        table = monte_carlo("dpi-neuron", "gf180mcu", samples=samples, seed=seed, tstop=0.1, workers=CORES,
+                            options=accuracy(name))  # fmt: skip
+        wall = time.perf_counter() - start
+        assert (table["status"] == "ok").all(), table["message"].unique()
+        rates[name] = table.sort_values("sample")["isi_rate_hz"].to_numpy()
+        rows.append((name, wall, float(table["sim_s"].mean())))
+    print(f"\n### DPI neuron Monte Carlo, legacy vs default accuracy\n\n{samples} samples, GF180MCU pdk mismatch, "
+          f"100 ms, {CORES} workers, the same seeds.\n")  # fmt: skip
+    print("| accuracy | wall per sample | speed-up | ngspice analysis per sample |")
+    print("|---|---|---|---|")
+    for name, wall, floor in rows:
+        print(f"| {name} | {1e3 * wall / samples:.1f} ms | {rows[0][1] / wall:.2f}x | {1e3 * floor:.1f} ms |")
+    diff = (rates["default"] / rates["legacy"] - 1) * 100
+    spread = np.std(rates["legacy"], ddof=1) / np.mean(rates["legacy"]) * 100
+    print(f"\nper-sample ISI rate, default vs legacy: mean {np.mean(diff):+.3f} %, largest |difference| "
+          f"{np.max(np.abs(diff)):.3f} %; mismatch CV of the rate {spread:.2f} %; CV with default "
+          f"{np.std(rates['default'], ddof=1) / np.mean(rates['default']) * 100:.2f} %")  # fmt: skip
+
+
 def memory(samples: int) -> None:
     start = time.perf_counter()
     code = (
@@ -139,8 +167,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=64)
     parser.add_argument("--memory-samples", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--only-accuracy", action="store_true", help="only the legacy vs default neuron run")
     args = parser.parse_args()
     print(f"ngspice 39, Python {sys.version.split()[0]}, numpy {np.__version__}, {CORES} cores")
+    accuracy_scenario(args.samples)
+    if args.only_accuracy:
+        return
     scenario("DPI neuron (the issue's case)", "dpi-neuron", {}, 0.1, args.samples, dask=True, points=5000)
     scenario("Short transient: DPI synapse, 5 ms, default output step", "dpi-synapse",
              {"input_count": 1, "input_start": 0.001}, 0.005, args.samples, dask=False, points=5000)  # fmt: skip

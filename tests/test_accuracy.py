@@ -42,7 +42,7 @@ def test_new_options_refuse_bad_values(kwargs: dict[str, object], name: str) -> 
 
 
 def test_unknown_preset_is_one_line_naming_accuracy(tmp_path: Path) -> None:
-    with pytest.raises(ParameterError, match="parameter 'accuracy'.*fast, default, reference, legacy"):
+    with pytest.raises(ParameterError, match=r"parameter 'accuracy'.*fast, default, reference, legacy"):
         accuracy("exact")
     out = tmp_path / "run"
     for args in (["simulate", "dpi-synapse"], ["mismatch", "dpi-synapse", "--out", str(out)],
@@ -91,7 +91,7 @@ def test_run_records_its_accuracy_and_resume_needs_the_same(tmp_path: Path) -> N
     parts = sorted((out / "samples").glob("*.parquet"))
     for part in parts:
         part.unlink()
-    with pytest.raises(ParameterError, match="differs in: options.*accuracy 'legacy': resume with --accuracy legacy"):
+    with pytest.raises(ParameterError, match=r"differs in: options.*accuracy 'legacy': resume with --accuracy legacy"):
         monte_carlo("dpi-synapse", "gf180mcu", resume=True, **args)
     again = monte_carlo("dpi-synapse", "gf180mcu", options=ACCURACY["legacy"], resume=True, **args)
     cols = ["sample", "seed", "tau_s", "peak_current_a"]

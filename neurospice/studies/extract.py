@@ -25,6 +25,7 @@ Beyond the integrated equation (``Extraction.figures``, each with its source):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from ..analysis.waveform import fit_exponential_decay
 from ..circuits import get_circuit
 from ..engine import get_engine, select
 from ..ngspice_models import Technology, TechnologyFacts, get_technology
+from ..options import SimOptions
 from ..params import Values
 from ..simulation import SimulationResult, simulate, technology_facts
 from ..store.cache import cached_json
@@ -263,15 +265,21 @@ def _spiking_run(neuron: Any, tech: Technology, base: Mapping[str, object], i_in
 def cached_sensitivities(tech: Technology, extraction: Extraction) -> dict[str, dict[str, float]]:
     """:func:`measure_sensitivities`, measured once per machine (the result cache)."""
     key = {"extraction": extraction.as_dict(), "models": tech.provenance(), "settings": tech.ngspice_settings,
-           "ngspice": get_engine().version, "version": EXTRACTION_VERSION, "step": SENSITIVITY_STEP}  # fmt: skip
+           "ngspice": get_engine().version, "version": EXTRACTION_VERSION, "step": SENSITIVITY_STEP,
+           "options": dataclasses.asdict(SimOptions())}  # fmt: skip
     return cached_json("dpi_sensitivity", key, lambda: measure_sensitivities(tech, extraction))
 
 
 def cached_extraction(tech: Technology, overrides: Mapping[str, object]) -> Extraction:
-    """:func:`extract_dpi_neuron` at ``overrides``, measured once per machine (the result cache)."""
+    """:func:`extract_dpi_neuron` at ``overrides``, measured once per machine (the result cache).
+
+    The key holds the default simulator options the extraction's runs use: a change of defaults
+    measures again instead of serving figures made with the old ones.
+    """
     values = get_circuit("dpi-neuron").values(dict(overrides), tech)
     key = {"values": dict(values.items()), "models": tech.provenance(), "settings": tech.ngspice_settings,
-           "ngspice": get_engine().version, "version": EXTRACTION_VERSION}  # fmt: skip
+           "ngspice": get_engine().version, "version": EXTRACTION_VERSION,
+           "options": dataclasses.asdict(SimOptions())}  # fmt: skip
     return Extraction.from_dict(cached_json("dpi_extraction", key, lambda: extract_dpi_neuron(tech, values).as_dict()))
 
 
