@@ -100,3 +100,14 @@ def test_run_records_its_accuracy_and_resume_needs_the_same(tmp_path: Path) -> N
                                  "--mismatch", "pelgrom", "--out", str(out), "--resume", "--accuracy", "fast"])  # fmt: skip
     assert result.exit_code == 2
     assert "resume with --accuracy legacy" in result.output
+
+
+def test_study_file_accuracy_reaches_the_run(tmp_path: Path) -> None:
+    study = tmp_path / "s.toml"
+    study.write_text('kind = "mismatch"\ncircuit = "dpi-synapse"\nsamples = 2\ntstop = "10m"\naccuracy = "fast"\n'
+                     'out = "run"\n')  # fmt: skip
+    result = runner.invoke(app, ["run", str(study)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["accuracy"] == "fast"
+    assert manifest["options"] == {**ACCURACY["default"].__dict__, "trtol": 7.0}
