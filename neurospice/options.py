@@ -108,8 +108,8 @@ ACCURACY: dict[str, SimOptions] = {
     "legacy": SimOptions(method="gear", trtol=7.0, bypass=False),
 }
 
-#: What an option that older manifests do not record was then (ngspice's own default).
-IMPLICIT = {"trtol": 7.0, "bypass": False, "max_step": None}
+#: What the options older manifests do not record were then: the legacy preset's (ngspice's own defaults).
+IMPLICIT = {name: getattr(ACCURACY["legacy"], name) for name in ("trtol", "bypass", "max_step")}
 
 
 def accuracy(name: str) -> SimOptions:

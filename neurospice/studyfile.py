@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .options import ACCURACY
+from .options import accuracy
 from .params import ParameterError
 from .units import parse_si
 
@@ -143,8 +143,10 @@ def read_study(path: str | Path) -> Study:
                 raise fail(key, f"got {value!r}; accepted: a whole number of at least {low}")
             fields[key] = value
     if "accuracy" in data:
-        if data["accuracy"] not in ACCURACY:
-            raise fail("accuracy", f"got {data['accuracy']!r}; accepted: {', '.join(ACCURACY)}")
+        try:
+            accuracy(data["accuracy"])
+        except ParameterError as exc:
+            raise fail("accuracy", str(exc).removeprefix("parameter 'accuracy': ")) from None
         fields["accuracy"] = data["accuracy"]
     if "tstop" in data:
         fields["tstop"] = _seconds(data["tstop"], lambda m: fail("tstop", m))

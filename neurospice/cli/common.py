@@ -18,6 +18,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from ..ngspice_models import TechnologyError
+from ..options import SimOptions
 from ..params import ParameterError, ParamSpec
 
 T = TypeVar("T")
@@ -50,7 +51,7 @@ def option(spec: ParamSpec, name: str, text: str | None) -> Any:
     return None if text is None else spec[name].coerce(text)
 
 
-def sim_options(text: str | None) -> Any:
+def sim_options(text: str | None) -> SimOptions | None:
     """The simulator options of ``--accuracy`` (None when not given: the library's default applies)."""
     from ..options import accuracy
 
