@@ -7,6 +7,7 @@ record it in their provenance.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -98,14 +99,17 @@ class SimOptions:
 #: Named accuracy presets (``--accuracy``). Each one's spike-time error against ``reference`` and
 #: its cost are measured by ``benchmarks/spike_accuracy.py`` (table in BENCHMARKS.md).
 ACCURACY: dict[str, SimOptions] = {
-    "fast": SimOptions(method="trap", trtol=7.0, bypass=True),
+    "fast": dataclasses.replace(SimOptions(), trtol=7.0),
     "default": SimOptions(),
     "reference": SimOptions(
         method="gear", reltol=1e-7, abstol=1e-16, chgtol=1e-18, trtol=7.0, bypass=False, max_step=2e-6
     ),
     # the defaults before trapezoidal integration was measured to be both faster and closer to
-    # the reference: runs made then resume, and reproduce, with this preset
-    "legacy": SimOptions(method="gear", trtol=7.0, bypass=False),
+    # the reference: runs made then resume, and reproduce, with this preset. Spelled out in full
+    # so that a later change of the defaults does not change it.
+    "legacy": SimOptions(
+        gmin=1e-15, abstol=1e-15, chgtol=1e-16, reltol=1e-4, method="gear", points=5000, trtol=7.0, bypass=False
+    ),
 }
 
 #: What the options older manifests do not record were then: the legacy preset's (ngspice's own defaults).
