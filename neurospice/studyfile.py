@@ -7,7 +7,8 @@
     technology = "gf180mcu"
     samples = 16                   # mismatch samples (per point for a sweep; per scale for a budget)
     seed = 1
-    mismatch = "pdk"               # pdk | pelgrom
+    mismatch = "pdk"               # pdk | pelgrom (default: pdk on ngspice, pelgrom on vacask)
+    engine = "ngspice"             # ngspice | vacask (sweep and mismatch studies; GF180MCU)
     accuracy = "default"           # fast | default | reference | legacy (simulator options; BENCHMARKS.md)
     tstop = "0.2"                  # SI prefixes allowed
     out = "runs/tau"               # relative to this file; the CLI's --out wins
@@ -37,14 +38,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .options import accuracy
+from .options import ENGINES, accuracy
 from .params import ParameterError
 from .units import parse_si
 
 __all__ = ["Study", "StudyError", "read_study"]
 
 _TOP = {"kind", "circuit", "describe", "technology", "samples", "seed", "mismatch", "tstop", "out", "report",
-        "workers", "params", "vary", "zip", "budget", "description", "accuracy"}  # fmt: skip
+        "workers", "params", "vary", "zip", "budget", "description", "accuracy", "engine"}  # fmt: skip
 _BUDGET = {"metric", "scales", "clusters", "bits"}
 KINDS = ("sweep", "mismatch", "budget")
 
@@ -70,6 +71,7 @@ class Study:
     samples: int = 0
     seed: int = 1
     mismatch: str = "pdk"
+    engine: str = "ngspice"
     accuracy: str = "default"
     tstop: float | None = None
     out: Path | None = None
@@ -133,7 +135,7 @@ def read_study(path: str | Path) -> Study:
             raise fail("describe", "a path to the netlist's description TOML is needed")
         describe = str((path.parent / describe).resolve())
     fields: dict[str, Any] = {}
-    for key, kinds in (("technology", str), ("mismatch", str), ("report", bool), ("zip", bool)):
+    for key, kinds in (("technology", str), ("mismatch", str), ("report", bool), ("zip", bool), ("engine", str)):
         if key in data and not isinstance(data[key], kinds):
             raise fail(key, f"got {data[key]!r}; accepted: a {'true/false' if kinds is bool else 'text'} value")
     for key, low in (("samples", 0), ("seed", 0), ("workers", 1)):
@@ -142,9 +144,15 @@ def read_study(path: str | Path) -> Study:
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise fail(key, f"got {value!r}; accepted: a whole number of at least {low}")
             fields[key] = value
+    engine = data.get("engine", "ngspice")
+    if engine not in ENGINES:
+        raise fail("engine", f"got {engine!r}; accepted: {', '.join(ENGINES)}")
+    if engine != "ngspice" and kind == "budget":
+        raise fail("engine", f"got {engine!r}; accepted for a budget: ngspice")
+    fields["engine"] = engine
     if "accuracy" in data:
         try:
-            accuracy(data["accuracy"])
+            accuracy(data["accuracy"], engine)
         except ParameterError as exc:
             raise fail("accuracy", str(exc).removeprefix("parameter 'accuracy': ")) from None
         fields["accuracy"] = data["accuracy"]
@@ -183,7 +191,8 @@ def read_study(path: str | Path) -> Study:
     if kind == "mismatch" and fields.get("samples", 0) < 1:
         raise fail("samples", "a mismatch study needs samples >= 1")
     return Study(path=path, text=text, kind=kind, circuit=circuit, describe=describe,
-                 technology=data.get("technology", "gf180mcu"), mismatch=data.get("mismatch", "pdk"),
+                 technology=data.get("technology", "gf180mcu"),
+                 mismatch=data.get("mismatch", "pelgrom" if engine == "vacask" else "pdk"),
                  report=bool(data.get("report", False)), params={k: str(v) for k, v in params.items()}, vary=axes,
                  zipped=bool(data.get("zip", False)), budget=budget, **fields)  # fmt: skip
 

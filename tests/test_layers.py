@@ -19,7 +19,7 @@ LAYERS: dict[str, int] = {
     "analysis": 0,
     "units": 1, "grid": 1, "studyfile": 1, "params": 1, "options": 1, "stimulus": 1, "netlists": 1, "ngspice_models": 1, "circuits": 1,
     "store": 2,
-    "engine": 3, "simulation": 3, "characterization": 3, "montecarlo": 3, "studies": 3, "doctor": 3,
+    "engine": 3, "vacask": 3, "simulation": 3, "characterization": 3, "montecarlo": 3, "studies": 3, "doctor": 3,
     "report": 4, "plot": 4,
     "cli": 5, "__main__": 5,
 }  # fmt: skip

@@ -37,6 +37,12 @@ AccuracyOpt = Annotated[
     typer.Option(help="simulator accuracy preset: fast, default, reference or legacy (measured errors and costs: "
                  "BENCHMARKS.md)"),
 ]  # fmt: skip
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        help="simulator: ngspice, or vacask (optional, GF180MCU, pelgrom mismatch; measured in BENCHMARKS.md)"
+    ),
+]
 CircuitArg = Annotated[str, typer.Argument(help="a circuit name (neurospice circuits) or a netlist file")]
 
 
@@ -51,11 +57,18 @@ def option(spec: ParamSpec, name: str, text: str | None) -> Any:
     return None if text is None else spec[name].coerce(text)
 
 
-def sim_options(text: str | None) -> SimOptions | None:
-    """The simulator options of ``--accuracy`` (None when not given: the library's default applies)."""
+def sim_options(text: str | None, engine: str = "ngspice") -> SimOptions | None:
+    """The simulator options of ``--accuracy`` on ``engine`` (None when not given: the engine's default applies)."""
     from ..options import accuracy
 
-    return None if text is None else accuracy(text)
+    return None if text is None else accuracy(text, engine)
+
+
+def engine_for(name: str, tech: Any) -> str:
+    """``--engine``, checked against the technology before anything runs."""
+    from ..engine import check_engine
+
+    return check_engine(name, tech)
 
 
 def bad_input(message: str) -> NoReturn:

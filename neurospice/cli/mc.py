@@ -9,13 +9,14 @@ from typing import Annotated, Any
 
 import typer
 
-from ..montecarlo import RUN_OPTIONS
+from ..montecarlo import RUN_OPTIONS, default_mismatch
 from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ._app import app
 from .common import (
     AccuracyOpt,
     CircuitArg,
     DescribeOpt,
+    EngineOpt,
     JsonOpt,
     SetOpt,
     SpikeNodeOpt,
@@ -24,6 +25,7 @@ from .common import (
     check_new_run,
     check_run_options,
     circuit_named,
+    engine_for,
     guard,
     help_of,
     option,
@@ -75,6 +77,7 @@ def mismatch(
     ] = False,
     quiet: QuietOpt = False,
     accuracy: AccuracyOpt = None,
+    engine: EngineOpt = "ngspice",
     as_json: JsonOpt = False,
 ) -> None:
     """Monte Carlo mismatch: N samples with recorded seeds, streamed to --out, resumable."""
@@ -82,9 +85,10 @@ def mismatch(
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, dict[str, Any]]:
         opts = run_options(samples=samples, seed=seed, mismatch=mode, workers=workers, timeout=timeout, grace=grace)
-        opts["options"] = sim_options(accuracy)
         check_run_options(resume, report, out)
         c, t = circuit_named(circuit, describe), technology(tech)
+        opts["engine"] = engine_for(engine, t)
+        opts["options"] = sim_options(accuracy, engine)
         ov = overrides_from(set_, spike_node)
         c.values(ov, t)
         check_new_run(out, resume)
@@ -101,7 +105,9 @@ def mismatch(
     result = summary(table)
     if report and out is not None:
         result["report"] = str(write_report(out, opts.get("seed", 1)))
-    _print_mismatch(c, t.name, opts.get("mismatch", "pdk"), opts.get("seed", 1), out, result, as_json)
+    _print_mismatch(
+        c, t.name, opts.get("mismatch", default_mismatch(engine)), opts.get("seed", 1), out, result, as_json
+    )
     _exit_if_none_ok(result, table)
 
 

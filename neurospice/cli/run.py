@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..engine import check_engine
 from ..options import accuracy
 from ..params import ParameterError
 from ._app import app
@@ -71,6 +72,10 @@ def _checked(spec: Any, folder: Path, resume: bool) -> dict[str, Any]:
         circuit.values(spec.params, tech)
     except ParameterError as exc:
         bad_input(str(where(exc, "params")))
+    try:
+        check_engine(spec.engine, tech)
+    except ParameterError as exc:
+        bad_input(str(where(exc, "")))
     plan: dict[str, Any] = {"circuit": circuit, "tech": tech, "_total": max(spec.samples, 1)}
     if spec.kind == "sweep":
         try:
@@ -89,12 +94,13 @@ def _checked(spec: Any, folder: Path, resume: bool) -> dict[str, Any]:
 
 def _execute(spec: Any, folder: Path, resume: bool, update: Any, plan: dict[str, Any]) -> None:
     common = {"seed": spec.seed, "tstop": spec.tstop, "out": folder, "resume": resume, "workers": spec.workers,
-              "options": accuracy(spec.accuracy)}  # fmt: skip
+              "options": accuracy(spec.accuracy, spec.engine)}  # fmt: skip
+    engine = {"engine": spec.engine}
     if spec.kind == "sweep":
         from ..studies.design import design_sweep
 
-        table = design_sweep(plan["circuit"], plan["tech"], plan["grid"], samples=spec.samples,
-                             overrides=spec.params, mismatch=spec.mismatch, progress=update, **common)  # fmt: skip
+        table = design_sweep(plan["circuit"], plan["tech"], plan["grid"], samples=spec.samples, overrides=spec.params,
+                             mismatch=spec.mismatch, progress=update, **common, **engine)  # fmt: skip
         plan["sweep"] = table
         if spec.report:
             from ..plot import plot_sweep
@@ -104,7 +110,7 @@ def _execute(spec: Any, folder: Path, resume: bool, update: Any, plan: dict[str,
         from ..montecarlo import monte_carlo
 
         monte_carlo(plan["circuit"], plan["tech"], samples=spec.samples, overrides=spec.params, mismatch=spec.mismatch,
-                    progress=update, **common)  # fmt: skip
+                    progress=update, **common, **engine)  # fmt: skip
         if spec.report:
             from .mc import write_report
 

@@ -16,6 +16,7 @@ from .common import (
     AccuracyOpt,
     CircuitArg,
     DescribeOpt,
+    EngineOpt,
     JsonOpt,
     SetOpt,
     SpikeNodeOpt,
@@ -23,6 +24,7 @@ from .common import (
     TstopOpt,
     bad_input,
     circuit_named,
+    engine_for,
     guard,
     overrides_from,
     parse_tstop,
@@ -41,6 +43,7 @@ def simulate(
     tstop: TstopOpt = None,
     out: Annotated[Path | None, typer.Option(help="folder for waveforms.parquet, metrics.csv, run.json")] = None,
     accuracy: AccuracyOpt = None,
+    engine: EngineOpt = "ngspice",
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate a circuit, print its metrics (and closed-form predictions), optionally write them."""
@@ -51,13 +54,13 @@ def simulate(
         c, t = circuit_named(circuit, describe), technology(tech)
         ov = overrides_from(set_, spike_node)
         c.values(ov, t)  # validate before anything runs or is written
-        opts = sim_options(accuracy)
+        opts = sim_options(accuracy, engine_for(engine, t))
         if out is not None:
             check_new_dir(out)
         return c, t, ov, parse_tstop(tstop, c.default_tstop), opts
 
     c, t, ov, stop, opts = guard(prepare)
-    result = guard(lambda: run_simulate(c, t, ov, tstop=stop, options=opts))
+    result = guard(lambda: run_simulate(c, t, ov, tstop=stop, options=opts, engine=engine))
     if out is not None:
         guard(lambda: write_run(result, out))
     for warning in result.warnings:

@@ -9,16 +9,19 @@ from typing import Annotated, Any
 
 import typer
 
+from ..montecarlo import default_mismatch
 from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ..studies.precision import STUDY_OPTIONS
 from ._app import app
 from .common import (
     AccuracyOpt,
+    EngineOpt,
     JsonOpt,
     SetOpt,
     TechOpt,
     check_new_run,
     check_run_options,
+    engine_for,
     guard,
     help_of,
     number_list,
@@ -65,6 +68,7 @@ def precision(
     report: Annotated[bool, typer.Option(help="write --out/report.html with the heat maps")] = False,
     quiet: QuietOpt = False,
     accuracy: AccuracyOpt = None,
+    engine: EngineOpt = "ngspice",
     as_json: JsonOpt = False,
 ) -> None:
     """Precision from averaging: N mismatched DPI neurons, cluster-rate CV x window, vs the published table."""
@@ -76,21 +80,24 @@ def precision(
         given = {name: option(STUDY_OPTIONS, name, text) for name, text in texts.items()}
         study: dict[str, Any] = {n: STUDY_OPTIONS[n].default if v is None else v for n, v in given.items()}
         run = run_options(seed=seed, mismatch=mode, workers=workers, timeout=timeout, grace=grace)
-        run["options"] = sim_options(accuracy)
+        tech_ = technology(tech)
+        run["engine"] = engine_for(engine, tech_)
+        run["options"] = sim_options(accuracy, engine)
+        run["mismatch"] = run["mismatch"] or default_mismatch(engine)
         check_run_options(resume, report, out)
         ov = overrides_from(set_)
         sizes = number_list(cluster_sizes, "cluster_sizes", "", whole=True)
         wins = number_list(windows, "windows", "s")
         # the whole design, before calibration or simulation spends any time
         validate_study(study["neurons"], study["input_rate"], study["duration"], study["settle"], ov, sizes, wins,
-                       study["shuffles"], study["bits"], run["mismatch"] or "pdk")  # fmt: skip
+                       study["shuffles"], study["bits"], run["mismatch"])  # fmt: skip
         check_new_run(out, resume)
-        return {"tech": technology(tech), "overrides": ov, "sizes": sizes, "windows": wins,
+        return {"tech": tech_, "overrides": ov, "sizes": sizes, "windows": wins,
                 "calibrate": given["target_cv"], **study, **run}  # fmt: skip
 
     a = guard(prepare)
     common = {"seed": a["seed"] if a["seed"] is not None else 1, "workers": a["workers"], "client": dask,
-              "options": a["options"]}  # fmt: skip
+              "options": a["options"], "engine": a["engine"]}  # fmt: skip
     calibration: list[dict[str, float]] = []
     if a["calibrate"] is not None:
         pilots = {"pilot": a["pilot"], "input_rate": a["input_rate"], "overrides": a["overrides"], **common}
@@ -106,7 +113,7 @@ def precision(
             lambda: precision_study(
                 a["tech"], neurons=a["neurons"], input_rate=a["input_rate"], duration=a["duration"],
                 settle=a["settle"], overrides=a["overrides"], cluster_sizes=a["sizes"], windows=a["windows"],
-                n_shuffles=a["shuffles"], bits_method=a["bits"], mismatch=a["mismatch"] or "pdk", out=out,
+                n_shuffles=a["shuffles"], bits_method=a["bits"], mismatch=a["mismatch"], out=out,
                 resume=resume, progress=update, timeout=a["timeout"],
                 grace=a["grace"] if a["grace"] is not None else 5.0, **common,
             )

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..montecarlo import RUN_OPTIONS
+from ..montecarlo import RUN_OPTIONS, default_mismatch
 from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ..params import ParameterError
 from ._app import app
@@ -17,6 +17,7 @@ from .common import (
     AccuracyOpt,
     CircuitArg,
     DescribeOpt,
+    EngineOpt,
     JsonOpt,
     SetOpt,
     SpikeNodeOpt,
@@ -25,6 +26,7 @@ from .common import (
     check_new_run,
     check_run_options,
     circuit_named,
+    engine_for,
     guard,
     overrides_from,
     parse_tstop,
@@ -66,6 +68,7 @@ def sweep(
     ] = False,
     quiet: QuietOpt = False,
     accuracy: AccuracyOpt = None,
+    engine: EngineOpt = "ngspice",
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate a grid of parameter values; with --samples, a Monte Carlo at every point (same seeds at each)."""
@@ -91,7 +94,8 @@ def sweep(
         for point in grid.points():
             c.values({**ov, **point}, t)
         check_new_run(out, resume)
-        opts["options"] = sim_options(accuracy)
+        opts["engine"] = engine_for(engine, t)
+        opts["options"] = sim_options(accuracy, engine)
         opts = {k: v for k, v in opts.items() if v is not None}
         return c, t, ov, parse_tstop(tstop, c.default_tstop), grid, {"samples": n, **opts}
 
@@ -129,7 +133,8 @@ def print_sweep(circuit: Any, tech: str, grid: Any, summary: Any, table: Any, op
     units = {m.name: m.unit for m in circuit.metrics}
     units.update({p.name: p.unit for p in circuit.params})
     failed = int((table["status"] != "ok").sum())
-    what = "nominal" if nominal else f"{opts['samples']} {opts.get('mismatch', 'pdk')} mismatch samples per point " \
+    mode_ = default_mismatch(opts.get("engine", "ngspice"))
+    what = "nominal" if nominal else f"{opts['samples']} {opts.get('mismatch', mode_)} mismatch samples per point " \
         f"(the same seeds at every point, master seed {opts.get('seed', 1)})"  # fmt: skip
     typer.echo(f"{circuit.name} on {tech}: {len(grid)} points, {what}; {len(table) - failed} ok, {failed} failed")
 

@@ -45,8 +45,9 @@ import pandas as pd
 
 from ..analysis.summary import run_summary as summary
 from ..circuits import Circuit, get_circuit
+from ..engine import check_engine
 from ..ngspice_models import Technology, get_technology
-from ..options import SimOptions, accuracy_name
+from ..options import SimOptions, accuracy_name, default_options
 from ..params import Param, ParameterError, ParamSpec
 from ..simulation import validate_tstop
 from ..store import PartWriter, StoreError, load_run, open_run, record_status, versions
@@ -57,6 +58,7 @@ __all__ = [
     "RUN_OPTIONS",
     "MismatchMode",
     "RunInterrupted",
+    "default_mismatch",
     "load_run",
     "monte_carlo",
     "run_tasks",
@@ -78,6 +80,11 @@ RUN_OPTIONS = ParamSpec(
         Param("grace", "s", "after a first Ctrl-C, seconds running samples may take to finish", 5.0, 0.0, 1e6),
     )
 )  # fmt: skip
+
+
+def default_mismatch(engine: str) -> MismatchMode:
+    """The mismatch mode a run on ``engine`` uses when none is given: ``pdk`` on ngspice, ``pelgrom`` on VACASK."""
+    return "pelgrom" if engine == "vacask" else "pdk"
 
 
 def sample_seeds(seed: int, samples: int) -> np.ndarray:
@@ -104,15 +111,16 @@ def run_manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, s
         "seed": seed,
         "keep_waveforms": spec.keep_waveforms,
         "keep_spikes": spec.keep_spikes,
+        "engine": spec.engine,
         "options": dataclasses.asdict(spec.options),
-        "accuracy": accuracy_name(spec.options),
-        "versions": versions(),
+        "accuracy": accuracy_name(spec.options, spec.engine),
+        "versions": versions(engine=spec.engine),
     }  # fmt: skip
 
 
 #: Manifest keys that must match for ``resume`` (they change what the stored rows mean or hold).
 SAME_RUN = ("circuit", "circuit_describe", "circuit_source", "params", "tstop_s", "mismatch", "samples", "seed",
-             "technology", "options", "keep_spikes", "keep_waveforms")  # fmt: skip
+             "technology", "options", "keep_spikes", "keep_waveforms", "engine")  # fmt: skip
 
 
 def _version() -> str:
@@ -139,7 +147,7 @@ def monte_carlo(
     overrides: Mapping[str, object] | None = None,
     tstop: float | None = None,
     workers: int | None = None,
-    mismatch: MismatchMode = "pdk",
+    mismatch: MismatchMode | None = None,
     out: str | Path | None = None,
     resume: bool = False,
     keep_waveforms: bool = False,
@@ -149,6 +157,7 @@ def monte_carlo(
     timeout: float | None = None,
     keep_spikes: bool = False,
     grace: float = 5.0,
+    engine: str = "ngspice",
 ) -> pd.DataFrame:
     """Run ``samples`` mismatch samples of ``circuit`` and return their table (one row per sample).
 
@@ -163,7 +172,8 @@ def monte_carlo(
     workers
         Worker processes on this machine, 1..1024 (default: all cores). Ignored with ``client``.
     mismatch
-        ``pdk`` (technology's statistical model) or ``pelgrom`` (offsets drawn here, stored).
+        ``pdk`` (technology's statistical model) or ``pelgrom`` (offsets drawn here, stored); default
+        ``pdk`` on ngspice, ``pelgrom`` on VACASK (which has no ``pdk`` mode).
     out, resume
         Folder to stream results to (locked while the run writes it); ``resume=True`` completes an
         interrupted run there, running exactly the samples no readable part holds.
@@ -174,7 +184,7 @@ def monte_carlo(
     progress
         Called as ``progress(done, failed, total)`` after each stored sample.
     options
-        Simulator options (default :class:`~neurospice.engine.SimOptions`); recorded in the manifest.
+        Simulator options (default: the engine's ``default`` accuracy preset); recorded in the manifest.
     timeout
         Seconds one sample may take (after its worker's one-off set-up); the worker is killed and
         the sample recorded as ``timeout`` (after one retry). Local workers only.
@@ -185,6 +195,8 @@ def monte_carlo(
         Seconds running samples may take to finish after a first SIGINT (main thread only);
         then, or at a second SIGINT or a SIGTERM, they are killed. What finished is stored and
         :class:`RunInterrupted` is raised.
+    engine
+        ``ngspice`` (default) or ``vacask`` (:mod:`neurospice.vacask`); recorded in the manifest.
 
     Every row has ``attempts`` (1, or 2 when the first attempt failed, crashed or timed out and
     the sample was run again on a fresh worker) and ``first_failure`` (that first attempt's
@@ -192,7 +204,8 @@ def monte_carlo(
     at once; what was stored before is intact and ``resume`` completes the run.
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
-    spec, seeds = prepare_spec(circuit, tech, samples, seed, overrides, tstop, mismatch, keep_waveforms, options)
+    spec, seeds = prepare_spec(circuit, tech, samples, seed, overrides, tstop, mismatch, keep_waveforms, options,
+                               engine)  # fmt: skip
     spec = dataclasses.replace(spec, keep_spikes=bool(keep_spikes))
     check_dispatch(workers, timeout, grace)
     executor = make_executor(spec, workers, client, timeout, samples)
@@ -305,10 +318,13 @@ def prepare_spec(
     seed: int,
     overrides: Mapping[str, object] | None,
     tstop: float | None,
-    mismatch: str,
+    mismatch: str | None,
     keep_waveforms: bool,
     options: SimOptions | None,
+    engine: str = "ngspice",
 ) -> tuple[Spec, np.ndarray]:
+    check_engine(engine, tech)
+    mismatch = mismatch or default_mismatch(engine)
     for name, value in (("samples", samples), ("seed", seed)):
         if isinstance(value, bool) or not isinstance(value, int):  # the API takes ints; text is the CLI's business
             raise ParameterError(name, f"got {value!r}; accepted: {RUN_OPTIONS[name].accepted()}")
@@ -316,11 +332,18 @@ def prepare_spec(
         RUN_OPTIONS[name].coerce(given)
     if options is not None and not isinstance(options, SimOptions):
         raise ParameterError("options", f"got {options!r}; accepted: a SimOptions")
+    if engine == "vacask" and mismatch == "pdk":
+        raise ParameterError("mismatch", "got 'pdk' with the vacask engine; accepted: pelgrom (the PDK's own draws "
+                             "happen in ngspice's parser, which VACASK does not run)")  # fmt: skip
     values = circuit.values(overrides, tech)
     if mismatch == "pelgrom" and not circuit.devices(values):
         raise ParameterError("mismatch", f"pelgrom mode needs devices with a threshold-offset parameter; "
                              f"{circuit.name} has none: use pdk (the technology's own statistics)")  # fmt: skip
     stop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
+    if engine == "vacask":  # what VACASK cannot take is refused here, before any sample runs
+        from ..vacask import VacaskEngine
+
+        VacaskEngine.translate(circuit.deck(values, tech, stop, options=options or default_options(engine)), tech)
     spec = Spec(
         circuit.name,
         tech.name,
@@ -328,8 +351,9 @@ def prepare_spec(
         stop,
         "pdk" if mismatch == "pdk" else "pelgrom",
         bool(keep_waveforms),
-        options or SimOptions(),
+        options or default_options(engine),
         describe=circuit.describe,
+        engine=engine,
     )
     tech.model_files()  # a missing or altered technology stops the run before it starts
     return spec, sample_seeds(seed, samples)

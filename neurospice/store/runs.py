@@ -143,15 +143,16 @@ def lock_run(out: Path) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def _options_hint(options: dict[str, Any]) -> str:
-    """How to resume a run made with other simulator options (its accuracy preset, when it has one)."""
+def _options_hint(options: dict[str, Any], engine: str) -> str:
+    """How to resume a run made on another engine or with other options (its accuracy preset, when it has one)."""
     try:
-        made = accuracy_name(SimOptions(**options))
+        made = accuracy_name(SimOptions(**options), engine)
     except (TypeError, ParameterError):
         made = "custom"
+    flag = f"--engine {engine} " if engine != "ngspice" else ""
     if made == "custom":
-        return "; it was made with custom simulator options (see its manifest.json)"
-    return f"; it was made with accuracy {made!r}: resume with --accuracy {made}"
+        return f"; it was made on {engine} with custom simulator options (see its manifest.json)"
+    return f"; it was made with {engine}, accuracy {made!r}: resume with {flag}--accuracy {made}"
 
 
 @contextmanager
@@ -169,9 +170,10 @@ def open_run(out: Path, manifest: dict[str, Any], resume: bool, compare: tuple[s
         old = read_manifest(out)
         if isinstance(old.get("options"), dict):  # written before trtol, bypass and max_step were recorded
             old["options"] = {**IMPLICIT, **old["options"]}
+        old.setdefault("engine", "ngspice")  # written before a second engine existed
         changed = [k for k in compare if old.get(k) != manifest.get(k)]
         if changed:
-            hint = _options_hint(old["options"]) if "options" in changed else ""
+            hint = _options_hint(old["options"], old["engine"]) if {"options", "engine"} & set(changed) else ""
             raise ParameterError("resume", f"{out} holds a different run (differs in: {', '.join(changed)}){hint}")
         with lock_run(out):
             yield _stored_samples(out, quarantine=True)

@@ -45,7 +45,7 @@ def design_sweep(
     seed: int = 1,
     overrides: Mapping[str, object] | None = None,
     tstop: float | None = None,
-    mismatch: str = "pdk",
+    mismatch: str | None = None,
     out: str | Path | None = None,
     resume: bool = False,
     workers: int | None = None,
@@ -54,12 +54,14 @@ def design_sweep(
     options: SimOptions | None = None,
     timeout: float | None = None,
     grace: float = 5.0,
+    engine: str = "ngspice",
 ) -> pd.DataFrame:
     """Simulate ``circuit`` at every point of the grid ``vary`` (``["i_tau=1p:100p:9:log", ...]``).
 
     ``samples`` > 0 runs that many mismatch samples per point (``mismatch``: ``pdk`` or
     ``pelgrom``) with the same per-sample seeds at every point; 0 runs one nominal simulation per
-    point. Every point's values are validated before anything runs. Returns the tidy sample table
+    point (default mode: ``pdk`` on ngspice, ``pelgrom`` on ``engine="vacask"``). Every point's values are
+    validated before anything runs. Returns the tidy sample table
     (columns ``point``, the grid parameters, ``device``, ``seed``, ``status``, metrics...); its
     ``attrs["manifest"]`` is the run's manifest (grid, seeds, provenance). With ``out``, the
     per-point summary is stored as ``out/summary.csv`` once every sample is in.
@@ -73,10 +75,11 @@ def design_sweep(
     if isinstance(samples, bool) or not isinstance(samples, int) or not 0 <= samples <= 100_000:
         raise ParameterError("samples", f"got {samples!r}; accepted: a whole number in [0, 100000] (0: nominal)")
     per_point = max(samples, 1)
-    mode = mismatch if samples else "pdk"
+    mode = mismatch if samples else None
     specs = []
     for point in grid.points():
-        spec, seeds = prepare_spec(circuit, tech, per_point, seed, {**base, **point}, tstop, mode, False, options)
+        spec, seeds = prepare_spec(circuit, tech, per_point, seed, {**base, **point}, tstop, mode, False, options,
+                                   engine)  # fmt: skip
         specs.append(spec if samples else dataclasses.replace(spec, mode="nominal"))
     check_dispatch(workers, timeout, grace)
     sweep = SweepSpec(tuple(specs), per_point, grid.names, tuple(tuple(p.values()) for p in grid.points()))

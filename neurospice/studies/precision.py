@@ -35,9 +35,9 @@ from ..analysis import (
 )
 from ..circuits import get_circuit
 from ..engine import SimulationError
-from ..montecarlo import RUN_OPTIONS, MismatchMode, monte_carlo
+from ..montecarlo import RUN_OPTIONS, MismatchMode, default_mismatch, monte_carlo
 from ..ngspice_models import Technology, get_technology
-from ..options import SimOptions, accuracy_name
+from ..options import SimOptions, accuracy_name, default_options
 from ..params import Param, ParameterError, ParamSpec
 from ..store import atomic_write
 
@@ -157,7 +157,7 @@ def precision_study(
     windows: Sequence[float] | None = None,
     n_shuffles: int = 10,
     bits_method: BitsMethod = "log2_inv_cv2",
-    mismatch: MismatchMode = "pdk",
+    mismatch: MismatchMode | None = None,
     workers: int | None = None,
     out: str | Path | None = None,
     resume: bool = False,
@@ -166,6 +166,7 @@ def precision_study(
     timeout: float | None = None,
     grace: float = 5.0,
     options: SimOptions | None = None,
+    engine: str = "ngspice",
 ) -> PrecisionResult:
     """Simulate ``neurons`` mismatched DPI neurons under a regular input and tabulate cluster-rate CVs.
 
@@ -186,13 +187,14 @@ def precision_study(
         in ``duration``, and ``duration`` itself.
     n_shuffles, bits_method
         Random partitions per cell (the paper: 10); CV-to-bits conversion.
-    mismatch, workers, out, resume, client, progress, timeout, grace, options
+    mismatch, workers, out, resume, client, progress, timeout, grace, options, engine
         As for :func:`neurospice.monte_carlo`. With ``out``, the tables are written there too
         (``cluster_cv.csv``, ``bits_<method>.csv`` (rows cluster size, columns window),
         ``comparison.csv``, ``precision.json``; the heat map is drawn from them by
         :func:`neurospice.report.save_precision_heatmap`).
     """
     tech = get_technology(tech) if isinstance(tech, str) else tech
+    mismatch = mismatch or default_mismatch(engine)
     sizes, wins, params = validate_study(
         neurons, input_rate, duration, settle, overrides, cluster_sizes, windows, n_shuffles, bits_method, mismatch
     )
@@ -201,7 +203,7 @@ def precision_study(
     samples = monte_carlo(
         neuron, tech, samples=neurons, seed=seed, overrides=params, tstop=tstop, workers=workers, mismatch=mismatch,
         out=out, resume=resume, client=client, progress=progress, timeout=timeout, keep_spikes=True, grace=grace,
-        options=options,
+        options=options, engine=engine,
     )  # fmt: skip
     ok = samples[samples["status"] == "ok"]
     trains = [np.asarray(s, dtype=np.float64) for s in ok["spike_times"]]
@@ -233,7 +235,8 @@ def precision_study(
             "settle_s": settle,
             "seed": seed,
             "mismatch": mismatch,
-            "accuracy": accuracy_name(options or SimOptions()),
+            "engine": engine,
+            "accuracy": accuracy_name(options or default_options(engine), engine),
             "n_shuffles": n_shuffles,
             "bits_method": bits_method,
             "params": {k: _plain(v) for k, v in params.items()},
@@ -299,6 +302,7 @@ def calibrate_sizes(
     workers: int | None = None,
     client: Any = None,
     options: SimOptions | None = None,
+    engine: str = "ngspice",
 ) -> tuple[dict[str, object], list[dict[str, float]]]:
     """Choose device sizes so the single-neuron rate CV lands on ``target_cv`` (DYNAP-SE: about 18 %).
 
@@ -320,7 +324,7 @@ def calibrate_sizes(
         res = precision_study(
             tech, neurons=pilot, input_rate=input_rate, duration=duration, settle=settle, seed=seed,
             overrides=current, cluster_sizes=[1], windows=[duration], workers=workers, client=client,
-            options=options,
+            options=options, engine=engine,
         )  # fmt: skip
         cv = res.single_cv
         record = {"factor": factor, "cv": cv.cv, "ci_low": cv.ci_low, "ci_high": cv.ci_high,
