@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .base import TechnologyError
 
-__all__ = ["BinnedModel", "Card", "evaluate", "read_binned", "read_params"]
+__all__ = ["BinnedModel", "Card", "evaluate", "logical_lines", "read_binned", "read_params"]
 
 _PAIR = re.compile(r"([A-Za-z_]\w*)\s*=\s*('[^']*'|\{[^}]*\}|\S+)")
 _BINOPS: dict[type, Callable[[float, float], float]] = {
@@ -103,25 +103,32 @@ class BinnedModel:
         raise ValueError(f"{self.name}: no bin holds W={w!r} m, L={l!r} m")
 
 
+def logical_lines(text: str) -> list[str]:
+    """SPICE text as lower-case logical lines: ``+`` continuations joined, comments (``*``, ``;``, `` $ ``) dropped."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = re.split(r"\s[;$]\s|;", raw, maxsplit=1)[0].strip().lower()
+        if not line or line.startswith("*"):
+            continue
+        if line.startswith("+") and lines:
+            lines[-1] += " " + line[1:]
+        else:
+            lines.append(line)
+    return lines
+
+
 def _lines(path: Path, section: str) -> list[str]:
-    """The logical lines (``+`` joined) between ``.lib section`` and ``.endl section``."""
+    """The logical lines between ``.lib section`` and ``.endl [section]``."""
     out: list[str] = []
     inside = False
-    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        low = raw.strip().lower()
-        if not low:
-            continue
-        if low.split()[:2] == [".lib", section.lower()]:
+    for line in logical_lines(path.read_text(encoding="utf-8", errors="replace")):
+        words = line.split()
+        if words[:2] == [".lib", section.lower()]:
             inside = True
-            continue
-        if inside and low.split()[0] == ".endl" and low.split()[1:2] in ([], [section.lower()]):
+        elif inside and words[0] == ".endl" and words[1:2] in ([], [section.lower()]):
             return out
-        if not inside or low.startswith("*"):
-            continue
-        if low.startswith("+") and out:
-            out[-1] += " " + low[1:]
-        else:
-            out.append(low)
+        elif inside:
+            out.append(line)
     raise TechnologyError(f"{path.name}: no section {section!r}")
 
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..ngspice_models.cards import evaluate
+from ..ngspice_models.cards import evaluate, logical_lines
 from ..params import ParameterError
 
 __all__ = ["DeckError", "Element", "FlatDeck", "flatten"]
@@ -75,21 +75,6 @@ class _Subckt:
     body: tuple[str, ...]
 
 
-def _logical(text: str) -> list[str]:
-    """Lower-case logical lines: ``+`` continuations joined, comments dropped."""
-    lines: list[str] = []
-    for raw in text.splitlines():
-        line = re.split(r"\s[;$]\s|;", raw, maxsplit=1)[0].rstrip().lower()
-        stripped = line.lstrip()
-        if not stripped or stripped.startswith("*"):
-            continue
-        if stripped.startswith("+") and lines:
-            lines[-1] += " " + stripped[1:]
-        else:
-            lines.append(stripped)
-    return lines
-
-
 def _split(line: str) -> tuple[list[str], dict[str, str]]:
     """Positional words and ``key=value`` pairs of an element or directive line."""
     words: list[str] = []
@@ -116,7 +101,7 @@ def flatten(deck: str) -> FlatDeck:
     subckts: dict[str, _Subckt] = {}
     top: list[str] = []
     scope: dict[str, float] = {}
-    lines = _logical(deck)
+    lines = logical_lines(deck)
     i = 0
     while i < len(lines):
         line = lines[i]
