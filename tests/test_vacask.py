@@ -300,3 +300,40 @@ def test_kill_9_of_a_worker_mid_vacask_run(tmp_path: Path) -> None:
     assert (table["status"] == "ok").all() and int((table["attempts"] > 1).sum()) == 1
     stable = [c for c in unbroken.columns if c not in ("wall_s", "sim_s", "worker", "attempts", "first_failure")]
     pd.testing.assert_frame_equal(table[stable].reset_index(drop=True), unbroken[stable].reset_index(drop=True))
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
+@pytest.mark.faults
+def test_sigint_to_a_vacask_run_loses_no_sample(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group, VACASK's children too: no sample may fail for it. What finished
+    is stored, the command exits 130, and the resumed run equals an unbroken one bit for bit."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from neurospice.store import load_run
+
+    cli = ["mismatch", "dpi-neuron", "--engine", "vacask", "-n", "16", "--seed", "3", "--tstop", "0.1", "--workers",
+           "2", "--quiet"]  # fmt: skip
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    assert runner.invoke(app, [*cli, "--out", str(whole)]).exit_code == 0
+    proc = subprocess.Popen([sys.executable, "-m", "neurospice", *cli, "--out", str(cut)], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while len(list((cut / "samples").glob("part-*.parquet")) if (cut / "samples").is_dir() else []) < 3:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the CLI, its workers and their vacask children
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    with pytest.warns(Warning, match="samples missing"):
+        partial = load_run(cut)
+    assert 3 <= len(partial) < 16 and (partial["status"] == "ok").all()
+    assert runner.invoke(app, [*cli, "--out", str(cut), "--resume"]).exit_code == 0
+    volatile = ("wall_s", "sim_s", "worker", "attempts", "first_failure")
+    a, b = load_run(cut), load_run(whole)
+    cols = [c for c in b.columns if c not in volatile]
+    pd.testing.assert_frame_equal(a[cols].reset_index(drop=True), b[cols].reset_index(drop=True))
