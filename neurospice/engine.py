@@ -16,7 +16,7 @@ import logging
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, Protocol, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +27,7 @@ __all__ = [
     "ENGINES",
     "Engine",
     "NetlistError",
+    "SimEngine",
     "SimOptions",
     "SimulationError",
     "check_engine",
@@ -162,8 +163,20 @@ class Engine:
         self._ng.clear_output()
 
 
+class SimEngine(Protocol):
+    """What runs a deck: :class:`Engine` (ngspice) or :class:`neurospice.vacask.VacaskEngine`."""
+
+    name: str
+    version: str
+
+    def load(self, deck: str, settings: tuple[str, ...] = (), tech: Any = None) -> None: ...
+    def run(self, command: str = "run") -> Vectors: ...
+    def simulate(self, deck: str, settings: tuple[str, ...] = (), tech: Any = None) -> Vectors: ...
+    def command(self, command: str) -> str: ...
+
+
 _ENGINE: Engine | None = None
-_SECOND: Any = None
+_SECOND: SimEngine | None = None
 
 
 def engine_loaded() -> bool:
@@ -195,7 +208,11 @@ def check_engine(name: str, tech: Any = None) -> str:
     return name
 
 
-def get_engine(name: str = "ngspice") -> Any:
+@overload
+def get_engine(name: Literal["ngspice"] = "ngspice") -> Engine: ...
+@overload
+def get_engine(name: str) -> SimEngine: ...
+def get_engine(name: str = "ngspice") -> SimEngine:
     """The process's single engine called ``name`` (:class:`Engine` for ngspice), created on first use."""
     global _ENGINE, _SECOND
     check_engine(name)

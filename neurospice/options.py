@@ -20,6 +20,7 @@ __all__ = [
     "SimOptions",
     "accuracy",
     "accuracy_name",
+    "default_mismatch",
     "default_options",
     "presets",
 ]
@@ -137,6 +138,12 @@ VACASK_ACCURACY: dict[str, SimOptions] = {
     "default": SimOptions(reltol=1e-3),
     "reference": SimOptions(reltol=1e-5, trtol=2.0, bypass=False, max_step=2e-6),
 }
+
+
+def default_mismatch(engine: str) -> Literal["pdk", "pelgrom"]:
+    """The mismatch mode a run on ``engine`` uses when none is given: ``pdk`` on ngspice, ``pelgrom`` on VACASK
+    (the PDK's own draws happen inside ngspice's parser)."""
+    return "pelgrom" if engine == "vacask" else "pdk"
 
 
 def presets(engine: str = "ngspice") -> dict[str, SimOptions]:

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .options import ENGINES, accuracy
+from .options import ENGINES, accuracy, default_mismatch
 from .params import ParameterError
 from .units import parse_si
 
@@ -192,7 +192,7 @@ def read_study(path: str | Path) -> Study:
         raise fail("samples", "a mismatch study needs samples >= 1")
     return Study(path=path, text=text, kind=kind, circuit=circuit, describe=describe,
                  technology=data.get("technology", "gf180mcu"),
-                 mismatch=data.get("mismatch", "pelgrom" if engine == "vacask" else "pdk"),
+                 mismatch=data.get("mismatch", default_mismatch(engine)),
                  report=bool(data.get("report", False)), params={k: str(v) for k, v in params.items()}, vary=axes,
                  zipped=bool(data.get("zip", False)), budget=budget, **fields)  # fmt: skip
 

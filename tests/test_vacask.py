@@ -191,6 +191,9 @@ def test_pelgrom_monte_carlo_on_vacask_uses_the_same_offsets(tmp_path: Path) -> 
 
 
 def test_vacask_presets_and_bad_engine_input(tmp_path: Path) -> None:
+    from neurospice.doctor import run_checks
+
+    assert any(c.name == "vacask (optional)" and vacask_available() in c.detail for c in run_checks())
     assert accuracy("default", "vacask") == VACASK_ACCURACY["default"]
     with pytest.raises(ParameterError, match=r"parameter 'accuracy': got 'legacy'; accepted: fast, default, reference"):
         accuracy("legacy", "vacask")

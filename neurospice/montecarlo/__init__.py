@@ -47,7 +47,7 @@ from ..analysis.summary import run_summary as summary
 from ..circuits import Circuit, get_circuit
 from ..engine import check_engine
 from ..ngspice_models import Technology, get_technology
-from ..options import SimOptions, accuracy_name, default_options
+from ..options import SimOptions, accuracy_name, default_mismatch, default_options
 from ..params import Param, ParameterError, ParamSpec
 from ..simulation import validate_tstop
 from ..store import PartWriter, StoreError, load_run, open_run, record_status, versions
@@ -80,11 +80,6 @@ RUN_OPTIONS = ParamSpec(
         Param("grace", "s", "after a first Ctrl-C, seconds running samples may take to finish", 5.0, 0.0, 1e6),
     )
 )  # fmt: skip
-
-
-def default_mismatch(engine: str) -> MismatchMode:
-    """The mismatch mode a run on ``engine`` uses when none is given: ``pdk`` on ngspice, ``pelgrom`` on VACASK."""
-    return "pelgrom" if engine == "vacask" else "pdk"
 
 
 def sample_seeds(seed: int, samples: int) -> np.ndarray:
