@@ -11,10 +11,12 @@ vectors as float64 numpy arrays in SI units.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import ctypes.util
 import logging
 import os
 import re
+import signal
 from collections.abc import Mapping
 from typing import Any, Literal, Protocol, overload
 
@@ -31,6 +33,7 @@ __all__ = [
     "SimOptions",
     "SimulationError",
     "check_engine",
+    "die_with_parent",
     "engine_loaded",
     "get_engine",
 ]  # SimOptions: re-exported
@@ -161,6 +164,14 @@ class Engine:
             self._command("remcirc")
             self._loaded = False
         self._ng.clear_output()
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL the calling process when its parent dies (``prctl(PR_SET_PDEATHSIG)``): a
+    Monte Carlo worker, or a simulator process a worker started, must not outlive a killed parent.
+    Elsewhere nothing (the callers have their own end-of-file or exit-code checks)."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: no prctl
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
 
 
 class SimEngine(Protocol):

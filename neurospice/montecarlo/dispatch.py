@@ -13,7 +13,6 @@ Linux's parent-death signal, plus end-of-file on their pipe when the parent is g
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing as mp
 import os
@@ -27,6 +26,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from ..engine import die_with_parent
+
 __all__ = ["DaskExecutor", "LocalPool", "StopRequest", "Task", "catch_interrupts", "connect_dask"]
 
 log = logging.getLogger("neurospice")
@@ -34,16 +35,12 @@ log = logging.getLogger("neurospice")
 #: (sample index, seed, attempt)
 Task = tuple[int, int, int]
 Row = dict[str, Any]
-_PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent(parent: int) -> None:
-    """Ask Linux to SIGKILL this process when its parent dies; exit now if that already happened."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - not Linux: the pipe's end-of-file still ends us
-        pass
+    """Ask Linux to SIGKILL this process when its parent dies; exit now if that already happened (not
+    Linux: the pipe's end-of-file still ends us)."""
+    die_with_parent()
     if os.getppid() != parent:
         os._exit(0)
 

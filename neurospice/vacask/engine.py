@@ -20,9 +20,7 @@ while ngspice parses the model library; VACASK reads plain cards, so Monte Carlo
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -31,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from ..engine import NetlistError, SimulationError
+from ..engine import NetlistError, SimulationError, die_with_parent
 from ..options import SimOptions
 from .deck import FlatDeck, flatten
 from .netlist import VacaskNetlist, write_netlist
@@ -96,16 +94,6 @@ def read_raw(path: Path) -> Vectors:
     return {name: table[:, i].astype(np.float64) for i, name in enumerate(names)}
 
 
-def _die_with_parent() -> None:
-    """In the child: be killed with the process that started it (a Monte Carlo worker killed for a
-    timeout or by a fault must not leave its simulation running). Linux's prctl; elsewhere nothing."""
-    try:
-        libc = ctypes.CDLL(None)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 class VacaskEngine:
     """Decks through VACASK: the interface of :class:`neurospice.engine.Engine` (one process per run)."""
 
@@ -145,7 +133,7 @@ class VacaskEngine:
                 (folder / "run.sim").write_text(netlist.text, encoding="utf-8")
                 argv = [self.binary, "-n", "1", "-b", "1", "-qp", "-sp", "run.sim"]
                 done = subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True, timeout=_TIMEOUT_S,
-                                      check=False, preexec_fn=_die_with_parent)  # fmt: skip
+                                      check=False, preexec_fn=die_with_parent)  # fmt: skip
                 raw = folder / "tran1.raw"
                 if done.returncode != 0 or not raw.is_file():  # VACASK exits 0 after an aborted analysis
                     lines = [ln for ln in (done.stdout + done.stderr).splitlines() if ln.strip()]
@@ -153,8 +141,7 @@ class VacaskEngine:
                 raw_vectors = read_raw(raw)
         except (OSError, subprocess.TimeoutExpired) as exc:  # a full disk, a missing binary
             raise SimulationError(f"vacask did not run: {exc}") from None
-        vectors = {netlist.vectors.get(k, k): v for k, v in raw_vectors.items()}
-        return vectors
+        return {netlist.vectors.get(k, k): v for k, v in raw_vectors.items()}
 
     def simulate(self, deck: str, settings: tuple[str, ...] = (), tech: Technology | None = None) -> Vectors:
         """Translate ``deck`` and run it."""
