@@ -48,12 +48,7 @@ TECH = get_technology("gf180mcu")
 def cards_file(folder: Path, version: str) -> Path:
     """GF180MCU's typical nmos_3p3/pmos_3p3 bins with ``version`` set (for ngspice: ``.model name.K nmos``)."""
     path = folder / f"gf180mcu_3p3_v{version}.lib"
-    lines = []
-    for model in TECH.binned_models().values():
-        for card in model.bins:
-            lines.append(f".model {card.name} {card.kind}")
-            lines += [f"+ {k}={version if k == 'version' else repr(v)}" for k, v in card.params]
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("".join(model.spice(version) for model in TECH.binned_models().values()))
     return path
 
 

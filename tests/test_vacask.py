@@ -93,9 +93,7 @@ def _cards_48(folder: Path) -> Path:
     """GF180MCU's typical 3.3 V bins with ``version = 4.8``: for ngspice, the equations VACASK runs."""
     models = get_technology("gf180mcu").binned_models()
     path = folder / "v48.lib"
-    path.write_text("".join(f".model {c.name} {c.kind}\n" + "".join(f"+ {k}={'4.8' if k == 'version' else repr(v)}\n"
-                                                                    for k, v in c.params)
-                            for m in models.values() for c in m.bins))  # fmt: skip
+    path.write_text("".join(model.spice("4.8") for model in models.values()))
     return path
 
 

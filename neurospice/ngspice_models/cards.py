@@ -102,6 +102,15 @@ class BinnedModel:
                 return card
         raise ValueError(f"{self.name}: no bin holds W={w!r} m, L={l!r} m")
 
+    def spice(self, version: str | None = None) -> str:
+        """The bins as ngspice ``.model`` cards, with the BSIM4 ``version`` replaced when given (ngspice
+        then runs the cards with that release's code: how VACASK's 4.8 is compared with the PDK's 4.5)."""
+        lines: list[str] = []
+        for card in self.bins:
+            lines.append(f".model {card.name} {card.kind}")
+            lines += [f"+ {k}={version if k == 'version' and version else repr(v)}" for k, v in card.params]
+        return "\n".join(lines) + "\n"
+
 
 def logical_lines(text: str) -> list[str]:
     """SPICE text as lower-case logical lines: ``+`` continuations joined, comments (``*``, ``;``, `` $ ``) dropped."""
