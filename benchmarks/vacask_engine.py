@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import tempfile
 import time
 from pathlib import Path
@@ -38,36 +37,20 @@ from spike_accuracy import CASES, METRICS, Case, relative, spike_errors
 from neurospice.circuits import get_circuit
 from neurospice.engine import SimulationError, get_engine
 from neurospice.montecarlo import monte_carlo
-from neurospice.ngspice_models import get_technology
+from neurospice.ngspice_models.gf180mcu import GF180MCU
 from neurospice.options import ACCURACY, VACASK_ACCURACY, SimOptions
 from neurospice.simulation import TechnologyFacts, technology_facts
 
-TECH = get_technology("gf180mcu")
+TECH = GF180MCU()
 
 
-def cards_file(folder: Path, version: str) -> Path:
-    """GF180MCU's typical nmos_3p3/pmos_3p3 bins with ``version`` set (for ngspice: ``.model name.K nmos``)."""
-    path = folder / f"gf180mcu_3p3_v{version}.lib"
-    path.write_text("".join(model.spice(version) for model in TECH.binned_models().values()))
-    return path
-
-
-def swap_models(deck: str, cards: Path) -> str:
-    """``deck`` with the PDK's library replaced by ``cards`` (the wrappers keep their model names)."""
-    out, count = re.subn(r"^\.include .*design\.ngspice'\n\.lib .*' typical\n", f".include '{cards}'\n", deck,
-                         flags=re.M)  # fmt: skip
-    if count != 1:
-        raise RuntimeError("the GF180MCU header was not found in the deck")
-    return out
-
-
-def run(case: Case, engine: str, options: SimOptions, cards: Path | None = None) -> dict[str, Any]:
+def run(case: Case, engine: str, options: SimOptions, cards: str | None = None) -> dict[str, Any]:
     circuit = get_circuit(case.circuit)
     values = circuit.values(case.overrides, TECH)
     facts = technology_facts(TECH, values) if circuit.needs_facts else TechnologyFacts.unknown()
     deck = circuit.deck(values, TECH, case.tstop, options=options)
     if cards is not None:
-        deck = swap_models(deck, cards)
+        deck = TECH.with_cards(deck, cards)
     sim = get_engine(engine)
     if engine == "ngspice":
         sim.load(deck, TECH.ngspice_settings, TECH)
@@ -128,37 +111,36 @@ def main() -> None:
     configs = {"ngspice legacy": ("ngspice", ACCURACY["legacy"]), "ngspice default": ("ngspice", ACCURACY["default"]),
                **{f"vacask {p}": ("vacask", VACASK_ACCURACY[p]) for p in args.presets.split(",")}}  # fmt: skip
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        v48 = cards_file(Path(tmp), "4.8")
-        for case in chosen:
-            ref45 = run(case, "ngspice", ACCURACY["reference"])
-            ref48 = run(case, "ngspice", ACCURACY["reference"], v48)
-            gap, _, same = spike_errors(ref48["spikes"], ref45["spikes"])
-            print(f"\n{case.circuit}, {case.label}, {case.tstop:g} s: {len(ref45['spikes'])} spikes; "
-                  f"BSIM4 4.8 vs 4.5 (ngspice, reference): {gap:.3f} % ISI, counts agree {same}; "
-                  + " ".join(f"{m} {relative(ref48['metrics'][m], ref45['metrics'][m]):+.3f} %"
-                             for m in METRICS[case.circuit]), flush=True)  # fmt: skip
-            results = {name: best(case, engine, opts, args.repeats) for name, (engine, opts) in configs.items()}
-            legacy = results["ngspice legacy"]["seconds"] if results["ngspice legacy"] else float("nan")
-            default = results["ngspice default"]["seconds"] if results["ngspice default"] else float("nan")
-            for name, res in results.items():
-                if res is None:
-                    rows.append({"case": case.label, "circuit": case.circuit, "tstop_s": case.tstop, "config": name,
-                                 "failed": True})  # fmt: skip
-                    continue
-                e45, _, n45 = spike_errors(res["spikes"], ref45["spikes"])
-                e48, _, n48 = spike_errors(res["spikes"], ref48["spikes"])
-                own = ref48 if name.startswith("vacask") else ref45
-                errs = {m: relative(res["metrics"][m], own["metrics"][m]) for m in METRICS[case.circuit]}
+    v48 = "4.8"
+    for case in chosen:
+        ref45 = run(case, "ngspice", ACCURACY["reference"])
+        ref48 = run(case, "ngspice", ACCURACY["reference"], v48)
+        gap, _, same = spike_errors(ref48["spikes"], ref45["spikes"])
+        print(f"\n{case.circuit}, {case.label}, {case.tstop:g} s: {len(ref45['spikes'])} spikes; "
+              f"BSIM4 4.8 vs 4.5 (ngspice, reference): {gap:.3f} % ISI, counts agree {same}; "
+              + " ".join(f"{m} {relative(ref48['metrics'][m], ref45['metrics'][m]):+.3f} %"
+                         for m in METRICS[case.circuit]), flush=True)  # fmt: skip
+        results = {name: best(case, engine, opts, args.repeats) for name, (engine, opts) in configs.items()}
+        legacy = results["ngspice legacy"]["seconds"] if results["ngspice legacy"] else float("nan")
+        default = results["ngspice default"]["seconds"] if results["ngspice default"] else float("nan")
+        for name, res in results.items():
+            if res is None:
                 rows.append({"case": case.label, "circuit": case.circuit, "tstop_s": case.tstop, "config": name,
-                             "seconds": res["seconds"], "x_legacy": legacy / res["seconds"],
-                             "x_default": default / res["seconds"], "err45_pct_isi": e45, "err48_pct_isi": e48,
-                             "counts45": n45, "counts48": n48, "model_gap_pct_isi": gap,
-                             **{f"err_{m}_pct": v for m, v in errs.items()}})  # fmt: skip
-                cost = res["seconds"]
-                print(f"  {name:16s} {cost:6.2f} s  x{legacy / cost:4.2f} legacy x{default / cost:4.2f} default  "
-                      f"err vs ref4.5 {e45:6.3f} %  vs ref4.8 {e48:6.3f} % ISI  counts {n45}  "
-                      + "  ".join(f"{m} {v:+.3f} %" for m, v in errs.items()), flush=True)  # fmt: skip
+                             "failed": True})  # fmt: skip
+                continue
+            e45, _, n45 = spike_errors(res["spikes"], ref45["spikes"])
+            e48, _, n48 = spike_errors(res["spikes"], ref48["spikes"])
+            own = ref48 if name.startswith("vacask") else ref45
+            errs = {m: relative(res["metrics"][m], own["metrics"][m]) for m in METRICS[case.circuit]}
+            rows.append({"case": case.label, "circuit": case.circuit, "tstop_s": case.tstop, "config": name,
+                         "seconds": res["seconds"], "x_legacy": legacy / res["seconds"],
+                         "x_default": default / res["seconds"], "err45_pct_isi": e45, "err48_pct_isi": e48,
+                         "counts45": n45, "counts48": n48, "model_gap_pct_isi": gap,
+                         **{f"err_{m}_pct": v for m, v in errs.items()}})  # fmt: skip
+            cost = res["seconds"]
+            print(f"  {name:16s} {cost:6.2f} s  x{legacy / cost:4.2f} legacy x{default / cost:4.2f} default  "
+                  f"err vs ref4.5 {e45:6.3f} %  vs ref4.8 {e48:6.3f} % ISI  counts {n45}  "
+                  + "  ".join(f"{m} {v:+.3f} %" for m, v in errs.items()), flush=True)  # fmt: skip
     paired = {}
     if args.samples:
         print(f"\npaired Monte Carlo: {args.samples} pelgrom samples, DPI neuron 1 nA 0.1 s, default presets")

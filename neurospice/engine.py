@@ -23,6 +23,8 @@ from typing import Any, Literal, Protocol, overload
 import numpy as np
 from numpy.typing import NDArray
 
+from .netlists.gate import check_deck
+from .ngspice_models import trusted_model_files
 from .options import ENGINES, SimOptions
 
 __all__ = [
@@ -43,7 +45,13 @@ Vectors = dict[str, NDArray[np.float64]]
 # Messages ngspice prints without making the call fail, that mean the analysis did not finish.
 # (intermediate messages such as "Dynamic gmin stepping failed" are followed by other methods)
 _FAILURE = re.compile(r"timestep too small|simulation\(s\) aborted|iteration limit reached|fatal error", re.IGNORECASE)
-_LOAD_ERROR = re.compile(r"error|unknown subckt|could not find|unable to find|no such file", re.IGNORECASE)
+# ngspice's own load-error messages, matched at the start of its stderr lines only: the text after them, and
+# everything on stdout (ngspice echoes the deck's title there), may hold the user's words ("error_budget/")
+_LOAD_ERROR = re.compile(
+    r"^\s*(error\b|unknown subckt|could not find|unable to find|no such file|undefined parameter"
+    r"|expression err|formula\(\) error|cannot compute)",
+    re.IGNORECASE,
+)
 
 
 class SimulationError(RuntimeError):
@@ -92,7 +100,21 @@ class Engine:
         try:
             return str(self._ng.exec_command(command))
         except NgSpiceCommandError:
-            raise SimulationError(f"ngspice command {command!r} failed", self._output()) from None
+            # PySpice also fails a command whose stdout holds the word "error" (a title, a path): only ngspice's
+            # own stderr counts
+            if self._ng._error_in_stderr:
+                raise SimulationError(f"ngspice command {command!r} failed", self._output()) from None
+            return "\n".join(self._ng._stdout)
+
+    def _circ(self, deck: str) -> int:
+        """Hand ``deck``'s lines to ``ngSpice_Circ`` as they are: split at ``\\n`` only (PySpice's own loader
+        splits at every Unicode line break, and fails any load whose echoed title holds the word "error")."""
+        from PySpice.Spice.NgSpice.Shared import ffi
+
+        lines = [line for line in deck.split("\n") if line] + [""]
+        keep = [ffi.new("char[]", line.encode("utf-8")) for line in lines] + [ffi.NULL]
+        self._ng.clear_output()
+        return int(self._ng._ngspice_shared.ngSpice_Circ(ffi.new("char *[]", keep)))
 
     name = "ngspice"
 
@@ -103,17 +125,12 @@ class Engine:
         before loading, ``unset`` again before a deck that does not ask for them). ``tech`` (what
         the deck's header loads) is for engines that translate the deck; ngspice reads the header.
         """
-        from PySpice.Spice.NgSpice.Shared import NgSpiceCircuitError
-
+        check_deck(deck, trusted_model_files())  # before anything of it reaches ngspice
         self._clear()
         self._apply(settings)
-        try:
-            self._ng.load_circuit(deck)
-        except (NgSpiceCircuitError, NameError):  # PySpice raises NameError when ngspice returns 1 (fatal error)
-            raise NetlistError("ngspice could not load the netlist", self._output()) from None
-        errors = [ln for ln in self._ng._stderr if _LOAD_ERROR.search(ln) and not ln.startswith("Warning")]
-        errors += [ln for ln in self._ng._stdout if _LOAD_ERROR.search(ln)]
-        if errors or not self._ng.plot_names:
+        status = self._circ(deck)
+        errors = [ln for ln in self._ng._stderr if _LOAD_ERROR.match(ln)]
+        if status or errors or not self._ng.plot_names:
             raise NetlistError("ngspice could not load the netlist", self._output())
         self._loaded = True
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .params import ParameterError
+
 __all__ = ["plot_budget", "plot_run", "plot_sweep"]
 
 
@@ -50,17 +52,19 @@ def plot_sweep(run_dir: Path, out: Path | None = None, metrics: list[str] | None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .circuits import get_circuit
+    from .circuits import circuit_of_run
     from .store.sweeps import read_sweep
 
     summary, manifest = read_sweep(Path(run_dir))
     axes_info = manifest["grid"]["axes"]
-    circuit = get_circuit(manifest["circuit"], manifest.get("circuit_describe"))
+    circuit = circuit_of_run(manifest)
     declared = {m.name: m for m in circuit.metrics}
+    drawable = {str(m) for m, rows in summary.groupby("metric") if np.isfinite(rows["p50"].to_numpy(float)).any()}
     chosen = metrics or [m for m in summary["metric"].unique() if not m.endswith(("_r2", "_error"))
-                         and (declared.get(m) is None or declared[m].kind == "measured")][:4]  # fmt: skip
+                         and (declared.get(m) is None or declared[m].kind == "measured")]  # fmt: skip
+    chosen = [m for m in chosen if m in drawable][:4]  # a metric with no finite value (NaN everywhere) is skipped
     if not chosen:
-        raise ValueError(f"{run_dir}: no measured metric to draw")
+        raise ParameterError("run_dir", f"{run_dir}: no measured metric with a finite value to draw")
     nominal = int(manifest["samples_per_point"]) == 0
     x_name = axes_info[0]["name"]
     two_d = len(axes_info) == 2 and not manifest["grid"]["zipped"]
@@ -74,14 +78,14 @@ def plot_sweep(run_dir: Path, out: Path | None = None, metrics: list[str] | None
             if not nominal:
                 _heat(fig, grid[1, col], data.assign(cv_pct=100 * data["cv"]), axes_info, "cv_pct", f"{metric} CV (%)")
             continue
-        x = data[x_name].to_numpy(dtype=float)
+        x, labels = _positions(data[x_name])
         top = grid[0, col]
         top.plot(x, data["p50"], "o-", color="#2b5d9b", label="median" if not nominal else "nominal")
         if not nominal:
             top.fill_between(x, data["p5"], data["p95"], color="#2b5d9b", alpha=0.25, label="5-95 %")
         top.set_title(metric + (f" ({unit})" if unit else ""), fontsize=10)
         top.legend(fontsize=8)
-        log_x = axes_info[0]["scale"] == "log"
+        log_x = axes_info[0]["scale"] == "log" and labels is None
         positive = bool((data["p50"] > 0).all() and (data.get("p5", data["p50"]) > 0).all())
         if log_x:
             top.set_xscale("log")
@@ -103,6 +107,8 @@ def plot_sweep(run_dir: Path, out: Path | None = None, metrics: list[str] | None
                 bottom.set_xscale("log")
         for ax in grid[:, col]:
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+            if labels is not None:  # a choice parameter: one tick per word
+                ax.set_xticks(x, labels)
         x_unit = circuit.params[x_name].unit if x_name in circuit.params else ""
         grid[rows - 1, col].set_xlabel(f"{x_name} ({x_unit})")
     how = "nominal" if nominal else f"{manifest['samples_per_point']} samples per point, {manifest['mismatch']}"
@@ -114,13 +120,25 @@ def plot_sweep(run_dir: Path, out: Path | None = None, metrics: list[str] | None
     return path
 
 
+def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
+    """x positions of a swept parameter: its numbers, or 0, 1, 2... with the words as labels (a choice)."""
+    try:
+        return values.to_numpy(dtype=float), None
+    except (TypeError, ValueError):
+        return np.arange(len(values), dtype=float), [str(v) for v in values]
+
+
+def _tick(value: object) -> str:
+    return f"{value:.3g}" if isinstance(value, (int, float)) else str(value)
+
+
 def _heat(fig: object, ax: object, data: pd.DataFrame, axes_info: list[dict[str, object]], value: str,
           title: str) -> None:  # fmt: skip
     (a, b) = (str(x["name"]) for x in axes_info)
     table = data.pivot_table(index=a, columns=b, values=value)
     image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")  # type: ignore[attr-defined]
-    ax.set_yticks(range(len(table.index)), [f"{v:.3g}" for v in table.index])  # type: ignore[attr-defined]
-    ax.set_xticks(range(len(table.columns)), [f"{v:.3g}" for v in table.columns], rotation=45)  # type: ignore[attr-defined]
+    ax.set_yticks(range(len(table.index)), [_tick(v) for v in table.index])  # type: ignore[attr-defined]
+    ax.set_xticks(range(len(table.columns)), [_tick(v) for v in table.columns], rotation=45)  # type: ignore[attr-defined]
     ax.set_ylabel(a)  # type: ignore[attr-defined]
     ax.set_xlabel(b)  # type: ignore[attr-defined]
     ax.set_title(title, fontsize=10)  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ import pandas as pd
 from .analysis import LowR2Warning, coefficient_of_variation, equivalent_bits, fit_pelgrom, mismatch_contributions
 from .analysis.reference import published_cluster_cv
 from .analysis.summary import metric_columns
+from .params import ParameterError
 from .store import atomic_write, load_run
 
 if TYPE_CHECKING:
@@ -313,6 +314,18 @@ def precision_report(out: str | Path, path: str | Path | None = None) -> Path:
     return _write(target, _page(f"Precision study: {s['neurons']} DPI neurons on {s['technology']}", sections))
 
 
+def check_reportable(out: str | Path) -> None:
+    """A run folder with at least one sample that succeeded; :class:`ParameterError` naming ``run_dir`` otherwise."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # what is missing is said below, in the one line
+        table = load_run(out)
+    ok = int((table["status"] == "ok").sum()) if "status" in table.columns else 0
+    if not ok:
+        total = table.attrs["manifest"]["samples"]
+        raise ParameterError("run_dir", f"{out}: nothing to report: no sample succeeded ({len(table)} of {total} "
+                             f"stored, all failed; {len(table.attrs['missing'])} not run yet)")  # fmt: skip
+
+
 def write_mismatch_report(out: str | Path, path: str | Path | None = None) -> Path:
     """Draw the report of the Monte Carlo folder ``out`` (default ``out/report.html``) from stored data only.
 
@@ -325,6 +338,7 @@ def write_mismatch_report(out: str | Path, path: str | Path | None = None) -> Pa
         raise FileNotFoundError(
             f"{inputs_path}: missing; compute it with neurospice.studies.mismatch.store_report_inputs"
         )
+    check_reportable(out)
     inputs = json.loads(inputs_path.read_text())
     table = load_run(out)
     target = Path(path) if path else out / "report.html"

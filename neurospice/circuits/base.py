@@ -149,10 +149,16 @@ class Circuit(ABC):
     analog_sizes: tuple[str, ...] = ()
     #: the description file a user netlist was read with (empty: built-in, or NETLIST.toml beside it)
     describe: str = ""
+    #: the folders (besides its own) a user netlist's includes were read from
+    include_dirs: tuple[str, ...] = ()
 
     def provenance(self) -> dict[str, str]:
         """Where the circuit comes from beyond its name (a user netlist: its file and SHA-256)."""
         return {}
+
+    def deck_title(self) -> str:
+        """What the deck's title names (ngspice echoes it: never text a user's file controls)."""
+        return self.name
 
     def instances(self, values: Values) -> tuple[tuple[str, str, str, str], ...]:
         """Mismatched instances in the testbench: (instance, subckt, netlist file, parameter prefix)."""
@@ -231,7 +237,7 @@ class Circuit(ABC):
         options = options or SimOptions()
         bench = self.testbench(values, tech, tstop, offsets)
         parts = [
-            f"* neurospice testbench: {self.name} on {tech.name}",
+            f"* neurospice testbench: {self.deck_title()} on {tech.name}",
             "* run on its own with: ngspice -b -r out.raw <this file>",
             tech.header(mismatch),
             *(read_netlist(n) for n in self.netlists),

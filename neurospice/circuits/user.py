@@ -21,7 +21,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..analysis.spikes import detect_spikes
-from ..netlists.imported import Call, ImportedDevice, ImportedNetlist, NetlistImportError, read_user_netlist
+from ..netlists.imported import (
+    MAX_NESTING,
+    Call,
+    ImportedDevice,
+    ImportedNetlist,
+    NetlistImportError,
+    read_user_netlist,
+)
 from ..ngspice_models import DeviceKind, Technology, TechnologyFacts
 from ..params import Param, ParameterError, ParamSpec, Values
 from ..units import parse_si, spice_number
@@ -54,8 +61,12 @@ class UserCircuit(Circuit):
         SPIKE_ENERGY,
     )  # fmt: skip
 
-    def __init__(self, path: str | Path, describe: str | Path | None = None) -> None:
-        self.source: ImportedNetlist = read_user_netlist(path)
+    def __init__(
+        self, path: str | Path, describe: str | Path | None = None, include_dirs: tuple[str, ...] = ()
+    ) -> None:
+        self.include_dirs = tuple(str(Path(d).expanduser().resolve()) for d in include_dirs)
+        self.source: ImportedNetlist = read_user_netlist(path, self.include_dirs)
+        self._digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         self.name = str(Path(path).resolve())  # what a worker process opens again
         self.title = f"user netlist {Path(path).name}"
         nodes = self.source.nodes
@@ -79,9 +90,16 @@ class UserCircuit(Circuit):
         self.params = ParamSpec(tuple(spec))
         self.default_tstop = side["tstop"]
 
+    def deck_title(self) -> str:
+        return f"user netlist {self._digest[:12]}"
+
     def provenance(self) -> dict[str, str]:
-        """The netlist file, its description file and their SHA-256 (a resume refuses a changed one)."""
+        """The netlist file, the files it includes, its description file and their SHA-256 (a resume refuses a
+        changed one)."""
         found = {"netlist": self.name, "sha256": hashlib.sha256(Path(self.name).read_bytes()).hexdigest()}
+        for number, included in enumerate(self.source.files[1:], start=1):
+            found[f"include_{number}"] = str(included)
+            found[f"include_{number}_sha256"] = hashlib.sha256(included.read_bytes()).hexdigest()
         if self._sidecar_path.is_file():
             found["description"] = str(self._sidecar_path.resolve())
             found["description_sha256"] = hashlib.sha256(self._sidecar_path.read_bytes()).hexdigest()
@@ -91,9 +109,14 @@ class UserCircuit(Circuit):
         """Validated values; the netlist's devices must belong to ``tech``."""
         foreign = sorted(self.source.technologies - {tech.name})
         if foreign:
-            first = next(d for d in self.source.devices if d.technology == foreign[0])
-            raise ParameterError("technology", f"{self.name} uses {foreign[0]} devices ({first.instance}: "
-                                 f"{first.model}); run it with --tech {foreign[0]}")  # fmt: skip
+            device = next((d for d in self.source.devices if d.technology == foreign[0]), None)
+            if device is not None:
+                raise ParameterError("technology", f"{self.name} uses {foreign[0]} devices ({device.instance}: "
+                                     f"{device.model}); run it with --tech {foreign[0]}")  # fmt: skip
+            line = next(ln for ln, t in self.source.pdk if t == foreign[0])
+            raise ParameterError("technology", f"{line.path}, line {line.number} loads {foreign[0]}'s models, and "
+                                 f"its devices are {tech.name}'s; accepted: one PDK per netlist (remove that line, "
+                                 f"or run it with --tech {foreign[0]})")  # fmt: skip
         return self.params.resolve(overrides)
 
     def devices(self, values: Values) -> list[Device]:
@@ -120,6 +143,9 @@ class UserCircuit(Circuit):
                     continue
                 if call.model in chain:
                     raise ParameterError("mismatch", f"pelgrom mode: subcircuit {call.model} instantiates itself")
+                if len(chain) >= MAX_NESTING:
+                    raise ParameterError("mismatch", f"pelgrom mode: subcircuit instances nested deeper than "
+                                         f"{MAX_NESTING} levels ({call.model}); use pdk")  # fmt: skip
                 given = {**src.subckts[call.model], **call.params}
                 numbers = ((k, _number_in(t, env)) for k, t in given.items())
                 inner = {**top, **{k: v for k, v in numbers if v is not None}}
@@ -198,6 +224,9 @@ class UserCircuit(Circuit):
         def leaves(sub: str, chain: tuple[str, ...]) -> tuple[str, ...]:
             if sub not in memo:
                 own = [_pelgrom_name(d.instance) for d in src.devices if d.subckt == sub]
+                if len(chain) >= MAX_NESTING:
+                    raise ParameterError("mismatch", f"pelgrom mode: subcircuit instances nested deeper than "
+                                         f"{MAX_NESTING} levels ({sub}); use pdk")  # fmt: skip
                 for call in src.calls:
                     if call.subckt == sub and call.model in src.subckts and call.model not in chain:
                         own += [f"{_pelgrom_name(call.instance)}.{p}" for p in leaves(call.model, (*chain, sub))]

@@ -1,6 +1,7 @@
 """What every command shares: option types, input checks, and the mapping of errors to exit statuses.
 
-Bad input (a ParameterError or ValueError) exits 2 with one line naming the parameter; a failed
+Bad input (a ParameterError, or a ValueError neurospice's own code raised) exits 2 with one line naming the
+parameter; another library's ValueError is an internal error (exit 1); a failed
 simulation, a failed write or a missing installation exits 1; an interrupted Monte Carlo run
 exits 128 + the signal after saying how to resume it.
 """
@@ -8,6 +9,7 @@ exits 128 + the signal after saying how to resume it.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import sys
 import time
@@ -32,6 +34,11 @@ SpikeNodeOpt = Annotated[str | None, typer.Option(help="user netlists: the node 
 DescribeOpt = Annotated[
     Path | None, typer.Option(help="user netlists: the description TOML (default: NETLIST.toml beside it)")
 ]
+IncludeDirOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--include-dir", help="user netlists: a folder besides the netlist's own that its .include/.lib "
+                 "lines may read (repeatable)"),
+]  # fmt: skip
 AccuracyOpt = Annotated[
     str | None,
     typer.Option(help="simulator accuracy preset: fast, default, reference or legacy (measured errors and costs: "
@@ -80,6 +87,7 @@ def guard(fn: Callable[[], T]) -> T:
     """Run ``fn``; bad input exits 2, a missing installation, failed simulation or failed write exits 1."""
     from ..engine import SimulationError
     from ..montecarlo import RunInterrupted
+    from ..netlists.gate import UnsafeDeckError
     from ..store import StoreError
 
     try:
@@ -90,11 +98,31 @@ def guard(fn: Callable[[], T]) -> T:
         typer.echo(f"error: parameter 'out': {exc.strerror}; the samples stored before are intact: "
                    "free space and run the same command with --resume", err=True)  # fmt: skip
         raise typer.Exit(1) from None
-    except (ParameterError, ValueError, FileExistsError, FileNotFoundError, NotADirectoryError) as exc:
+    except (ValueError, FileExistsError, FileNotFoundError, NotADirectoryError) as exc:
+        if not isinstance(exc, ParameterError) and not raised_here(exc):
+            # a library's ValueError (matplotlib, pandas...) is no statement about the user's input
+            typer.echo(f"error: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:300]})", err=True)
+            raise typer.Exit(1) from None
         bad_input(str(exc))
+    except UnsafeDeckError as exc:
+        typer.echo(f"error: internal error: {exc}", err=True)
+        raise typer.Exit(1) from None
     except (TechnologyError, SimulationError, OSError) as exc:
         typer.echo(f"error: {' | '.join(str(exc).strip().splitlines()) or type(exc).__name__}", err=True)
         raise typer.Exit(1) from None
+
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def raised_here(exc: BaseException) -> bool:
+    """Whether neurospice's own code raised ``exc`` (the innermost frame of its traceback is in the package)."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE)
 
 
 def interrupted(exc: Any) -> NoReturn:
@@ -144,10 +172,10 @@ def technology(name: str) -> Any:
     return get_technology(name)
 
 
-def circuit_named(name: str, describe: Path | None = None) -> Any:
+def circuit_named(name: str, describe: Path | None = None, include_dirs: list[Path] | None = None) -> Any:
     from ..circuits import get_circuit
 
-    return get_circuit(name, str(describe) if describe is not None else None)
+    return get_circuit(name, str(describe) if describe is not None else None, [str(d) for d in include_dirs or []])
 
 
 def check_new_run(out: Path | None, resume: bool) -> None:
@@ -176,9 +204,9 @@ def number_list(text: str | None, name: str, unit: str, whole: bool = False) -> 
     try:
         items = [parse_si(x.strip(), unit) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise ParameterError(name, f"got {text!r}; accepted: comma-separated {kind}") from None
-    if not items or (whole and any(x != int(x) for x in items)):
-        raise ParameterError(name, f"got {text!r}; accepted: comma-separated {kind}")
+        raise ParameterError(name, f"got {text[:60]!r}; accepted: comma-separated {kind}") from None
+    if not items or not all(math.isfinite(x) for x in items) or (whole and any(x != int(x) for x in items)):
+        raise ParameterError(name, f"got {text[:60]!r}; accepted: comma-separated {kind}")
     return [int(x) for x in items] if whole else items
 
 

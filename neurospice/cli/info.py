@@ -13,6 +13,7 @@ from ._app import app
 from .common import (
     CircuitArg,
     DescribeOpt,
+    IncludeDirOpt,
     JsonOpt,
     SetOpt,
     SpikeNodeOpt,
@@ -101,11 +102,11 @@ def circuits() -> None:
 
 
 @app.command()
-def show(circuit: CircuitArg, describe: DescribeOpt = None) -> None:
+def show(circuit: CircuitArg, describe: DescribeOpt = None, include_dir: IncludeDirOpt = None) -> None:
     """Print a circuit's parameters with units, defaults and ranges, and its probes."""
     from ..units import format_si
 
-    c = guard(lambda: circuit_named(circuit, describe))
+    c = guard(lambda: circuit_named(circuit, describe, include_dir))
     typer.echo(f"{c.name}: {c.title}\n")
     typer.echo(f"{'parameter':14s} {'unit':5s} {'default':>12s}  accepted / description")
     for p in c.params:
@@ -126,12 +127,13 @@ def netlist(
     set_: SetOpt = None,
     spike_node: SpikeNodeOpt = None,
     describe: DescribeOpt = None,
+    include_dir: IncludeDirOpt = None,
     tstop: TstopOpt = None,
 ) -> None:
     """Print the complete testbench deck (loads in plain `ngspice -b`)."""
 
     def run() -> str:
-        c = circuit_named(circuit, describe)
+        c = circuit_named(circuit, describe, include_dir)
         values = c.values(overrides_from(set_, spike_node), technology(tech))
         t = parse_tstop(tstop, c.default_tstop)
         return str(c.deck(values, technology(tech), t))

@@ -17,6 +17,7 @@ from .common import (
     CircuitArg,
     DescribeOpt,
     EngineOpt,
+    IncludeDirOpt,
     JsonOpt,
     SetOpt,
     SpikeNodeOpt,
@@ -62,6 +63,7 @@ def mismatch(
     set_: SetOpt = None,
     spike_node: SpikeNodeOpt = None,
     describe: DescribeOpt = None,
+    include_dir: IncludeDirOpt = None,
     tstop: TstopOpt = None,
     mode: ModeOpt = None,
     workers: WorkersOpt = None,
@@ -86,7 +88,7 @@ def mismatch(
     def prepare() -> tuple[Any, Any, dict[str, str], float, dict[str, Any]]:
         opts = run_options(samples=samples, seed=seed, mismatch=mode, workers=workers, timeout=timeout, grace=grace)
         check_run_options(resume, report, out)
-        c, t = circuit_named(circuit, describe), technology(tech)
+        c, t = circuit_named(circuit, describe, include_dir), technology(tech)
         opts["engine"] = engine_for(engine, t)
         opts["options"] = sim_options(accuracy, engine)
         ov = overrides_from(set_, spike_node)
@@ -103,7 +105,7 @@ def mismatch(
             )
         )  # fmt: skip
     result = summary(table)
-    if report and out is not None:
+    if report and out is not None and result["ok"]:  # with no sample to show, no report (the run says why)
         result["report"] = str(write_report(out, opts.get("seed", 1)))
     _print_mismatch(
         c, t.name, opts.get("mismatch", default_mismatch(engine)), opts.get("seed", 1), out, result, as_json
@@ -113,9 +115,10 @@ def mismatch(
 
 def write_report(out: Path, seed: int) -> Path:
     """Compute what the report needs beyond the samples (stored with the run), then draw it."""
-    from ..report import write_mismatch_report
+    from ..report import check_reportable, write_mismatch_report
     from ..studies.mismatch import REPORT_INPUTS, store_report_inputs
 
+    guard(lambda: check_reportable(out))
     if not (out / REPORT_INPUTS).is_file():
         guard(lambda: store_report_inputs(out, seed=seed))
     return guard(lambda: write_mismatch_report(out))

@@ -57,6 +57,7 @@ def _checked(spec: Any, folder: Path, resume: bool) -> dict[str, Any]:
     from ..ngspice_models import get_technology
     from ..store import check_new_dir
     from ..studyfile import StudyError
+    from .sweep import check_total
 
     def where(exc: ParameterError, section: str) -> StudyError:
         key = f"{section}.{exc.name}" if section and spec.line_of(f"{section}.{exc.name}") else exc.name
@@ -64,7 +65,7 @@ def _checked(spec: Any, folder: Path, resume: bool) -> dict[str, Any]:
         return StudyError(spec.path, key, spec.line_of(key), message)
 
     try:
-        circuit = get_circuit(spec.circuit, spec.describe)
+        circuit = get_circuit(spec.circuit, spec.describe, spec.include_dirs)
         tech = get_technology(spec.technology)
     except ParameterError as exc:
         bad_input(str(where(exc, "")))
@@ -80,6 +81,7 @@ def _checked(spec: Any, folder: Path, resume: bool) -> dict[str, Any]:
     if spec.kind == "sweep":
         try:
             grid = Grid.parse(spec.vary, circuit.params, spec.zipped)
+            check_total(len(grid), spec.samples, spec.allow_large)
             for point in grid.points():
                 circuit.values({**spec.params, **point}, tech)
         except ParameterError as exc:

@@ -17,6 +17,7 @@ from .common import (
     CircuitArg,
     DescribeOpt,
     EngineOpt,
+    IncludeDirOpt,
     JsonOpt,
     SetOpt,
     SpikeNodeOpt,
@@ -40,6 +41,7 @@ def simulate(
     set_: SetOpt = None,
     spike_node: SpikeNodeOpt = None,
     describe: DescribeOpt = None,
+    include_dir: IncludeDirOpt = None,
     tstop: TstopOpt = None,
     out: Annotated[Path | None, typer.Option(help="folder for waveforms.parquet, metrics.csv, run.json")] = None,
     accuracy: AccuracyOpt = None,
@@ -51,7 +53,7 @@ def simulate(
     from ..store import check_new_dir, result_json, write_run
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, Any]:
-        c, t = circuit_named(circuit, describe), technology(tech)
+        c, t = circuit_named(circuit, describe, include_dir), technology(tech)
         ov = overrides_from(set_, spike_node)
         c.values(ov, t)  # validate before anything runs or is written
         opts = sim_options(accuracy, engine_for(engine, t))
@@ -68,7 +70,7 @@ def simulate(
     if as_json:
         typer.echo(json.dumps(result_json(result)))
         return
-    _print_summary(result, out)
+    _print_summary(result, c, out)
 
 
 @app.command()
@@ -78,9 +80,12 @@ def plot(
 ) -> None:
     """Draw a run's waveforms with its spikes marked, or a sweep's metrics with their mismatch bands, as a PNG."""
     from ..plot import plot_run, plot_sweep
+    from ..store import check_new_file
     from ..store.sweeps import is_sweep
 
     try:
+        if out is not None:
+            check_new_file(out)  # like every --out: never overwrite a file
         path = plot_sweep(run_dir, out) if is_sweep(run_dir) else plot_run(run_dir, out)
     except ParameterError as exc:
         bad_input(str(exc))
@@ -89,13 +94,12 @@ def plot(
     typer.echo(f"wrote {path}")
 
 
-def _print_summary(result: Any, out: Path | None) -> None:
+def _print_summary(result: Any, circuit: Any, out: Path | None) -> None:
     """Every metric in its declared unit; a measured one next to the closed form that predicts it."""
-    from ..circuits import get_circuit
     from ..units import format_si
 
     m = result.metrics
-    declared = {d.name: d for d in get_circuit(result.circuit).metrics}
+    declared = {d.name: d for d in circuit.metrics}
     predictions: dict[str, list[Any]] = {}
     for d in declared.values():
         if d.predicts:

@@ -18,6 +18,7 @@ from .common import (
     CircuitArg,
     DescribeOpt,
     EngineOpt,
+    IncludeDirOpt,
     JsonOpt,
     SetOpt,
     SpikeNodeOpt,
@@ -56,6 +57,7 @@ def sweep(
     set_: SetOpt = None,
     spike_node: SpikeNodeOpt = None,
     describe: DescribeOpt = None,
+    include_dir: IncludeDirOpt = None,
     tstop: TstopOpt = None,
     workers: WorkersOpt = None,
     dask: DaskOpt = None,
@@ -70,6 +72,9 @@ def sweep(
     accuracy: AccuracyOpt = None,
     engine: EngineOpt = "ngspice",
     as_json: JsonOpt = False,
+    allow_large: Annotated[
+        bool, typer.Option("--allow-large", help=f"run a sweep of more than {LARGE_SWEEP} simulations")
+    ] = False,
 ) -> None:
     """Simulate a grid of parameter values; with --samples, a Monte Carlo at every point (same seeds at each)."""
     from ..grid import Grid
@@ -88,9 +93,10 @@ def sweep(
         check_run_options(resume, False, out)
         if plot and out is None:
             raise ParameterError("plot", "needs --out (the plot is written there as sweep.png)")
-        c, t = circuit_named(circuit, describe), technology(tech)
+        c, t = circuit_named(circuit, describe, include_dir), technology(tech)
         ov = overrides_from(set_, spike_node)
         grid = Grid.parse(axes, c.params, zip_)
+        check_total(len(grid), int(n) if isinstance(n, int) else 0, allow_large)
         for point in grid.points():
             c.values({**ov, **point}, t)
         check_new_run(out, resume)
@@ -101,6 +107,9 @@ def sweep(
 
     c, t, ov, stop, grid, opts = guard(prepare)
     total = len(grid) * max(opts["samples"], 1)
+    if not quiet and not as_json:
+        typer.echo(f"sweep: {len(grid)} points x {max(opts['samples'], 1)} "
+                   f"{'samples' if opts['samples'] else 'nominal run'} = {total} simulations", err=True)  # fmt: skip
     with progress_bar(not quiet and sys.stderr.isatty(), total) as update:
         table = guard(lambda: design_sweep(c, t, grid, overrides=ov, tstop=stop, out=out, resume=resume,
                                            client=dask, progress=update, **opts))  # fmt: skip
@@ -110,13 +119,34 @@ def sweep(
     if out is not None and plot:
         from ..plot import plot_sweep
 
-        path = guard(lambda: plot_sweep(out))
-        if not as_json:
-            typer.echo(f"wrote {path}")
+        try:
+            path = plot_sweep(out)
+        except ParameterError as exc:  # nothing drawable: the run is stored, its plot is not
+            typer.echo(f"warning: sweep.png not drawn: {str(exc).split(': ', 1)[-1]}", err=True)
+        else:
+            if not as_json:
+                typer.echo(f"wrote {path}")
     print_sweep(c, t.name, grid, summary, table, opts, out, as_json)
     if not (table["status"] == "ok").any():
         typer.echo(f"error: no simulation succeeded; first failure: {table['message'].iloc[0]}", err=True)
         raise typer.Exit(1)
+
+
+#: simulations a sweep runs without --allow-large (about an hour of a 100 ms neuron run on 2 cores)
+LARGE_SWEEP = 10_000
+
+
+def check_total(points: int, samples: int, allow_large: bool) -> None:
+    """Refuse a sweep of more than :data:`LARGE_SWEEP` simulations unless asked for, and always one of more than
+    a run can hold (said before anything runs)."""
+    from ..store.runs import MAX_RUN_SAMPLES
+
+    total = points * max(samples, 1)
+    said = f"{points} points x {max(samples, 1)} {'samples' if samples else 'nominal run'} = {total} simulations"
+    if total > MAX_RUN_SAMPLES:
+        raise ParameterError("vary", f"{said}; accepted: at most {MAX_RUN_SAMPLES} in one run")
+    if total > LARGE_SWEEP and not allow_large:
+        raise ParameterError("allow-large", f"{said}; more than {LARGE_SWEEP} needs --allow-large")
 
 
 def print_sweep(circuit: Any, tech: str, grid: Any, summary: Any, table: Any, opts: dict[str, Any], out: Path | None,
@@ -138,7 +168,9 @@ def print_sweep(circuit: Any, tech: str, grid: Any, summary: Any, table: Any, op
         f"(the same seeds at every point, master seed {opts.get('seed', 1)})"  # fmt: skip
     typer.echo(f"{circuit.name} on {tech}: {len(grid)} points, {what}; {len(table) - failed} ok, {failed} failed")
 
-    def si(value: float, name: str) -> str:
+    def si(value: object, name: str) -> str:
+        if isinstance(value, str) or not isinstance(value, (int, float)):
+            return str(value)  # a choice parameter's word
         unit = units.get(name, "")
         return format_si(value, unit) if unit else f"{value:.5g}"
 

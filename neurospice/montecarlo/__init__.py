@@ -97,6 +97,7 @@ def run_manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, s
         "format": "neurospice-mc-1",
         "circuit": circuit.name,
         **({"circuit_describe": circuit.describe} if circuit.describe else {}),
+        **({"circuit_include_dirs": list(circuit.include_dirs)} if circuit.include_dirs else {}),
         **({"circuit_source": source} if source else {}),
         "technology": tech.provenance(),
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.values},
@@ -114,8 +115,8 @@ def run_manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, s
 
 
 #: Manifest keys that must match for ``resume`` (they change what the stored rows mean or hold).
-SAME_RUN = ("circuit", "circuit_describe", "circuit_source", "params", "tstop_s", "mismatch", "samples", "seed",
-             "technology", "options", "keep_spikes", "keep_waveforms", "engine")  # fmt: skip
+SAME_RUN = ("circuit", "circuit_describe", "circuit_include_dirs", "circuit_source", "params", "tstop_s", "mismatch",
+            "samples", "seed", "technology", "options", "keep_spikes", "keep_waveforms", "engine")  # fmt: skip
 
 
 def _version() -> str:
@@ -349,6 +350,7 @@ def prepare_spec(
         options or default_options(engine),
         describe=circuit.describe,
         engine=engine,
+        include_dirs=circuit.include_dirs,
     )
     tech.model_files()  # a missing or altered technology stops the run before it starts
     return spec, sample_seeds(seed, samples)

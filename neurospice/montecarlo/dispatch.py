@@ -200,13 +200,34 @@ def connect_dask(address: str, timeout: float = 5.0) -> Any:
     if not re.fullmatch(r"(?:(?:tcp|tls|ws|wss|ucx)://)?[A-Za-z0-9_.\-]+(?::\d{1,5})?|(?:tcp|tls)://\[[0-9a-fA-F:]+\]:\d{1,5}",
                         address):  # fmt: skip
         raise ParameterError("dask", f"got {address!r}; accepted: a scheduler address such as tcp://host:8786")
+    import queue
+    import threading
+
     from dask.distributed import Client
 
+    # Something other than a scheduler at that port (a web server...) accepts the connection and never answers
+    # dask's handshake, and Client's own timeout does not cover that: connect in a daemon thread with a hard
+    # deadline (a thread left hanging there does not keep the process alive).
+    answer: queue.Queue[tuple[bool, Any]] = queue.Queue()
+
+    def connect() -> None:
+        try:
+            answer.put((True, Client(address, timeout=timeout)))  # type: ignore[no-untyped-call]
+        except BaseException as exc:  # handed to the caller
+            answer.put((False, exc))
+
+    threading.Thread(target=connect, name="neurospice-dask-connect", daemon=True).start()
     try:
-        return Client(address, timeout=timeout)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError, ValueError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ParameterError("dask", f"cannot reach scheduler {address} within {timeout:g} s ({reason})") from None
+        ok, value = answer.get(timeout=timeout + 5.0)
+    except queue.Empty:
+        raise ParameterError("dask", f"{address} answered, but not as a dask scheduler within {timeout + 5.0:g} s; "
+                             "accepted: the address of a running dask scheduler") from None  # fmt: skip
+    if ok:
+        return value
+    if not isinstance(value, Exception):
+        raise value
+    reason = str(value).strip().splitlines()[0] if str(value).strip() else type(value).__name__
+    raise ParameterError("dask", f"cannot reach scheduler {address} within {timeout:g} s ({reason})") from None
 
 
 @dataclass

@@ -47,6 +47,8 @@ class Spec:
     describe: str = ""
     #: the simulator (:data:`neurospice.engine.ENGINES`)
     engine: str = "ngspice"
+    #: a user netlist's folders (besides its own) that its includes may read (``--include-dir``)
+    include_dirs: tuple[str, ...] = ()
 
 
 _WORKER: dict[str, Any] = {}
@@ -55,7 +57,8 @@ _LOCK = threading.Lock()  # one ngspice per process: serialize threads (dask wor
 
 def _worker_state(spec: Spec) -> dict[str, Any]:
     if _WORKER.get("spec") != spec:
-        circuit, tech = get_circuit(spec.circuit, spec.describe or None), get_technology(spec.technology)
+        circuit = get_circuit(spec.circuit, spec.describe or None, spec.include_dirs)
+        tech = get_technology(spec.technology)
         values = circuit.params.resolve(dict(spec.values))
         _WORKER.update(
             spec=spec, circuit=circuit, tech=tech, values=values,

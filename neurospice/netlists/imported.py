@@ -1,21 +1,19 @@
 """A user's SPICE netlist, as xschem or another tool exports it, made safe to embed in a neurospice deck.
 
-What is kept, removed or replaced (each removal or replacement is recorded in ``notes``):
+The text is read by :mod:`neurospice.netlists.reader`, neurospice's own reader of untrusted SPICE
+(comments dropped, ``.control`` blocks and ``*#`` command comments removed, analysis and output
+cards removed, includes read and inlined from the netlist's own folder tree only, an allow-list
+of elements and cards; each change a note). What it kept is interpreted here:
 
-- the first line is the title (SPICE's rule) and is dropped; comments and ``+`` continuations are
-  kept as written;
-- ``.control ... .endc`` blocks are removed: neurospice runs the analysis;
-- analysis lines (``.tran``, ``.dc``, ``.op``, ``.ac``, ``.noise``), ``.save``, ``.option(s)``,
-  ``.probe``, ``.print``, ``.plot``, ``.end`` are removed: neurospice writes its own;
-- a ``.lib``/``.include`` of a PDK's model file (``sky130.lib.spice``, GF180MCU's
-  ``sm141064.ngspice``/``design.ngspice``), wherever it points on the author's machine, is
-  replaced by the technology's own verified files; any other ``.lib``/``.include`` must name a
-  file that exists (relative to the netlist) and is written with its absolute path;
-- ``.param`` lines with a plain number become parameters (their value is the default);
-- every other line (elements, ``.subckt``/``.ends``, ``.global``, ``.model``, ``.func``, behavioural
-  sources) is kept.
+- a ``.lib``/``.include`` of a PDK's model file names the technology the netlist needs (the
+  technology header loads that PDK's own verified files);
+- ``.param`` lines with a plain number become parameters (their value is the default); the PDK's
+  statistics switches are left to the technology;
+- ``X`` lines of a PDK transistor are its devices (what mismatch and area count), ``X`` lines of the
+  netlist's own subcircuits are calls, top-level nodes are probes;
+- a netlist must hold a PDK transistor and a top level (a testbench).
 
-Anything else that cannot be handled is refused with :class:`NetlistImportError`, naming the line.
+Anything that cannot be handled is refused with :class:`NetlistImportError`, naming the line.
 """
 
 from __future__ import annotations
@@ -24,11 +22,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..params import ParameterError
 from ..units import parse_si
+from .reader import PDK_FILES, NetlistImportError, SourceLine, read_spice
 
 __all__ = [
     "PDK_DEVICES",
+    "PDK_FILES",
     "Call",
     "ImportedDevice",
     "ImportedNetlist",
@@ -48,22 +47,10 @@ PDK_DEVICES: dict[str, tuple[str, str]] = {
     "nmos_3p3": ("gf180mcu", "nmos"),
     "pmos_3p3": ("gf180mcu", "pmos"),
 }
-#: PDK model files a netlist may load from wherever its author keeps them
-PDK_FILES = {"sky130.lib.spice": "sky130", "sm141064.ngspice": "gf180mcu", "design.ngspice": "gf180mcu"}
-_DROPPED = ("tran", "dc", "op", "ac", "noise", "save", "option", "options", "probe", "print", "plot", "end", "meas",
-            "measure", "four", "tf", "sens", "pz", "disto", "temp")  # fmt: skip
 #: statistics switches of the PDKs: the technology sets them (off in nominal runs, on in Monte Carlo)
 TECH_SWITCHES = ("mc_mm_switch", "mc_pr_switch", "sw_stat_mismatch", "sw_stat_global")
-_KEPT = ("subckt", "ends", "global", "model", "func", "param", "lib", "include", "inc", "ic", "nodeset", "csparam")
-_MAX_BYTES = 20_000_000
-
-
-class NetlistImportError(ParameterError):
-    """A user netlist that cannot be embedded: the message names the file, the line and why."""
-
-    def __init__(self, path: Path, line: int | None, message: str) -> None:
-        where = f"{path}" + (f", line {line}" if line is not None else "")
-        super().__init__("circuit", f"{where}: {message}")
+#: deepest nesting of .subckt definitions accepted (and of instances, in pelgrom mode)
+MAX_NESTING = 64
 
 
 @dataclass(frozen=True)
@@ -108,6 +95,10 @@ class ImportedNetlist:
     subckts: dict[str, dict[str, str]] = field(default_factory=dict)
     #: X lines that instantiate those subcircuits
     calls: tuple[Call, ...] = ()
+    #: every file read: the netlist, then what it includes
+    files: tuple[Path, ...] = ()
+    #: the lines loading a PDK's model files, with the technology each names
+    pdk: tuple[tuple[SourceLine, str], ...] = ()
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
@@ -159,20 +150,6 @@ def _tokens(line: str) -> list[str]:
     return re.sub(r"\{[^}]*\}", lambda m: m.group(0).replace(" ", ""), re.sub(r"'[^']*'", "''", line)).split()
 
 
-def _read_text(path: Path) -> str:
-    if not path.is_file():
-        raise NetlistImportError(path, None, "no such file")
-    data = path.read_bytes()
-    if len(data) > _MAX_BYTES:
-        raise NetlistImportError(path, None, f"{len(data)} bytes; a netlist of at most {_MAX_BYTES} is accepted")
-    if b"\x00" in data:
-        raise NetlistImportError(path, None, "a binary file, not a SPICE netlist")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
 def _model_and_sizes(tokens: list[str]) -> tuple[str, dict[str, str]]:
     """The subcircuit name of an X line (last token that is not key=value) and its key=value parameters."""
     positional = [t for t in tokens if "=" not in t]
@@ -184,121 +161,91 @@ def _model_and_sizes(tokens: list[str]) -> tuple[str, dict[str, str]]:
     return positional[-1].lower(), params
 
 
-def read_user_netlist(path: str | Path) -> ImportedNetlist:
-    """Read ``path`` and make it embeddable (see the module's rules); :class:`NetlistImportError` otherwise."""
+def read_user_netlist(path: str | Path, include_dirs: tuple[str | Path, ...] = ()) -> ImportedNetlist:
+    """Read ``path`` with neurospice's own reader (:func:`~neurospice.netlists.reader.read_spice`: comments dropped,
+    includes read and inlined, an allow-list of cards and elements) and interpret what it kept (see the module's
+    rules); :class:`NetlistImportError` otherwise. ``include_dirs``: folders besides the netlist's own tree
+    that its includes may read."""
     path = Path(path)
-    lines = _logical_lines(_read_text(path))[1:]  # the first line is the title
+    source = read_spice(path, include_dirs)
     body: list[str] = []
-    notes: list[str] = []
+    notes: list[str] = list(source.notes)
     params: dict[str, float] = {}
     devices: list[ImportedDevice] = []
     nodes: set[str] = set()
-    technologies: set[str] = set()
-    depth = 0
-    control = None
     subckts: dict[str, dict[str, str]] = {}
     calls: list[Call] = []
     inside: list[str] = []
-    for number, line in lines:
-        stripped = line.strip()
-        lower = stripped.lower()
-        if control is not None:
-            if lower.startswith(".endc"):
-                notes.append(f"line {control}-{number}: .control block removed (neurospice runs the analysis)")
-                control = None
+    top_elements = 0
+    for line in source.lines:
+        tokens = _tokens(line.text)  # quoted and braced values as one token each
+        head = tokens[0].lower()
+        if head == ".param":
+            kept = _without_switches(line, notes)
+            body += [kept] if kept else []
+            params.update({k: v for k, v in _numeric_params(line.text).items() if k not in TECH_SWITCHES})
             continue
-        if not stripped or stripped.startswith("*") or stripped.startswith("$") or stripped.startswith(";"):
-            body.append(line)
-            continue
-        if stripped.startswith("."):
-            word = lower[1:].split()[0] if len(lower) > 1 else ""
-            if word == "control":
-                control = number
-            elif word in _DROPPED:
-                notes.append(f"line {number}: {stripped.split()[0]} removed")
-            elif word in ("lib", "include", "inc"):
-                body.append(_library(path, number, stripped, notes, technologies))
-            elif word == "param":
-                body.append(_without_switches(line, number, notes))
-                params.update({k: v for k, v in _numeric_params(stripped).items() if k not in TECH_SWITCHES})
-            elif word == "subckt":
-                depth += 1
-                tokens = _tokens(stripped)
-                if len(tokens) < 2:
-                    raise NetlistImportError(path, number, ".subckt without a name")
-                inside.append(tokens[1].lower())
-                subckts[inside[-1]] = dict((k.lower(), v) for k, v in (t.split("=", 1) for t in tokens[2:] if "=" in t))
-                body.append(line)
-            elif word == "ends":
-                depth -= 1
-                if inside:
-                    inside.pop()
-                body.append(line)
-            elif word in _KEPT:
-                body.append(line)
-            else:
-                raise NetlistImportError(path, number, f"{stripped.split()[0]} is not supported")
-            continue
-        if not re.match(r"^[A-Za-z]\S*(\s|$)", stripped):
-            raise NetlistImportError(path, number, f"not a SPICE element or command: {stripped[:60]!r}")
-        tokens = _tokens(stripped)  # quoted and braced values as one token each
-        if len(tokens) < 3:
-            raise NetlistImportError(path, number, f"element {tokens[0]} has too few nodes: {stripped[:60]!r}")
-        body.append(line)
-        if depth == 0:
-            nodes.update(t.lower() for t in tokens[1:3] if "=" not in t and not t.startswith("{"))
-        if tokens[0][0] in "Xx":
-            model, sizes = _model_and_sizes(tokens[1:])
-            if depth == 0:  # an X line's nodes are every positional token before its subcircuit's name
-                nodes.update(t.lower() for t in [t for t in tokens[1:] if "=" not in t][:-1])
-            if model in PDK_DEVICES:
-                tech, kind = PDK_DEVICES[model]
-                technologies.add(tech)
-                mult = "*".join(sizes[k] for k in ("m", "mult") if k in sizes) or "1"
-                devices.append(ImportedDevice(tokens[0].lower(), model, tech, kind, sizes.get("w", "?"),
-                                              sizes.get("l", "?"), depth == 0, inside[-1] if inside else None,
-                                              mult))  # fmt: skip
-            else:
-                calls.append(Call(tokens[0].lower(), model, sizes, inside[-1] if inside else None))
-    if control is not None:
-        raise NetlistImportError(path, control, ".control without .endc")
-    if depth != 0:
+        if head == ".subckt":
+            if len(tokens) < 2:
+                raise line.fail(".subckt without a name")
+            if len(inside) >= MAX_NESTING:
+                raise line.fail(f".subckt definitions nested deeper than {MAX_NESTING}")
+            inside.append(tokens[1].lower())
+            subckts[inside[-1]] = dict((k.lower(), v) for k, v in (t.split("=", 1) for t in tokens[2:] if "=" in t))
+        elif head == ".ends":
+            if not inside:
+                raise line.fail(".ends without .subckt")
+            inside.pop()
+        elif not head.startswith("."):
+            if len(tokens) < 3:
+                raise line.fail(f"element {line.show(tokens[0])} has too few nodes")
+            _element(tokens, inside, nodes, devices, calls)
+            top_elements += not inside
+        body.append(line.text)
+    if inside:
         raise NetlistImportError(path, None, ".subckt and .ends do not pair up")
     if not devices:
         raise NetlistImportError(path, None, "no transistor of a supported PDK (" + ", ".join(PDK_DEVICES) + ")")
+    if not top_elements:
+        raise NetlistImportError(path, None, "no testbench: every element is inside a .subckt (a layout extraction?); "
+                                 "add a top level that instantiates it with its supplies and stimulus")  # fmt: skip
     nodes -= {"0", "gnd"}  # ngspice's names for ground
-    return ImportedNetlist(path, tuple(body), params, tuple(devices), tuple(sorted(nodes)), frozenset(technologies),
-                           tuple(notes), subckts, tuple(calls))  # fmt: skip
+    return ImportedNetlist(path, tuple(body), params, tuple(devices), tuple(sorted(nodes)),
+                           frozenset(tech for _, tech in source.pdk), tuple(notes), subckts, tuple(calls),
+                           source.files, source.pdk)  # fmt: skip
 
 
-def _library(path: Path, number: int, stripped: str, notes: list[str], technologies: set[str]) -> str:
-    tokens = stripped.split()
-    if len(tokens) < 2:
-        raise NetlistImportError(path, number, f"{tokens[0]} without a file")
-    target = tokens[1].strip("'\"")
-    name = Path(target).name.lower()
-    if name in PDK_FILES:
-        technologies.add(PDK_FILES[name])
-        notes.append(f"line {number}: {tokens[0]} {target} replaced by the technology's own verified models")
-        return f"* {stripped}  (replaced by neurospice: the technology header loads the PDK)"
-    local = (path.parent / target).resolve()
-    if not local.is_file():
-        raise NetlistImportError(path, number, f"{tokens[0]} {target}: no such file, and not a PDK model file "
-                                 f"neurospice knows ({', '.join(PDK_FILES)})")  # fmt: skip
-    if "'" in str(local) or "\n" in str(local):
-        raise NetlistImportError(path, number, f"{tokens[0]} {target}: a path neurospice cannot quote")
-    return " ".join([tokens[0], f"'{local}'", *tokens[2:]])
+def _element(tokens: list[str], inside: list[str], nodes: set[str], devices: list[ImportedDevice],
+             calls: list[Call]) -> None:  # fmt: skip
+    """Record an element line's top-level nodes, and a PDK device or a call of one of the netlist's subcircuits."""
+    top = not inside
+    if top:
+        nodes.update(t.lower() for t in tokens[1:3] if "=" not in t and not t.startswith("{"))
+    if tokens[0][0] not in "Xx":
+        return
+    model, sizes = _model_and_sizes(tokens[1:])
+    if top:  # an X line's nodes are every positional token before its subcircuit's name
+        nodes.update(t.lower() for t in [t for t in tokens[1:] if "=" not in t][:-1])
+    if model in PDK_DEVICES:
+        tech, kind = PDK_DEVICES[model]
+        mult = "*".join(sizes[k] for k in ("m", "mult") if k in sizes) or "1"
+        devices.append(ImportedDevice(tokens[0].lower(), model, tech, kind, sizes.get("w", "?"), sizes.get("l", "?"),
+                                      top, inside[-1] if inside else None, mult))  # fmt: skip
+    else:
+        calls.append(Call(tokens[0].lower(), model, sizes, inside[-1] if inside else None))
 
 
-def _without_switches(line: str, number: int, notes: list[str]) -> str:
-    """A ``.param`` line without the PDK's statistics switches (the technology sets them per run)."""
+def _without_switches(line: SourceLine, notes: list[str]) -> str:
+    """A ``.param`` line without the PDK's statistics switches (the technology sets them per run); "" if none is
+    left."""
     pattern = re.compile(r"\b(" + "|".join(TECH_SWITCHES) + r")\s*=\s*\S+", re.IGNORECASE)
-    if not pattern.search(line):
-        return line
-    notes.append(f"line {number}: {', '.join(m.group(1) for m in pattern.finditer(line))} left to the technology "
+    if not pattern.search(line.text):
+        return line.text
+    where = f"line {line.number}" if line.own else f"{line.path.name} line {line.number}"
+    notes.append(f"{where}: {', '.join(m.group(1) for m in pattern.finditer(line.text))} left to the technology "
                  "(off in nominal runs, on in Monte Carlo)")  # fmt: skip
-    rest = pattern.sub("", line)
-    return rest if re.search(r"\w+\s*=", rest) else f"* {line.strip()}  (removed by neurospice)"
+    rest = pattern.sub("", line.text)
+    return rest if re.search(r"\w+\s*=", rest) else ""
 
 
 def _numeric_params(stripped: str) -> dict[str, float]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..params import ParameterError
 from .base import DeviceKind, MosDevice, Technology, TechnologyError, TechnologyFacts
 from .ekv import EKV
@@ -20,6 +22,7 @@ __all__ = [
     "fetch_gf180mcu",
     "fetch_sky130",
     "get_technology",
+    "trusted_model_files",
 ]
 
 TECHNOLOGIES: dict[str, type[Technology]] = {"gf180mcu": GF180MCU, "sky130": Sky130, "ekv": EKV}
@@ -33,3 +36,8 @@ def get_technology(name: str | Technology) -> Technology:
     if not isinstance(name, str) or name not in TECHNOLOGIES:
         raise ParameterError("technology", f"unknown technology {name!r}; accepted: {', '.join(TECHNOLOGIES)}")
     return TECHNOLOGIES[name]()
+
+
+def trusted_model_files() -> frozenset[Path]:
+    """Every technology's model files (as their headers name them): the only files a deck may include."""
+    return frozenset(p for cls in TECHNOLOGIES.values() for p in cls().model_paths())

@@ -117,6 +117,11 @@ class Technology(ABC):
         """Model files this technology reads, verified (raises :class:`TechnologyError`)."""
 
     @abstractmethod
+    def model_paths(self) -> tuple[Path, ...]:
+        """Where the model files :meth:`header` loads are, unverified: the only files a deck may include
+        (:func:`neurospice.netlists.gate.check_deck`)."""
+
+    @abstractmethod
     def header(self, mismatch: bool) -> str:
         """SPICE text loading the models and defining the wrappers in :data:`WRAPPERS`.
 

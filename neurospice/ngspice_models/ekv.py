@@ -37,6 +37,9 @@ class EKV(Technology):
     nmos = MosDevice(model="ekv_nmos", a_vt=7.0e-9, l_min=0.28e-6, w_min=0.22e-6)
     pmos = MosDevice(model="ekv_pmos", a_vt=6.7e-9, l_min=0.28e-6, w_min=0.22e-6)
 
+    def model_paths(self) -> tuple[Path, ...]:
+        return (LIB,)
+
     def model_files(self) -> dict[str, Path]:
         if not LIB.is_file():
             raise TechnologyError(f"ekv: {LIB} is missing from the installed package")

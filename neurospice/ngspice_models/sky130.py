@@ -165,6 +165,9 @@ class Sky130(Technology):
     #: (measured sigma_VT 0.29 mV at 4 x 4 µm against the PDK's 1.46 mV; at 0.5 V: 1.59 mV)
     pelgrom_vgs = (0.3, 0.5)
 
+    def model_paths(self) -> tuple[Path, ...]:
+        return (_model_dir() / LIB,)
+
     def model_files(self) -> dict[str, Path]:
         folder = _model_dir()
         if not (folder / LIB).is_file():

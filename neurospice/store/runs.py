@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..options import IMPLICIT, SimOptions, accuracy_name
@@ -53,6 +54,8 @@ __all__ = [
 
 LOCK_NAME = ".lock"
 _REQUIRED = ("format", "circuit", "samples", "seed")
+#: the most samples a run (a Monte Carlo run, or a sweep's points x samples) may hold
+MAX_RUN_SAMPLES = 10_000_000
 
 
 class RunFolderError(ValueError):
@@ -88,8 +91,13 @@ def read_manifest(out: Path) -> dict[str, Any]:
     if missing:
         raise RunFolderError(f"{path}: malformed manifest (missing {', '.join(missing)})")
     samples = data["samples"]
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise RunFolderError(f"{path}: malformed manifest ('samples' is {samples!r}, not a positive whole number)")
+    if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= MAX_RUN_SAMPLES:
+        raise RunFolderError(f"{path}: malformed manifest ('samples' is {str(samples)[:40]}; accepted: a whole number "
+                             f"in [1, {MAX_RUN_SAMPLES}])")  # fmt: skip
+    seed = data["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise RunFolderError(f"{path}: malformed manifest ('seed' is {str(seed)[:40]}; accepted: a whole number "
+                             "in [0, 2**63))")  # fmt: skip
     manifest: dict[str, Any] = data
     return manifest
 
@@ -273,8 +281,8 @@ def load_run(out: str | Path, *, strict: bool = False) -> pd.DataFrame:
         table = table[inside.to_numpy()]
         duplicates = sorted(set(table.loc[table["sample"].duplicated(), "sample"].astype(int).tolist()))
         table = table.drop_duplicates("sample", keep="first").sort_values("sample").reset_index(drop=True)
-    present = set(table["sample"].astype(int).tolist()) if not table.empty else set()
-    missing = sorted(set(range(expected)) - present)
+    present = table["sample"].to_numpy(dtype=np.int64) if not table.empty else np.empty(0, dtype=np.int64)
+    missing = np.setdiff1d(np.arange(expected, dtype=np.int64), present).tolist()
     table.attrs.update(
         manifest=manifest, missing=missing, duplicates=duplicates, unexpected=unexpected,
         corrupt=[p.name for p in corrupt],

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.summary import point_summary
-from ..circuits import Circuit, get_circuit
+from ..circuits import Circuit, circuit_of_run, get_circuit
 from ..grid import Grid
 from ..montecarlo import SAME_RUN, check_dispatch, make_executor, prepare_spec, run_manifest, run_tasks
 from ..montecarlo.worker import SweepSpec, run_sweep_sample, run_sweep_sample_locked, sweep_setup
@@ -114,7 +114,7 @@ def sweep_summary(table: pd.DataFrame, manifest: Mapping[str, Any]) -> pd.DataFr
     summary = point_summary(table, ["point", *names])
     summary["closed_form_cv"] = np.nan
     if int(manifest.get("samples_per_point", 0)) and manifest.get("params") is not None and not summary.empty:
-        circuit = get_circuit(str(manifest["circuit"]), manifest.get("circuit_describe"))
+        circuit = circuit_of_run(manifest)
         tech = get_technology(str(manifest["technology"]["technology"]))
         for point, rows in summary.groupby("point"):
             predicted = _closed_form(circuit, tech, manifest, {n: rows[n].iloc[0] for n in names})
@@ -153,7 +153,7 @@ def sweep_dataset(table: pd.DataFrame, manifest: Mapping[str, Any]) -> Any:
     names = [a["name"] for a in axes]
     samples = max(int(manifest["samples_per_point"]), 1)
     metrics = [m for m in metric_columns(table) if m not in names]
-    units = _declared_units(str(manifest["circuit"]), manifest.get("circuit_describe"))
+    units = _declared_units(manifest)
     ok = table.assign(**{m: table[m].where(table["status"] == "ok") for m in metrics})
     if manifest["grid"]["zipped"]:
         dims = ["point", "sample"]
@@ -181,11 +181,11 @@ def sweep_dataset(table: pd.DataFrame, manifest: Mapping[str, Any]) -> Any:
     return ds
 
 
-def _declared_units(circuit: str, describe: str | None) -> dict[str, str]:
-    """Units of the circuit's metrics and parameters, by name (none if the circuit cannot be opened any more)."""
+def _declared_units(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Units of the run's circuit's metrics and parameters, by name (none if it cannot be opened any more)."""
     try:
-        found = get_circuit(circuit, describe)
-    except ParameterError:
+        found = circuit_of_run(manifest)
+    except (ParameterError, KeyError):
         return {}
     return {**{p.name: p.unit for p in found.params}, **{m.name: m.unit for m in found.metrics}}
 
@@ -209,7 +209,7 @@ def run_dataset(table: pd.DataFrame, manifest: Mapping[str, Any] | None = None) 
     keep = [*metric_columns(table), *(c for c in table.columns if c.startswith("dvt_")), "status"]
     frame = table.set_index("sample")[[c for c in keep if c in table.columns]]
     ds = xr.Dataset.from_dataframe(frame).assign_coords(seed=("sample", table["seed"].to_numpy()))
-    units = _declared_units(str(manifest.get("circuit", "")), manifest.get("circuit_describe"))
+    units = _declared_units(manifest)
     for name in ds.data_vars:
         ds[name].attrs["units"] = "V" if str(name).startswith("dvt_") else units.get(str(name), "")
     ds.attrs.update(circuit=str(manifest.get("circuit", "")), provenance=_json(manifest),

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..characterization import pelgrom_check
-from ..circuits import get_circuit
+from ..circuits import circuit_of_run
 from ..ngspice_models import get_technology
 from ..simulation import technology_facts
 from ..store import atomic_write, read_manifest
@@ -43,7 +43,7 @@ def store_report_inputs(out: str | Path, *, seed: int = 1, samples: int = 200) -
     """Compute the report's technology figures, closed-form CVs and Pelgrom check; store them in ``out``."""
     out = Path(out)
     manifest = read_manifest(out)
-    circuit = get_circuit(manifest["circuit"], manifest.get("circuit_describe"))
+    circuit = circuit_of_run(manifest)
     tech = get_technology(manifest["technology"]["technology"])
     values = circuit.params.resolve({k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()})
     facts = technology_facts(tech, values)

@@ -30,6 +30,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..engine import NetlistError, SimulationError, die_with_parent
+from ..netlists.gate import check_deck
+from ..ngspice_models import trusted_model_files
 from ..options import SimOptions
 from .deck import FlatDeck, flatten
 from .netlist import VacaskNetlist, write_netlist
@@ -119,6 +121,7 @@ class VacaskEngine:
         """Translate ``deck`` (``settings``, ngspice variables, do not apply); ``tech`` is required."""
         if tech is None:
             raise NetlistError("the vacask engine needs the deck's technology")
+        check_deck(deck, trusted_model_files())  # the same final gate as ngspice's, before any translation
         self._netlist = self.translate(deck, tech)
 
     def run(self, command: str = "run") -> Vectors:

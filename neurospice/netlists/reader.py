@@ -1,0 +1,364 @@
+"""neurospice's own reader of SPICE text it did not write: every line that reaches ngspice passes through here.
+
+A netlist from someone else is untrusted input. ngspice itself runs more than circuits: a
+``.control`` block, and any comment line that begins ``*#`` (indented or not, in any case), are
+commands of its control language (``shell``, ``write``, ``set``...); ``.include``/``.lib`` read any
+file; ``.osdi`` and XSPICE code models load or read files. So neurospice never hands a user's
+file to ngspice. It reads the file and every file it includes itself, keeps only what an
+allow-list accepts, and the deck is written from what was read:
+
+- lines are split at every line break Python knows (``\\n``, ``\\r``, ``\\v``, ``\\f``, U+0085,
+  U+2028, U+2029...), ``+`` continuations joined, leading blanks dropped;
+- comments are dropped: ``*`` lines (a ``*#`` line, an ngspice command, with a note), ``$`` and
+  ``//`` after a blank, ``;`` anywhere outside quotes and braces;
+- ``.control``/``.exec`` ... ``.endc`` blocks are removed (noted); ``.lib NAME`` ... ``.endl``
+  section definitions of a file read whole are skipped (noted);
+- analysis and output cards (``.tran``, ``.meas``, ``.save``, ``.option``...) are removed (noted);
+- ``.include``/``.inc``/``.lib`` of a PDK's model file (by its file name: ``sky130.lib.spice``,
+  ``sm141064.ngspice``, ``design.ngspice``) is replaced by the technology's own verified files,
+  which are never read from the path written; any other file must lie inside the netlist's own
+  folder tree or a folder the user names (``--include-dir``), is not hidden, and is read with
+  this same reader and inlined (at most :data:`MAX_DEPTH` deep, never itself);
+- what remains must be an element line whose letter is in :data:`ELEMENTS` or a card in
+  :data:`CARDS`, with no control character; ``.model`` types must be in :data:`MODEL_TYPES`;
+- anything else is refused with :class:`NetlistImportError`, naming the file, its line and why.
+  A refused line of the user's own netlist is quoted; a line of an included file never is
+  (an include may name any text file, and its content must not leak into a message).
+
+:func:`neurospice.netlists.gate.check_deck` checks the finished deck again before every load.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..params import ParameterError
+
+__all__ = [
+    "CARDS",
+    "DROPPED",
+    "ELEMENTS",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MODEL_TYPES",
+    "PDK_FILES",
+    "NetlistImportError",
+    "SourceLine",
+    "SpiceSource",
+    "read_spice",
+]
+
+#: PDK model files a netlist may load from wherever its author keeps them (replaced, never read)
+PDK_FILES = {"sky130.lib.spice": "sky130", "sm141064.ngspice": "gf180mcu", "design.ngspice": "gf180mcu"}
+#: element letters kept. Not ``A`` (XSPICE code models: ``filesource``, ``d_source``... read files)
+#: nor ``N`` (OSDI devices: a shared library ngspice would have to load)
+ELEMENTS = frozenset("BCDEFGHIJKLMOPQRSTUVWXYZ")
+#: dot cards kept as circuit description
+CARDS = frozenset({"subckt", "ends", "global", "model", "func", "param", "ic", "nodeset"})
+#: dot cards removed with a note: neurospice writes its own analysis, options and outputs
+DROPPED = frozenset({"tran", "dc", "op", "ac", "noise", "save", "option", "options", "opt", "probe", "print", "plot",
+                     "end", "meas", "measure", "four", "tf", "sens", "pz", "disto", "temp", "width", "title",
+                     "csparam", "pss", "sp"})  # fmt: skip
+#: ``.model`` types accepted (SPICE's own devices; none reads a file)
+MODEL_TYPES = frozenset({"r", "res", "c", "cap", "l", "ind", "d", "npn", "pnp", "njf", "pjf", "nmos", "pmos", "nmf",
+                         "pmf", "nhfet", "phfet", "sw", "csw", "urc", "ltra", "txl", "cpl", "vdmos"})  # fmt: skip
+#: why some cards are refused rather than removed
+REFUSED = {
+    "osdi": "loads a shared library (OSDI); not accepted in a netlist",
+    "if": "a conditional netlist (.if/.elseif/.else/.endif) is not accepted; resolve it in the netlist",
+    "elseif": "a conditional netlist (.if/.elseif/.else/.endif) is not accepted; resolve it in the netlist",
+    "else": "a conditional netlist (.if/.elseif/.else/.endif) is not accepted; resolve it in the netlist",
+    "endif": "a conditional netlist (.if/.elseif/.else/.endif) is not accepted; resolve it in the netlist",
+    "endl": ".endl without its .lib section",
+}
+MAX_DEPTH = 8
+MAX_BYTES = 20_000_000
+_BLOCKS = ("control", "exec")
+_CONTROL_CHAR = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_COMMAND_COMMENT = re.compile(r"^\*\s*#")
+_MODEL_NAME = re.compile(r"^[A-Za-z_][\w.\-+]*$")
+
+
+class NetlistImportError(ParameterError):
+    """A user netlist that cannot be embedded: the message names the file, the line and why."""
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        where = f"{path}" + (f", line {line}" if line is not None else "")
+        super().__init__("circuit", f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """A logical line as read: its file, first physical line there, text (no comment, no leading blank)."""
+
+    path: Path
+    number: int
+    text: str
+    #: from the user's own netlist (its text may be quoted in a message); False: from an included file
+    own: bool = True
+
+    def fail(self, message: str) -> NetlistImportError:
+        """The error for this line: its own text quoted only when the user's netlist holds it."""
+        quoted = f": {self.text[:60]!r}" if self.own else ""
+        return NetlistImportError(self.path, self.number, message + quoted)
+
+    def show(self, words: str) -> str:
+        """``words`` taken from this line, for a message: only when the user's own netlist holds them."""
+        return words if self.own else "(text of an included file, not shown)"
+
+
+@dataclass(frozen=True)
+class SpiceSource:
+    """What :func:`read_spice` read: the lines kept (includes inlined), the PDK model files named, notes."""
+
+    path: Path
+    lines: tuple[SourceLine, ...]
+    #: (line, technology) of every PDK model file the netlist loads (replaced by the technology's own)
+    pdk: tuple[tuple[SourceLine, str], ...]
+    notes: tuple[str, ...]
+    #: every file read, the netlist first (for provenance: a resume refuses a changed include)
+    files: tuple[Path, ...] = field(default_factory=tuple)
+
+
+def read_spice(path: str | Path, include_dirs: tuple[str | Path, ...] = ()) -> SpiceSource:
+    """Read netlist ``path`` and everything it includes (see the module's rules).
+
+    ``include_dirs`` are folders, besides the netlist's own folder tree, that includes may read from.
+    """
+    path = Path(path)
+    roots = [path.resolve().parent]
+    for folder in include_dirs:
+        resolved = Path(folder).expanduser().resolve()
+        if not resolved.is_dir():
+            raise ParameterError("include_dir", f"{folder}: not a folder; accepted: folders a netlist may include from")
+        roots.append(resolved)
+    reader = _Reader(path, tuple(roots))
+    lines = reader.file(path, top=True, chain=())
+    return SpiceSource(path, tuple(lines), tuple(reader.pdk), tuple(reader.notes), tuple(reader.files))
+
+
+class _Reader:
+    def __init__(self, top: Path, roots: tuple[Path, ...]) -> None:
+        self.top = top
+        self.roots = roots
+        self.notes: list[str] = []
+        self.pdk: list[tuple[SourceLine, str]] = []
+        self.files: list[Path] = []
+        self.size = 0
+
+    def note(self, line: SourceLine, text: str) -> None:
+        where = f"line {line.number}" if line.own else f"{line.path.name} line {line.number}"
+        self.notes.append(f"{where}: {text}")
+
+    def file(self, path: Path, top: bool, chain: tuple[Path, ...], section: str | None = None) -> list[SourceLine]:
+        """The kept lines of ``path`` (the whole file, or only ``.lib section`` ... ``.endl``)."""
+        text = self._text(path)
+        self.files.append(path)
+        logical, commands = _logical(path, text, own=top)
+        for number in commands:
+            where = f"line {number}" if top else f"{path.name} line {number}"
+            self.notes.append(f"{where}: a '*#' comment (an ngspice control command) removed")
+        if top:
+            logical = logical[1:]  # the first line is the title
+        if section is not None:
+            logical = self._section(path, logical, section)
+        return self._lines(logical, (*chain, path.resolve()))
+
+    def _text(self, path: Path) -> str:
+        if not path.is_file():
+            raise NetlistImportError(path, None, "no such file")
+        data = path.read_bytes()
+        self.size += len(data)
+        if self.size > MAX_BYTES:
+            raise NetlistImportError(path, None, f"the netlist and its includes exceed {MAX_BYTES} bytes")
+        if b"\x00" in data:
+            raise NetlistImportError(path, None, "a binary file, not a SPICE netlist")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+    def _section(self, path: Path, lines: list[SourceLine], section: str) -> list[SourceLine]:
+        found: list[SourceLine] = []
+        inside = False
+        for line in lines:
+            words = line.text.split()
+            head = words[0].lower()
+            if head == ".lib" and len(words) == 2 and words[1].lower() == section.lower():
+                inside = True
+            elif inside and head == ".endl":
+                return found
+            elif inside:
+                found.append(line)
+        raise NetlistImportError(path, None, f"no section {section!r} (.lib {section} ... .endl)")
+
+    def _lines(self, lines: list[SourceLine], chain: tuple[Path, ...]) -> list[SourceLine]:
+        kept: list[SourceLine] = []
+        block: tuple[SourceLine, str] | None = None
+        for line in lines:
+            head = line.text.split()[0].lower()
+            word = head[1:] if head.startswith(".") else ""
+            if block is not None:
+                start, kind = block
+                if word == ("endl" if kind == "lib" else "endc"):
+                    what = f".lib {start.show(start.text.split()[1])} section skipped" if kind == "lib" else \
+                        f".{kind} block removed (neurospice runs the analysis)"  # fmt: skip
+                    self.notes.append(f"{self._where(start)}-{line.number}: {what}")
+                    block = None
+                continue
+            if word in _BLOCKS:
+                block = (line, word)
+            elif word == "lib" and len(line.text.split()) == 2:
+                block = (line, "lib")
+            elif word in ("include", "inc", "lib"):
+                kept += self._include(line, chain)
+            elif word == "endc":
+                self.note(line, ".endc without .control removed")
+            elif word in DROPPED:
+                self.note(line, f".{word} removed")
+            elif word in REFUSED:
+                raise line.fail(f".{word} {REFUSED[word]}")
+            else:
+                kept.append(_checked(line))
+        if block is not None:
+            start, kind = block
+            raise start.fail(f".{kind} without {'.endl' if kind == 'lib' else '.endc'}")
+        return kept
+
+    def _where(self, line: SourceLine) -> str:
+        return f"line {line.number}" if line.own else f"{line.path.name} line {line.number}"
+
+    def _include(self, line: SourceLine, chain: tuple[Path, ...]) -> list[SourceLine]:
+        words = _path_words(line)
+        card = words[0]
+        if len(words) < 2:
+            raise line.fail(f"{card} without a file")
+        target = words[1]
+        name = Path(target).name.lower()
+        said = f"{card} {line.show(target)}"
+        if name in PDK_FILES:
+            self.pdk.append((line, PDK_FILES[name]))
+            self.note(line, f"{said} replaced by the technology's own verified models")
+            return []
+        if card.lower() == ".lib" and len(words) != 3:
+            raise line.fail(f"{said}: a library file and one section are expected")
+        resolved = self._resolve(line, target, said)
+        if resolved in chain:
+            raise line.fail(f"{said}: the file includes itself")
+        if len(chain) > MAX_DEPTH:
+            raise line.fail(f"{said}: includes nested deeper than {MAX_DEPTH} files")
+        section = words[2] if card.lower() == ".lib" else None
+        self.note(line, f"{said} read and inlined by neurospice")
+        return self.file(resolved, top=False, chain=chain, section=section)
+
+    def _resolve(self, line: SourceLine, target: str, said: str) -> Path:
+        """The file an include names, if it lies inside an allowed folder (checked before it is opened)."""
+        if _CONTROL_CHAR.search(target) or target.startswith("~"):
+            raise NetlistImportError(line.path, line.number, f"{said}: a path neurospice does not accept")
+        candidate = (line.path.resolve().parent / target).resolve()
+        root = next((r for r in self.roots if candidate.is_relative_to(r)), None)
+        if root is None:
+            allowed = " and ".join(str(r) for r in self.roots)
+            raise NetlistImportError(line.path, line.number,
+                                     f"{said}: outside the folders a netlist may include from ({allowed}; "
+                                     "more with --include-dir), and not a PDK model file neurospice knows "
+                                     f"({', '.join(PDK_FILES)})")  # fmt: skip
+        if any(part.startswith(".") for part in candidate.relative_to(root).parts):
+            raise NetlistImportError(line.path, line.number, f"{said}: a hidden file or folder; not read")
+        if not candidate.is_file():
+            raise NetlistImportError(line.path, line.number, f"{said}: no such file, and not a PDK model "
+                                     f"file neurospice knows ({', '.join(PDK_FILES)})")  # fmt: skip
+        return candidate
+
+
+def _path_words(line: SourceLine) -> list[str]:
+    """An include card's words with its quoted path as one word, quotes removed."""
+    match = re.match(r"^(\S+)\s+(?:'([^']*)'|\"([^\"]*)\"|(\S+))\s*(.*)$", line.text)
+    if match is None:
+        return line.text.split()
+    card, q1, q2, bare, rest = match.groups()
+    return [card, next(p for p in (q1, q2, bare) if p is not None), *rest.split()]
+
+
+def _checked(line: SourceLine) -> SourceLine:
+    """An element or kept card, checked against the allow-list."""
+    if _CONTROL_CHAR.search(line.text):
+        raise line.fail("a control character in the line")
+    head = line.text.split()[0]
+    if head.startswith("."):
+        if head[1:].lower() not in CARDS:
+            raise line.fail(f"{line.show(head)} is not supported")
+        if head.lower() == ".model":
+            _check_model(line)
+        return line
+    letter = head[0].upper()
+    if letter == "A":
+        raise line.fail(f"element {line.show(head)}: XSPICE code-model instances (A...) are not accepted "
+                        "(code models can read files)")  # fmt: skip
+    if letter == "N":
+        raise line.fail(
+            f"element {line.show(head)}: OSDI device instances (N...) are not accepted (they need a shared library)"
+        )
+    if letter not in ELEMENTS:
+        raise line.fail("not a SPICE element or command")
+    return line
+
+
+def _check_model(line: SourceLine) -> None:
+    words = re.split(r"[\s(]+", line.text, maxsplit=3)
+    if len(words) < 3 or not _MODEL_NAME.match(words[1]):
+        raise line.fail(".model needs a name and a type")
+    if words[2].lower() not in MODEL_TYPES:
+        raise line.fail(f".model {line.show(words[1])}: type {line.show(repr(words[2]))} is not accepted "
+                        f"(accepted: SPICE's device models: {', '.join(sorted(MODEL_TYPES))})")  # fmt: skip
+
+
+def _logical(path: Path, text: str, own: bool) -> tuple[list[SourceLine], list[int]]:
+    """Logical lines of ``text`` (comments dropped, ``+`` continuations joined, leading blanks removed) and the
+    numbers of the ``*#`` comment lines (ngspice's control commands) dropped with them.
+
+    The first physical line is kept as it is (for a netlist it is the title, dropped by the caller).
+    """
+    out: list[SourceLine] = []
+    commands: list[int] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if number == 1 and own:
+            out.append(SourceLine(path, 1, "* title", own))
+            continue
+        stripped = raw.strip(" \t")
+        if stripped.startswith("*") or not stripped:
+            if _COMMAND_COMMENT.match(stripped):
+                commands.append(number)
+            continue
+        body = _without_comment(stripped).strip()
+        if not body:
+            continue
+        if body.startswith("+"):
+            if not out or (len(out) == 1 and own):
+                raise SourceLine(path, number, body, own).fail("a continuation line with nothing to continue")
+            prev = out[-1]
+            out[-1] = SourceLine(path, prev.number, f"{prev.text} {body[1:].strip()}", own)
+            continue
+        out.append(SourceLine(path, number, body, own))
+    return out, commands
+
+
+def _without_comment(line: str) -> str:
+    """``line`` up to its end-of-line comment: ``;`` anywhere, ``$`` or ``//`` after a blank (not in quotes, braces)."""
+    quote = ""
+    depth = 0
+    for i, ch in enumerate(line):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and (ch == ";" or (ch == "$" and i and line[i - 1] in " \t")
+                             or (line.startswith("//", i) and (i == 0 or line[i - 1] in " \t"))):  # fmt: skip
+            return line[:i]
+    return line
