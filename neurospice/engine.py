@@ -131,7 +131,11 @@ class Engine:
         status = self._circ(deck)
         errors = [ln for ln in self._ng._stderr if _LOAD_ERROR.match(ln)]
         if status or errors or not self._ng.plot_names:
-            raise NetlistError("ngspice could not load the netlist", self._output())
+            output = self._output()
+            if not status:  # a circuit ngspice parsed with errors stays loaded: remove it before the next deck
+                with contextlib.suppress(SimulationError):
+                    self._command("remcirc")
+            raise NetlistError("ngspice could not load the netlist", output)
         self._loaded = True
 
     def run(self, command: str = "run") -> Vectors:

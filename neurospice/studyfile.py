@@ -142,6 +142,11 @@ def read_study(path: str | Path) -> Study:
     include_dirs = data.get("include_dirs", [])
     if not isinstance(include_dirs, list) or not all(isinstance(d, str) for d in include_dirs):
         raise fail("include_dirs", "a list of folder paths is needed")
+    home = path.resolve().parent
+    outside = [d for d in include_dirs if not (home / d).resolve().is_relative_to(home)]
+    if outside:  # a study file is someone's file too: it may widen the includes only within its own folder tree
+        raise fail("include_dirs", f"{outside[0]!r} is outside the study file's folder; accepted: folders inside "
+                   "it (a folder elsewhere: --include-dir on the command line)")  # fmt: skip
     fields: dict[str, Any] = {}
     for key, kinds in (
         ("technology", str),

@@ -12,7 +12,7 @@ from ..engine import check_engine
 from ..options import accuracy
 from ..params import ParameterError
 from ._app import app
-from .common import bad_input, guard, progress_bar
+from .common import IncludeDirOpt, bad_input, guard, progress_bar
 
 StudyArg = Annotated[Path, typer.Argument(help="a study file (TOML): see `neurospice.studyfile`")]
 
@@ -22,12 +22,17 @@ def run_study(
     study: StudyArg,
     out: Annotated[Path | None, typer.Option(help="run folder (default: the file's `out`)")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    include_dir: IncludeDirOpt = None,
 ) -> None:
     """Run a study file. Its folder keeps a copy of the file; running the same file again resumes it."""
+    import dataclasses
+
     from ..store import atomic_write
     from ..studyfile import StudyError, read_study
 
     spec = guard(lambda: read_study(study))
+    if include_dir:  # folders the user names, besides those inside the study file's folder
+        spec = dataclasses.replace(spec, include_dirs=(*spec.include_dirs, *(str(d.resolve()) for d in include_dir)))
     folder = out or spec.out
     if folder is None:
         bad_input(str(StudyError(spec.path, "out", None, "no folder: set `out` in the file or give --out")))

@@ -169,7 +169,7 @@ def read_user_netlist(path: str | Path, include_dirs: tuple[str | Path, ...] = (
     path = Path(path)
     source = read_spice(path, include_dirs)
     body: list[str] = []
-    notes: list[str] = list(source.notes)
+    notes: list[tuple[int, str]] = list(source.notes)
     params: dict[str, float] = {}
     devices: list[ImportedDevice] = []
     nodes: set[str] = set()
@@ -210,8 +210,9 @@ def read_user_netlist(path: str | Path, include_dirs: tuple[str | Path, ...] = (
         raise NetlistImportError(path, None, "no testbench: every element is inside a .subckt (a layout extraction?); "
                                  "add a top level that instantiates it with its supplies and stimulus")  # fmt: skip
     nodes -= {"0", "gnd"}  # ngspice's names for ground
+    ordered = tuple(text for _, text in sorted(notes, key=lambda n: n[0]))  # in the netlist's order
     return ImportedNetlist(path, tuple(body), params, tuple(devices), tuple(sorted(nodes)),
-                           frozenset(tech for _, tech in source.pdk), tuple(notes), subckts, tuple(calls),
+                           frozenset(tech for _, tech in source.pdk), ordered, subckts, tuple(calls),
                            source.files, source.pdk)  # fmt: skip
 
 
@@ -235,15 +236,15 @@ def _element(tokens: list[str], inside: list[str], nodes: set[str], devices: lis
         calls.append(Call(tokens[0].lower(), model, sizes, inside[-1] if inside else None))
 
 
-def _without_switches(line: SourceLine, notes: list[str]) -> str:
+def _without_switches(line: SourceLine, notes: list[tuple[int, str]]) -> str:
     """A ``.param`` line without the PDK's statistics switches (the technology sets them per run); "" if none is
     left."""
     pattern = re.compile(r"\b(" + "|".join(TECH_SWITCHES) + r")\s*=\s*\S+", re.IGNORECASE)
     if not pattern.search(line.text):
         return line.text
-    where = f"line {line.number}" if line.own else f"{line.path.name} line {line.number}"
-    notes.append(f"{where}: {', '.join(m.group(1) for m in pattern.finditer(line.text))} left to the technology "
-                 "(off in nominal runs, on in Monte Carlo)")  # fmt: skip
+    names = ", ".join(m.group(1) for m in pattern.finditer(line.text))
+    notes.append((line.anchor, f"{line.where}: {names} left to the technology (off in nominal runs, on in Monte "
+                  "Carlo)"))  # fmt: skip
     rest = pattern.sub("", line.text)
     return rest if re.search(r"\w+\s*=", rest) else ""
 

@@ -31,7 +31,7 @@ allow-list accepts, and the deck is written from what was read:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..params import ParameterError
@@ -98,6 +98,13 @@ class SourceLine:
     text: str
     #: from the user's own netlist (its text may be quoted in a message); False: from an included file
     own: bool = True
+    #: the line of the user's netlist it comes from (its own number, or the include that brought it in)
+    anchor: int = 0
+
+    @property
+    def where(self) -> str:
+        """``line N`` in the user's netlist, ``FILE line N`` in an included file."""
+        return f"line {self.number}" if self.own else f"{self.path.name} line {self.number}"
 
     def fail(self, message: str) -> NetlistImportError:
         """The error for this line: its own text quoted only when the user's netlist holds it."""
@@ -117,7 +124,8 @@ class SpiceSource:
     lines: tuple[SourceLine, ...]
     #: (line, technology) of every PDK model file the netlist loads (replaced by the technology's own)
     pdk: tuple[tuple[SourceLine, str], ...]
-    notes: tuple[str, ...]
+    #: what was changed, each with the line of the user's netlist it belongs to (to be read in that order)
+    notes: tuple[tuple[int, str], ...]
     #: every file read, the netlist first (for provenance: a resume refuses a changed include)
     files: tuple[Path, ...] = field(default_factory=tuple)
 
@@ -143,14 +151,15 @@ class _Reader:
     def __init__(self, top: Path, roots: tuple[Path, ...]) -> None:
         self.top = top
         self.roots = roots
-        self.notes: list[str] = []
+        self.notes: list[tuple[int, str]] = []
+        self.anchor = 0
         self.pdk: list[tuple[SourceLine, str]] = []
         self.files: list[Path] = []
         self.size = 0
 
-    def note(self, line: SourceLine, text: str) -> None:
-        where = f"line {line.number}" if line.own else f"{line.path.name} line {line.number}"
-        self.notes.append(f"{where}: {text}")
+    def note(self, line: SourceLine, text: str, end: int | None = None) -> None:
+        span = f"-{end}" if end is not None else ""
+        self.notes.append((line.number if line.own else self.anchor, f"{line.where}{span}: {text}"))
 
     def file(self, path: Path, top: bool, chain: tuple[Path, ...], section: str | None = None) -> list[SourceLine]:
         """The kept lines of ``path`` (the whole file, or only ``.lib section`` ... ``.endl``)."""
@@ -159,7 +168,8 @@ class _Reader:
         logical, commands = _logical(path, text, own=top)
         for number in commands:
             where = f"line {number}" if top else f"{path.name} line {number}"
-            self.notes.append(f"{where}: a '*#' comment (an ngspice control command) removed")
+            self.notes.append((number if top else self.anchor, f"{where}: a '*#' comment (an ngspice control "
+                               "command) removed"))  # fmt: skip
         if top:
             logical = logical[1:]  # the first line is the title
         if section is not None:
@@ -192,12 +202,14 @@ class _Reader:
                 return found
             elif inside:
                 found.append(line)
-        raise NetlistImportError(path, None, f"no section {section!r} (.lib {section} ... .endl)")
+        raise NetlistImportError(path, None, "no such section (.lib NAME ... .endl) as the .lib line asks for")
 
     def _lines(self, lines: list[SourceLine], chain: tuple[Path, ...]) -> list[SourceLine]:
         kept: list[SourceLine] = []
         block: tuple[SourceLine, str] | None = None
         for line in lines:
+            if line.own:
+                self.anchor = line.number
             head = line.text.split()[0].lower()
             word = head[1:] if head.startswith(".") else ""
             if block is not None:
@@ -205,7 +217,7 @@ class _Reader:
                 if word == ("endl" if kind == "lib" else "endc"):
                     what = f".lib {start.show(start.text.split()[1])} section skipped" if kind == "lib" else \
                         f".{kind} block removed (neurospice runs the analysis)"  # fmt: skip
-                    self.notes.append(f"{self._where(start)}-{line.number}: {what}")
+                    self.note(start, what, line.number)
                     block = None
                 continue
             if word in _BLOCKS:
@@ -213,7 +225,7 @@ class _Reader:
             elif word == "lib" and len(line.text.split()) == 2:
                 block = (line, "lib")
             elif word in ("include", "inc", "lib"):
-                kept += self._include(line, chain)
+                kept += [replace(inner, anchor=self.anchor) for inner in self._include(line, chain)]
             elif word == "endc":
                 self.note(line, ".endc without .control removed")
             elif word in DROPPED:
@@ -221,14 +233,11 @@ class _Reader:
             elif word in REFUSED:
                 raise line.fail(f".{word} {REFUSED[word]}")
             else:
-                kept.append(_checked(line))
+                kept.append(replace(_checked(line), anchor=self.anchor))
         if block is not None:
             start, kind = block
             raise start.fail(f".{kind} without {'.endl' if kind == 'lib' else '.endc'}")
         return kept
-
-    def _where(self, line: SourceLine) -> str:
-        return f"line {line.number}" if line.own else f"{line.path.name} line {line.number}"
 
     def _include(self, line: SourceLine, chain: tuple[Path, ...]) -> list[SourceLine]:
         words = _path_words(line)
