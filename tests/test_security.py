@@ -320,6 +320,12 @@ def test_every_built_in_deck_and_the_examples_pass_the_gate(tech: str) -> None:
 
 # ----------------------------------------------------------------------------- property test
 
+REFUSED_FRAGMENTS = {
+    ".include /etc/passwd",
+    ".include /proc/self/environ",
+    ".lib ../../../../etc/passwd tt",
+    ".osdi {m}/x.osdi",
+}
 FRAGMENTS = [
     "*#shell touch {m}/p",
     "*#SHELL touch {m}/p",
@@ -340,45 +346,73 @@ FRAGMENTS = [
 ]
 
 
+OUTCOMES: list[str] = []  # what the property test's netlists came to (checked below: both kinds occur)
+Placed = tuple[int, int, str]  # (file: 0 the netlist, k the k-th include of the chain; place in it; text)
+
+
+def _mutated(fragment: str, indent: str, case: str) -> str:
+    """``fragment`` with each line indented and its first word in another case (what a hostile user varies)."""
+    out = []
+    for line in fragment.split("\n"):
+        head, sep, rest = line.partition(" ")
+        head = {"upper": head.upper(), "lower": head.lower(), "as is": head}[case]
+        out.append(indent + head + sep + rest)
+    return "\n".join(out)
+
+
 @st.composite
-def hostile(draw: st.DrawFn) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """Fragments with a place in the top netlist and in an included file, each maybe indented."""
-
-    def one() -> st.SearchStrategy[tuple[int, str]]:
-        return st.tuples(st.integers(0, 9), st.sampled_from(FRAGMENTS), st.sampled_from(["", "  ", "\t"])).map(
-            lambda t: (t[0], "\n".join(t[2] + x for x in t[1].split("\n")))
-        )
-
-    return draw(st.lists(one(), min_size=1, max_size=4)), draw(st.lists(one(), max_size=3))
+def hostile(draw: st.DrawFn) -> tuple[int, list[Placed]]:
+    """A chain of 1-3 included files, and fragments each with a file, a place, an indentation and a case; a
+    fragment that is refused (an include out of the tree, .osdi) in one netlist of three, so that the others test
+    what is cleaned and loaded."""
+    depth = draw(st.integers(1, 3))
+    pool = FRAGMENTS if draw(st.integers(0, 2)) == 0 else [f for f in FRAGMENTS if f not in REFUSED_FRAGMENTS]
+    one = st.tuples(st.integers(0, depth), st.integers(0, 12), st.sampled_from(pool),
+                    st.sampled_from(["", "  ", "\t"]), st.sampled_from(["as is", "upper", "lower"]))  # fmt: skip
+    drawn = draw(st.lists(one, min_size=1, max_size=6))
+    return depth, [(f, at, _mutated(text, indent, case)) for f, at, text, indent, case in drawn]
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=hostile())
 def test_hostile_fragments_anywhere_never_run_and_are_refused_or_cleaned(
-    case: tuple[list[tuple[int, str]], list[tuple[int, str]]], marks: Path
+    case: tuple[int, list[Placed]], marks: Path
 ) -> None:
-    top, included = case
+    depth, placed = case
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        base = BASE.splitlines()
-        inc = ["* included", "R8 d 0 1G"]
-        for i, (at, fragment) in enumerate(top):
-            text = fragment.replace("inc.sp", "inc2.sp").replace("R9 ", f"R9t{i} ")
-            base.insert(1 + at % len(base), text.format(m=marks))
-        for i, (at, fragment) in enumerate(included):
-            text = fragment.replace(".include inc.sp", f"R7i{i} d 0 1G").replace("R9 ", f"R9i{i} ")
-            inc.insert(1 + at % len(inc), text.format(m=marks))
-        (root / "inc2.sp").write_text("\n".join(inc) + "\n")
-        (root / "top.spice").write_text("\n".join(base) + "\n")
+        (root / "sub").mkdir()
+        files = [[*BASE.splitlines(), ".include sub/inc1.sp"]]
+        files += [[f"* include {k}", f"R8n{k} d 0 1G", *([f".include inc{k + 1}.sp"] if k < depth else [])]
+                  for k in range(1, depth + 1)]  # fmt: skip
+        for i, (k, at, fragment) in enumerate(placed):
+            target = "sub/inc1.sp" if k == 0 else None
+            text = fragment.replace("R9 ", f"R9n{i} ").replace("r9 ", f"r9n{i} ")
+            for word in (".include inc.sp", ".INCLUDE inc.sp", ".include inc.sp".lower()):
+                if word in text:  # a second include of the chain from the netlist, a resistor inside the chain
+                    text = text.replace(word, f".include {target}" if target else f"R7n{i} d 0 1G")
+            files[k].insert(1 + at % len(files[k]), text.format(m=marks))
+        (root / "top.spice").write_text("\n".join(files[0]) + "\n")
+        for k in range(1, depth + 1):
+            (root / "sub" / f"inc{k}.sp").write_text("\n".join(files[k]) + "\n")
         try:
             circuit = UserCircuit(root / "top.spice")
         except NetlistImportError as exc:
             text = str(exc)
             assert "\n" not in text and "root:" not in text and "PATH=" not in text
+            OUTCOMES.append("refused")
             return
+        OUTCOMES.append("loaded")
         tech = get_technology("gf180mcu")
         deck = circuit.deck(circuit.values(None, tech), tech, 1e-3)
         check_deck(deck, trusted_model_files())
         with contextlib.suppress(NetlistError):  # ngspice may refuse what was kept (an include inlined twice)
             get_engine().load(deck, tech.ngspice_settings, tech)
         assert not list(marks.iterdir()), os.listdir(marks)
+
+
+def test_the_property_test_saw_both_refused_and_loaded_netlists() -> None:
+    """Runs after the property test in this file: neither outcome was left untested."""
+    if not OUTCOMES:
+        pytest.skip("the property test did not run in this session (selected out)")
+    assert OUTCOMES.count("loaded") >= 20 and OUTCOMES.count("refused") >= 5, OUTCOMES
