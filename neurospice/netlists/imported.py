@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..units import parse_si
-from .reader import PDK_FILES, NetlistImportError, SourceLine, read_spice
+from .reader import PDK_FILES, NetlistImportError, SourceLine, read_spice, spice_lines
 
 __all__ = [
     "PDK_DEVICES",
@@ -101,18 +101,6 @@ class ImportedNetlist:
     pdk: tuple[tuple[SourceLine, str], ...] = ()
 
 
-def _logical_lines(text: str) -> list[tuple[int, str]]:
-    """(first physical line number, text) with ``+`` continuations joined."""
-    out: list[tuple[int, str]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.rstrip()
-        if line.lstrip().startswith("+") and out and not out[-1][1].lstrip().startswith("*"):
-            out[-1] = (out[-1][0], out[-1][1] + " " + line.lstrip()[1:])
-        else:
-            out.append((number, line))
-    return out
-
-
 @dataclass(frozen=True)
 class Instance:
     """An ``X`` line of a subcircuit: instance name, nodes, subcircuit it instantiates, its ``key=value`` parameters."""
@@ -128,10 +116,8 @@ def parse_subckt(text: str, subckt: str) -> tuple[dict[str, str], list[Instance]
     params: dict[str, str] = {}
     instances: list[Instance] = []
     inside = False
-    for _, line in _logical_lines(text):
-        tokens = _tokens(line.strip())
-        if not tokens or tokens[0].startswith("*"):
-            continue
+    for line in spice_lines(text):
+        tokens = _tokens(line)
         head = tokens[0].lower()
         if head == ".subckt" and len(tokens) > 1 and tokens[1].lower() == subckt.lower():
             inside = True

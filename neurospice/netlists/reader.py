@@ -48,6 +48,7 @@ __all__ = [
     "SourceLine",
     "SpiceSource",
     "read_spice",
+    "spice_lines",
 ]
 
 #: PDK model files a netlist may load from wherever its author keeps them (replaced, never read)
@@ -322,6 +323,12 @@ def _check_model(line: SourceLine) -> None:
     if words[2].lower() not in MODEL_TYPES:
         raise line.fail(f".model {line.show(words[1])}: type {line.show(repr(words[2]))} is not accepted "
                         f"(accepted: SPICE's device models: {', '.join(sorted(MODEL_TYPES))})")  # fmt: skip
+
+
+def spice_lines(text: str) -> list[str]:
+    """The logical lines of SPICE text, as this reader sees them (comments dropped, ``+`` continuations joined,
+    leading blanks removed); for neurospice's own netlist files, which need no allow-list."""
+    return [line.text for line in _logical(Path("<text>"), text, own=False)[0]]
 
 
 def _logical(path: Path, text: str, own: bool) -> tuple[list[SourceLine], list[int]]:
