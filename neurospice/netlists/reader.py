@@ -143,14 +143,13 @@ def read_spice(path: str | Path, include_dirs: tuple[str | Path, ...] = ()) -> S
         if not resolved.is_dir():
             raise ParameterError("include_dir", f"{folder}: not a folder; accepted: folders a netlist may include from")
         roots.append(resolved)
-    reader = _Reader(path, tuple(roots))
+    reader = _Reader(tuple(roots))
     lines = reader.file(path, top=True, chain=())
     return SpiceSource(path, tuple(lines), tuple(reader.pdk), tuple(reader.notes), tuple(reader.files))
 
 
 class _Reader:
-    def __init__(self, top: Path, roots: tuple[Path, ...]) -> None:
-        self.top = top
+    def __init__(self, roots: tuple[Path, ...]) -> None:
         self.roots = roots
         self.notes: list[tuple[int, str]] = []
         self.anchor = 0
