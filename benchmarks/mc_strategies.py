@@ -35,10 +35,9 @@ from pathlib import Path
 import numpy as np
 
 from neurospice.circuits import get_circuit
-from neurospice.engine import SimOptions
 from neurospice.montecarlo import monte_carlo, sample_seeds
 from neurospice.ngspice_models import get_technology
-from neurospice.options import accuracy
+from neurospice.params.options import SimOptions, accuracy
 
 CORES = os.cpu_count() or 1
 
@@ -151,7 +150,7 @@ def memory(samples: int) -> None:
     start = time.perf_counter()
     code = (
         "import resource; from neurospice.montecarlo import monte_carlo;"
-        "from neurospice.engine import SimOptions;"
+        "from neurospice.engines import SimOptions;"
         f"t = monte_carlo('dpi-synapse', 'gf180mcu', samples={samples}, seed=1, tstop=0.005,"
         " overrides={'input_count': 1, 'input_start': 0.001}, options=SimOptions(points=50));"
         "assert (t['status'] == 'ok').all();"

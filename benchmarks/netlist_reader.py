@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from neurospice.circuits import UserCircuit
-from neurospice.engine import get_engine
+from neurospice.engines import get_engine
 from neurospice.netlists.gate import check_deck
 from neurospice.netlists.imported import read_user_netlist
 from neurospice.ngspice_models import get_technology, trusted_model_files

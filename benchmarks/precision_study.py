@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from neurospice.options import accuracy
-from neurospice.report import precision_report, save_precision_heatmap
+from neurospice.params.options import accuracy
+from neurospice.present.report import precision_report, save_precision_heatmap
 from neurospice.studies.precision import calibrate_sizes, precision_study
 
 CORES = os.cpu_count() or 1

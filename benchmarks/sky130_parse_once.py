@@ -21,7 +21,7 @@ from mc_strategies import one_process_per_sample  # the same strategy (a) as the
 
 from neurospice.montecarlo import monte_carlo
 from neurospice.ngspice_models import fetch_sky130
-from neurospice.options import SimOptions
+from neurospice.params.options import SimOptions
 
 CORES = os.cpu_count() or 1
 OVERRIDES: dict[str, object] = {"input_count": 1, "input_start": 0.001}

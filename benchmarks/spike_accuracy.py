@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 
 from neurospice.circuits import get_circuit
-from neurospice.engine import SimulationError, get_engine
+from neurospice.engines import SimulationError, get_engine
 from neurospice.montecarlo import monte_carlo
 from neurospice.ngspice_models import get_technology
-from neurospice.options import ACCURACY, SimOptions
-from neurospice.simulation import TechnologyFacts, technology_facts
+from neurospice.params.options import ACCURACY, SimOptions
+from neurospice.sim.simulation import TechnologyFacts, technology_facts
 from neurospice.studies.precision import PRECISION_DEFAULTS
 
 

@@ -35,11 +35,11 @@ import numpy as np
 from spike_accuracy import CASES, METRICS, Case, relative, spike_errors
 
 from neurospice.circuits import get_circuit
-from neurospice.engine import SimulationError, get_engine
+from neurospice.engines import SimulationError, get_engine
 from neurospice.montecarlo import monte_carlo
 from neurospice.ngspice_models.gf180mcu import GF180MCU
-from neurospice.options import ACCURACY, VACASK_ACCURACY, SimOptions
-from neurospice.simulation import TechnologyFacts, technology_facts
+from neurospice.params.options import ACCURACY, VACASK_ACCURACY, SimOptions
+from neurospice.sim.simulation import TechnologyFacts, technology_facts
 
 TECH = GF180MCU()
 

@@ -3,8 +3,8 @@
 Layers, each importing only from the ones before it: :mod:`neurospice.analysis` (pure
 functions); circuits, netlists and technologies (:mod:`neurospice.circuits`,
 :mod:`neurospice.ngspice_models`) describe; :mod:`neurospice.store` keeps runs on disk; the
-engine, simulation, Monte Carlo and studies run ngspice; :mod:`neurospice.report` and
-:mod:`neurospice.plot` draw stored runs; :mod:`neurospice.cli` is the command line.
+engine, simulation, Monte Carlo and studies run ngspice; :mod:`neurospice.present.report` and
+:mod:`neurospice.present.plot` draw stored runs; :mod:`neurospice.cli` is the command line.
 """
 
 from __future__ import annotations
@@ -13,15 +13,25 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["characterize", "design_sweep", "get_circuit", "get_technology", "load_dataset", "load_run",
-           "load_sweep", "monte_carlo", "precision_budget", "simulate"]  # fmt: skip
+__all__ = [
+    "characterize",
+    "design_sweep",
+    "get_circuit",
+    "get_technology",
+    "load_dataset",
+    "load_run",
+    "load_sweep",
+    "monte_carlo",
+    "precision_budget",
+    "simulate",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .characterization import characterize
     from .circuits import get_circuit
     from .montecarlo import load_run, monte_carlo
     from .ngspice_models import get_technology
-    from .simulation import simulate
+    from .sim.characterization import characterize
+    from .sim.simulation import simulate
     from .studies.budget import precision_budget
     from .studies.design import design_sweep, load_dataset, load_sweep
 
@@ -29,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
 def __getattr__(name: str) -> Any:
     """Import the public API lazily, so `import neurospice` does not load ngspice or sympy."""
     if name == "simulate":
-        from .simulation import simulate
+        from .sim.simulation import simulate
 
         return simulate
     if name in ("monte_carlo", "load_run"):
@@ -45,7 +55,7 @@ def __getattr__(name: str) -> Any:
 
         return precision_budget
     if name == "characterize":
-        from .characterization import characterize
+        from .sim.characterization import characterize
 
         return characterize
     if name == "get_circuit":

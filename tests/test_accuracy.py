@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from neurospice import monte_carlo, simulate
 from neurospice.cli import app
-from neurospice.options import ACCURACY, SimOptions, accuracy, accuracy_name
 from neurospice.params import ParameterError
-from neurospice.studyfile import StudyError, read_study
+from neurospice.params.options import ACCURACY, SimOptions, accuracy, accuracy_name
+from neurospice.studies.studyfile import StudyError, read_study
 
 runner = CliRunner()
 

@@ -86,7 +86,7 @@ def test_pulse_train_response_is_continuous_and_decays() -> None:
 
 
 def test_analysis_does_not_import_the_engine() -> None:
-    code = "import sys, neurospice.analysis; print('PySpice' in sys.modules, 'neurospice.engine' in sys.modules)"
+    code = "import sys, neurospice.analysis; print('PySpice' in sys.modules, 'neurospice.engines' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 

@@ -172,7 +172,7 @@ def test_sweep_table_and_csv(tmp_path: Path) -> None:
 def test_every_metric_is_declared_with_its_unit_and_printed_in_it(circuit: str) -> None:
     """What measure() returns is exactly what the circuit declares; the CLI prints each in its unit."""
     from neurospice.circuits import get_circuit
-    from neurospice.simulation import simulate
+    from neurospice.sim.simulation import simulate
 
     c = get_circuit(circuit)
     result = simulate(c, "ekv", tstop=0.03)

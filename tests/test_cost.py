@@ -8,14 +8,14 @@ import pytest
 from neurospice.circuits import get_circuit
 from neurospice.circuits.cost import mean_over
 from neurospice.ngspice_models import get_technology
-from neurospice.simulation import simulate
+from neurospice.sim.simulation import simulate
 
 GF = get_technology("gf180mcu")
 
 
 def _area(circuit: str, overrides: dict[str, object]) -> dict[str, float]:
     c = get_circuit(circuit)
-    return c.cost({"time": np.array([0.0, 1.0])}, c.values(overrides, GF), GF, 0.1)
+    return c.cost(c.bind(c.values(overrides, GF), GF, 0.1), {"time": np.array([0.0, 1.0])})
 
 
 def test_area_is_w_l_m_of_every_transistor_plus_c_over_the_mim_density() -> None:
@@ -37,7 +37,7 @@ def test_no_power_without_a_supply_waveform_and_bias_power_is_vdd_times_the_refe
     assert "power_w" not in syn
     c = get_circuit("dpi-synapse")
     waves = {"time": np.array([0.0, 0.01, 0.02]), "i_vdd": np.full(3, 1e-9)}
-    m = c.cost(waves, c.values({"input_start": "10m"}, GF), GF, 0.02)
+    m = c.cost(c.bind(c.values({"input_start": "10m"}, GF), GF, 0.02), waves)
     assert m["power_bias_w"] == pytest.approx(3.3 * (5e-12 + 50e-12 + 500e-12))
     assert m["power_static_w"] == pytest.approx(3.3 * 1e-9 - m["power_bias_w"])
 

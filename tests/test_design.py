@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from neurospice.circuits import get_circuit
 from neurospice.cli import app
-from neurospice.grid import Grid, parse_axis
 from neurospice.params import ParameterError
+from neurospice.params.grid import Grid, parse_axis
 from neurospice.studies.design import design_sweep, load_sweep, sweep_dataset, sweep_summary
 
 runner = CliRunner()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from neurospice.analysis.dpi_model import DPINeuronModel, model_fi_curve
-from neurospice.simulation import simulate, technology_facts
+from neurospice.sim.simulation import simulate, technology_facts
 from neurospice.studies.extract import extract_dpi_neuron
 
 

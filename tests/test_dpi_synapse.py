@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurospice.characterization import characterize
 from neurospice.circuits import get_circuit
 from neurospice.ngspice_models import Technology
-from neurospice.simulation import simulate
+from neurospice.sim.characterization import characterize
+from neurospice.sim.simulation import simulate
 
 pytestmark = pytest.mark.ngspice
 

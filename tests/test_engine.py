@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neurospice.engine import NetlistError, SimOptions, SimulationError, get_engine
+from neurospice.engines import NetlistError, SimulationError, get_engine
 from neurospice.netlists import read_netlist
 from neurospice.ngspice_models import get_technology
+from neurospice.params.options import SimOptions
 
 pytestmark = pytest.mark.ngspice
 
@@ -95,7 +96,7 @@ def test_a_fatal_load_error_is_a_netlist_error_and_the_engine_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """ngspice's fatal errors (a missing .lib: ngSpice_Circ returns 1) come out as NetlistError."""
-    from neurospice.engine import NetlistError, get_engine
+    from neurospice.engines import NetlistError, get_engine
 
     monkeypatch.setenv("NEUROSPICE_CACHE_DIR", str(tmp_path))  # a verified model file's place, with nothing there
     engine = get_engine()

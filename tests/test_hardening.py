@@ -18,12 +18,12 @@ from typer.testing import CliRunner
 
 from neurospice.circuits import CIRCUITS, get_circuit
 from neurospice.cli import app
-from neurospice.engine import SimOptions
 from neurospice.montecarlo import monte_carlo
 from neurospice.ngspice_models import get_technology
 from neurospice.params import Param, ParameterError
-from neurospice.simulation import simulate
-from neurospice.units import format_si, parse_si, spice_number
+from neurospice.params.options import SimOptions
+from neurospice.params.units import format_si, parse_si, spice_number
+from neurospice.sim.simulation import simulate
 
 pytestmark = pytest.mark.ngspice
 

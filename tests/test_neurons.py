@@ -7,7 +7,7 @@ import pytest
 
 from neurospice.circuits import get_circuit
 from neurospice.ngspice_models import Technology, get_technology
-from neurospice.simulation import fi_curve, simulate, sweep
+from neurospice.sim.simulation import fi_curve, simulate, sweep
 
 pytestmark = [pytest.mark.ngspice, pytest.mark.slow]
 

@@ -15,12 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from neurospice.analysis import coefficient_of_variation, fit_pelgrom, mismatch_contributions
-from neurospice.characterization import pelgrom_check
 from neurospice.circuits import get_circuit
 from neurospice.cli import app
 from neurospice.montecarlo import load_run, monte_carlo
 from neurospice.ngspice_models import get_technology
-from neurospice.simulation import technology_facts
+from neurospice.sim.characterization import pelgrom_check
+from neurospice.sim.simulation import technology_facts
 from neurospice.studies.precision import scaled_sizes
 
 pytestmark = [pytest.mark.ngspice, pytest.mark.slow]
@@ -169,7 +169,7 @@ def test_mismatch_report_has_closed_forms_pelgrom_plot_and_contributions(tmp_pat
     assert runner.invoke(app, ["mismatch", "dpi-synapse", "-n", "2", "--report"]).exit_code == 2
     # the report is drawn from stored data only: again, in a process where ngspice cannot even be found
     (out / "report.html").unlink()
-    code = f"from neurospice.report import write_mismatch_report; write_mismatch_report({str(out)!r})"
+    code = f"from neurospice.present.report import write_mismatch_report; write_mismatch_report({str(out)!r})"
     env = {**os.environ, "NGSPICE_LIBRARY_PATH": "/nonexistent/libngspice.so"}
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
     assert (out / "report.html").read_text().count("data:image/png;base64,") == html.count("data:image/png;base64,")

@@ -24,11 +24,11 @@ from typer.testing import CliRunner
 
 from neurospice.circuits import UserCircuit
 from neurospice.cli import app
-from neurospice.engine import NetlistError, get_engine
+from neurospice.engines import NetlistError, get_engine
 from neurospice.netlists.gate import UnsafeDeckError, check_deck
 from neurospice.netlists.imported import NetlistImportError, read_user_netlist
 from neurospice.ngspice_models import get_technology, trusted_model_files
-from neurospice.simulation import simulate
+from neurospice.sim.simulation import simulate
 
 pytestmark = pytest.mark.ngspice
 runner = CliRunner()

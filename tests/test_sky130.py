@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from neurospice.analysis import thermal_voltage
-from neurospice.characterization import characterize, pelgrom_check
 from neurospice.circuits import get_circuit
 from neurospice.montecarlo import monte_carlo
 from neurospice.ngspice_models import fetch_sky130, get_technology
 from neurospice.ngspice_models.sky130 import LIB, MANIFEST
 from neurospice.params import ParameterError
-from neurospice.simulation import simulate
+from neurospice.sim.characterization import characterize, pelgrom_check
+from neurospice.sim.simulation import simulate
 
 pytestmark = [pytest.mark.ngspice, pytest.mark.slow]
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from neurospice.analysis.spikes import swing_events, unmatched_events
 from neurospice.circuits import get_circuit
 from neurospice.cli import app
-from neurospice.engine import get_engine
+from neurospice.engines import get_engine
 from neurospice.ngspice_models import fetch_sky130, get_technology
 
 runner = CliRunner()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurospice.stimulus import EDGE, pwl_source, spike_times
+from neurospice.circuits.stimulus import EDGE, pwl_source, spike_times
 
 
 def test_regular_train() -> None:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from neurospice.cli import app
 from neurospice.studies.design import load_sweep
-from neurospice.studyfile import StudyError, read_study
+from neurospice.studies.studyfile import StudyError, read_study
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()

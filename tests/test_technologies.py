@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from neurospice.analysis import thermal_voltage
-from neurospice.characterization import characterize
-from neurospice.engine import SimOptions, get_engine
+from neurospice.engines import get_engine
 from neurospice.ngspice_models import Technology, TechnologyError, cache_dir, get_technology
 from neurospice.ngspice_models.gf180mcu import MODEL_FILES
+from neurospice.params.options import SimOptions
+from neurospice.sim.characterization import characterize
 
 pytestmark = pytest.mark.ngspice
 

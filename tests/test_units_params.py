@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from neurospice.params import Param, ParameterError, ParamSpec
-from neurospice.units import format_si, parse_si, spice_number
+from neurospice.params.units import format_si, parse_si, spice_number
 
 
 @pytest.mark.parametrize(

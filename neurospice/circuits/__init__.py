@@ -6,12 +6,24 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..params import ParameterError
-from .base import Circuit, Metric, Probe, Waveforms
+from .base import Bench, Circuit, Device, Instance, Metric, Probe, Waveforms
 from .dpi_synapse import DPISynapse
 from .neurons import AxonHillock, DPINeuron
 from .user import UserCircuit, looks_like_a_path
 
-__all__ = ["CIRCUITS", "Circuit", "Metric", "Probe", "UserCircuit", "Waveforms", "circuit_of_run", "get_circuit"]
+__all__ = [
+    "CIRCUITS",
+    "Bench",
+    "Circuit",
+    "Device",
+    "Instance",
+    "Metric",
+    "Probe",
+    "UserCircuit",
+    "Waveforms",
+    "circuit_of_run",
+    "get_circuit",
+]
 
 CIRCUITS: dict[str, type[Circuit]] = {c.name: c for c in (DPISynapse, DPINeuron, AxonHillock)}
 
@@ -37,5 +49,6 @@ def get_circuit(name: str | Circuit, describe: str | None = None, include_dirs: 
 
 def circuit_of_run(manifest: Mapping[str, Any]) -> Circuit:
     """The circuit a stored run's manifest names, opened as the run opened it (description, include folders)."""
-    return get_circuit(str(manifest["circuit"]), manifest.get("circuit_describe"),
-                       tuple(manifest.get("circuit_include_dirs", ())))  # fmt: skip
+    return get_circuit(
+        str(manifest["circuit"]), manifest.get("circuit_describe"), tuple(manifest.get("circuit_include_dirs", ()))
+    )

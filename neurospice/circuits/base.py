@@ -2,86 +2,56 @@
 
 from __future__ import annotations
 
-import math
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ..analysis.spikes import swing_events, unmatched_events
 from ..netlists import read_netlist
+from ..netlists.imported import Instance as SubcktInstance
 from ..netlists.imported import parse_subckt
-from ..ngspice_models import DeviceKind, Technology, TechnologyFacts
-from ..options import SimOptions
+from ..ngspice_models import Technology, TechnologyFacts
 from ..params import ParameterError, ParamSpec, Values
-from ..units import spice_number
+from ..params.options import SimOptions
+from ..params.units import spice_number
+from .bench import Bench
+from .cost import area_metrics, power_metrics
+from .records import SUPPLY_PROBE, Device, Element, Instance, Metric, MetricKind, Probe, Waveforms, offset_params
 
-__all__ = ["Circuit", "Device", "Probe", "Waveforms", "spice_values"]
-
-Waveforms = dict[str, NDArray[np.float64]]
-
+__all__ = [
+    "SUPPLY_PROBE",
+    "Bench",
+    "Circuit",
+    "Device",
+    "Element",
+    "Instance",
+    "Metric",
+    "MetricKind",
+    "Probe",
+    "Waveforms",
+    "bias_instance",
+    "offset_params",
+    "spice_values",
+]
 
 _SIZE = re.compile(r"^(?:syn_)?([wl])_")
 
-#: What a metric is: measured from the waveforms; a closed form from parameters and technology
-#: figures only; a model evaluated with quantities measured in the same run; a technology figure;
-#: a setting of the run.
-MetricKind = Literal["measured", "closed form", "model, measured inputs", "technology", "setting"]
 
-
-@dataclass(frozen=True)
-class Metric:
-    """A declared metric: its unit (SI, "" for a pure number), meaning, kind, and the measured metric it predicts."""
-
-    name: str
-    unit: str
-    description: str
-    kind: MetricKind = "measured"
-    predicts: str = ""
-
-
-@dataclass(frozen=True)
-class Probe:
-    """A waveform users read: ``vector`` is ngspice's name, ``scale`` turns it into ``unit``."""
-
-    name: str
-    vector: str
-    unit: str
-    description: str
-    scale: float = 1.0
-
-
-@dataclass(frozen=True)
-class Device:
-    """A transistor of a circuit instance: ``key`` is ``<instance>.<device>`` (e.g. ``xsyn.md5``)."""
-
-    instance: str
-    name: str
-    kind: DeviceKind
-    w: float
-    l: float
-    #: the PDK model it instantiates when that matters for its mismatch (sky130's ``_lvt``/``_hvt``)
-    model: str = ""
-    #: parallel devices it stands for (SPICE's ``m``/``mult``): sigma falls as 1/sqrt(mult)
-    mult: float = 1.0
-
-    @property
-    def key(self) -> str:
-        """Stable identifier used in Monte Carlo tables (``dvt_<key>`` columns)."""
-        return f"{self.instance.lower()}.{self.name}"
-
-    def sigma_vt(self, tech: Technology) -> float:
-        """Threshold sigma (V) of this device on ``tech``: its flavour's Pelgrom law, over sqrt(mult)."""
-        return tech.device(self.kind, self.model).sigma_vt(self.w, self.l) / math.sqrt(self.mult)
+@cache
+def _subckt(netlist: str, subckt: str) -> tuple[dict[str, str], tuple[SubcktInstance, ...]]:
+    """The defaults and instances of ``subckt`` in the package's netlist file ``netlist``, parsed once per process."""
+    defaults, instances = parse_subckt(read_netlist(netlist), subckt)
+    return defaults, tuple(instances)
 
 
 def subckt_devices(netlist: str, subckt: str, instance: str, values: Values, prefix: str) -> list[Device]:
     """The ``nfet``/``pfet`` instances of ``subckt`` in netlist file ``netlist`` (parsed, in netlist order), sized
     from ``values`` (``prefix`` + the subcircuit parameter each W and L names) or the subcircuit's defaults."""
-    defaults, instances = parse_subckt(read_netlist(netlist), subckt)
+    defaults, instances = _subckt(netlist, subckt)
 
     def size(expr: str) -> float:
         name = expr.strip("{}")
@@ -97,7 +67,7 @@ def subckt_devices(netlist: str, subckt: str, instance: str, values: Values, pre
 
 def subckt_caps(netlist: str, subckt: str, values: Values, prefix: str) -> list[float]:
     """The capacitances (F) of the ``cap`` instances of ``subckt``, from ``values`` or the subcircuit's defaults."""
-    defaults, instances = parse_subckt(read_netlist(netlist), subckt)
+    defaults, instances = _subckt(netlist, subckt)
     found = []
     for x in instances:
         if x.model == "cap":
@@ -106,27 +76,26 @@ def subckt_caps(netlist: str, subckt: str, values: Values, prefix: str) -> list[
     return found
 
 
-def offset_params(offsets: Mapping[str, float] | None, instance: str) -> str:
-    """`` dvt_<device>=<V>`` for every offset of ``instance`` (keys ``<instance>.<device>``), in key order."""
-    head = instance.lower() + "."
-    return "".join(f" dvt_{key[len(head):]}={spice_number(v)}" for key, v in (offsets or {}).items()
-                   if key.startswith(head))  # fmt: skip
-
-
-#: the current the testbench's V_dd source delivers (ngspice's branch current is into the + node: negated)
-SUPPLY_PROBE = Probe("i_vdd", "vdd#branch", "A", "current drawn from the supply V_dd (all of it)", -1.0)
-
-
 def spice_values(values: Values) -> dict[str, str]:
     """The numeric parameter values written exactly for a netlist (words and lists left out)."""
     return {k: spice_number(x) for k, x in values.items() if isinstance(x, (int, float))}
+
+
+def bias_instance(name: str, node: str, kind: str, i_ref: float, w: float, l: float) -> Instance:
+    """A bias cell (``netlists/bias.sp``) from V_dd to ``node``: ``bias_p`` or ``bias_n``, reference ``i_ref``."""
+    return Instance(name, ("vdd", node), f"bias_{kind}", (("ibias", i_ref), ("w", w), ("l", l)))
+
+
+def numbers(values: Values, *names: str, prefix: str = "") -> tuple[tuple[str, float], ...]:
+    """``(name, value)`` of each numeric parameter ``prefix + name``, as an instance line passes them."""
+    return tuple((name, values.number(prefix + name)) for name in names)
 
 
 class Circuit(ABC):
     """A parameterized circuit with its testbench.
 
     Subclasses describe only: they build SPICE text from validated values and compute metrics
-    from waveforms. Running is the engine's job (:mod:`neurospice.simulation`).
+    from waveforms. Running is the engine's job (:mod:`neurospice.sim.simulation`).
     """
 
     name: str
@@ -179,20 +148,36 @@ class Circuit(ABC):
         return {}
 
     @abstractmethod
-    def testbench(
-        self, values: Values, tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
-    ) -> str:
-        """Sources, bias cells and instances (no header, no analysis line).
+    def elements(self, values: Values, tech: Technology, tstop: float) -> tuple[Element, ...]:
+        """The testbench body: sources, bias cells and instances (no header, no analysis line), as data.
 
-        ``offsets`` maps :attr:`Device.key` (from :meth:`devices`) to a threshold offset (V); each
-        instance line carries its devices' offsets (:func:`offset_params`).
+        Each :class:`Instance` line carries its devices' threshold offsets when the deck is written.
         """
 
+    def render(self, bench: Bench, offsets: Mapping[str, float] | None = None) -> str:
+        """The testbench text of ``bench``, with ``offsets`` (keyed :attr:`Device.key`) on the instance lines."""
+        return "\n".join(e if isinstance(e, str) else e.line(offsets) for e in bench.elements)
+
+    def bind(self, values: Values, tech: Technology, tstop: float, facts: TechnologyFacts | None = None) -> Bench:
+        """The testbench of ``values`` (validated: :meth:`values`) on ``tech`` for ``tstop`` seconds, built once."""
+        return Bench(
+            self,
+            values,
+            tech,
+            tstop,
+            self.elements(values, tech, tstop),
+            tuple(self.devices(values)),
+            tuple(self.capacitors(values)),
+            self.probes,
+            facts or TechnologyFacts.unknown(),
+        )
+
     @abstractmethod
-    def measure(self, waves: Waveforms, values: Values, facts: TechnologyFacts) -> dict[str, float]:
+    def measure(self, bench: Bench, waves: Waveforms) -> dict[str, float]:
         """Metrics from probe waveforms (``waves`` has ``time`` and every probe by name).
 
-        ``facts`` are technology figures measured for this run (``facts.kappa_p``...).
+        ``bench.values`` are the values the run used, ``bench.facts`` the technology figures
+        measured for it (``facts.kappa_p``...).
         """
 
     def values(self, overrides: Mapping[str, object] | None, tech: Technology) -> Values:
@@ -200,7 +185,10 @@ class Circuit(ABC):
 
         Device sizes below the technology's minimum W or L are refused when given, and raised to
         that minimum when they are defaults (the gf180mcu switch width 0.22 µm is 0.42 µm on sky130).
+        A :class:`Values` record of this circuit's parameters is already validated: it is returned as it is.
         """
+        if isinstance(overrides, Values) and overrides.spec == self.params:
+            return overrides
         if overrides is not None and not isinstance(overrides, Mapping):
             return self.params.resolve(overrides)  # refused there, naming 'overrides'
         given = dict(overrides or {})
@@ -229,24 +217,8 @@ class Circuit(ABC):
         options: SimOptions | None = None,
         offsets: Mapping[str, float] | None = None,
     ) -> str:
-        """The complete testbench deck: header, subcircuits, testbench, options, transient.
-
-        ``offsets`` maps :attr:`Device.key` to a threshold offset (V); the testbench writes each
-        into its instance line as that subcircuit's ``dvt_<device>`` parameter.
-        """
-        options = options or SimOptions()
-        bench = self.testbench(values, tech, tstop, offsets)
-        parts = [
-            f"* neurospice testbench: {self.deck_title()} on {tech.name}",
-            "* run on its own with: ngspice -b -r out.raw <this file>",
-            tech.header(mismatch),
-            *(read_netlist(n) for n in self.netlists),
-            bench,
-            options.spice(),
-            f".tran {spice_number(options.step(tstop))} {spice_number(tstop)}",
-            ".end",
-        ]
-        return "\n".join(parts) + "\n"
+        """The complete deck of one run (:meth:`bind`, then :meth:`Bench.deck`)."""
+        return self.bind(values, tech, tstop).deck(options, mismatch=mismatch, offsets=offsets)
 
     def onset(self, values: Values) -> float:
         """When the stimulus starts (s): power before it is static, after it active."""
@@ -260,34 +232,27 @@ class Circuit(ABC):
         """Every capacitance (F) of the circuit's own instances (``cap`` subcircuit instances)."""
         return [c for inst, sub, net, pre in self.instances(values) for c in subckt_caps(net, sub, values, pre)]
 
-    def cost(self, waves: Waveforms, values: Values, tech: Technology, tstop: float) -> dict[str, float]:
+    def cost(self, bench: Bench, waves: Waveforms) -> dict[str, float]:
         """Area and power metrics (:mod:`neurospice.circuits.cost`) of one run."""
-        from .cost import area_metrics, bias_cells, power_metrics
-
-        bench = self.testbench(values, tech, tstop)
-        cells = bias_cells(bench)
-        fets = [(d.w, d.l, d.mult) for d in self.devices(values)]
-        m = area_metrics(fets, self.capacitors(values), [(w, l) for _, w, l in cells], tech.cap_density)
+        values, cells = bench.values, bench.bias_cells
+        fets = [(d.w, d.l, d.mult) for d in bench.devices]
+        m = area_metrics(fets, bench.capacitors, [(c.w, c.l) for c in cells], bench.tech.cap_density)
         if "i_vdd" in waves:
             t, onset = waves["time"], min(self.onset(values), float(waves["time"][-1]))
             after = None
             if self.spike_probe is not None:
                 after = int(np.sum(self.spike_times(waves, values) >= onset))
-            m.update(power_metrics(t, waves["i_vdd"], values.number("vdd"), onset, sum(i for i, _, _ in cells),
-                                   self.stimulus_from_vdd(values, onset, float(t[-1])), after))  # fmt: skip
+            stimulus = self.stimulus_from_vdd(values, onset, float(t[-1]))
+            m.update(
+                power_metrics(
+                    t, waves["i_vdd"], values.number("vdd"), onset, sum(c.i_ref for c in cells), stimulus, after
+                )
+            )
         return m
-
-    def evaluate(
-        self, waves: Waveforms, values: Values, facts: TechnologyFacts, tech: Technology, tstop: float
-    ) -> dict[str, float]:
-        """Every declared metric of one run: :meth:`measure` and :meth:`cost`."""
-        return {**self.measure(waves, values, facts), **self.cost(waves, values, tech, tstop)}
 
     def spike_times(self, waves: Waveforms, values: Values) -> NDArray[np.float64]:
         """Spike times (s): rising edges of :attr:`spike_probe` through 30 % of its own swing (a spike that
         peaks below vdd/2 counts); none when it swings less than 15 % of vdd."""
-        from ..analysis.spikes import swing_events
-
         if self.spike_probe is None:
             return np.empty(0)
         vdd = float(values.number("vdd")) if "vdd" in values else 3.3
@@ -295,8 +260,6 @@ class Circuit(ABC):
 
     def reset_times(self, waves: Waveforms, values: Values) -> NDArray[np.float64]:
         """Times of the resets :attr:`reset_probe` shows (the independent count every run is checked against)."""
-        from ..analysis.spikes import swing_events
-
         if self.reset_probe is None:
             return np.empty(0)
         v = waves[self.reset_probe]
@@ -309,8 +272,6 @@ class Circuit(ABC):
 
     def checks(self, waves: Waveforms, values: Values) -> list[str]:
         """Disagreements between the spike count and the reset count (a warning recorded with the run)."""
-        from ..analysis.spikes import unmatched_events
-
         if self.spike_probe is None or self.reset_probe is None:
             return []
         spikes, resets = self.spike_times(waves, values), self.reset_times(waves, values)
@@ -318,9 +279,11 @@ class Circuit(ABC):
         lone_spikes, lone_resets = unmatched_events(spikes, resets, float(waves["time"][-1]), window)
         if not lone_spikes and not lone_resets:
             return []
-        return [f"spike check: {spikes.size} spikes on {self.spike_probe} but {resets.size} resets on "
-                f"{self.reset_probe} ({lone_spikes} spikes without a reset, {lone_resets} resets without a spike "
-                f"within {window * 1e3:g} ms)"]  # fmt: skip
+        return [
+            f"spike check: {spikes.size} spikes on {self.spike_probe} but {resets.size} resets on "
+            f"{self.reset_probe} ({lone_spikes} spikes without a reset, {lone_resets} resets without a spike "
+            f"within {window * 1e3:g} ms)"
+        ]
 
     def waveforms(self, vectors: Mapping[str, NDArray[np.float64]]) -> Waveforms:
         """Probe waveforms (in their units) from ngspice's vectors."""

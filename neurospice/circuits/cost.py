@@ -11,22 +11,25 @@ circuit also gets ``energy_per_spike_j``: its power after the onset times that t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import numpy as np
 
-from .base import Metric
+from .records import Metric
 
 __all__ = ["AREA_METRICS", "POWER_METRICS", "SPIKE_ENERGY", "area_metrics", "mean_over", "power_metrics"]
 
 AREA_METRICS = (
-    Metric("area_um2", "", "circuit area in µm²: transistors (W L m) and capacitors (C / MIM density), "
-           "bias generator excluded", "setting"),
+    Metric(
+        "area_um2",
+        "",
+        "circuit area in µm²: transistors (W L m) and capacitors (C / MIM density), bias generator excluded",
+        "setting",
+    ),
     Metric("area_transistors_um2", "", "transistor area in µm² (W L m summed)", "setting"),
     Metric("area_capacitors_um2", "", "capacitor area in µm² (C / the technology's MIM density)", "setting"),
     Metric("area_bias_um2", "", "bias generator diode cells in µm² (shared by a core on a chip)", "setting"),
-)  # fmt: skip
+)
 POWER_METRICS = (
     Metric("power_w", "W", "mean supply power after the stimulus onset (bias generator and ideal input excluded)"),
     Metric("power_static_w", "W", "mean supply power before the stimulus onset (bias generator excluded)"),
@@ -34,21 +37,22 @@ POWER_METRICS = (
 )
 SPIKE_ENERGY = Metric("energy_per_spike_j", "J", "circuit energy after the onset per spike after it")
 
-_BIAS = re.compile(r"^X\S*\s+\S+\s+\S+\s+bias_[np]\s+ibias=(\S+)\s+w=(\S+)\s+l=(\S+)", re.IGNORECASE | re.MULTILINE)
 
-
-def bias_cells(testbench: str) -> list[tuple[float, float, float]]:
-    """(I_ref, W, L) of every bias cell a built-in testbench instantiates."""
-    return [(float(i), float(w), float(l)) for i, w, l in _BIAS.findall(testbench)]
-
-
-def area_metrics(transistors: Iterable[tuple[float, float, float]], capacitors: Iterable[float],
-                 bias: Iterable[tuple[float, float]], density: float) -> dict[str, float]:  # fmt: skip
+def area_metrics(
+    transistors: Iterable[tuple[float, float, float]],
+    capacitors: Iterable[float],
+    bias: Iterable[tuple[float, float]],
+    density: float,
+) -> dict[str, float]:
     """Area metrics (µm²) from (W, L, m) of each transistor (m), each capacitance (F), bias diodes (W, L)."""
     fets = sum(w * l * m for w, l, m in transistors) * 1e12
     caps = sum(capacitors) / density * 1e12
-    return {"area_um2": fets + caps, "area_transistors_um2": fets, "area_capacitors_um2": caps,
-            "area_bias_um2": sum(w * l for w, l in bias) * 1e12}  # fmt: skip
+    return {
+        "area_um2": fets + caps,
+        "area_transistors_um2": fets,
+        "area_capacitors_um2": caps,
+        "area_bias_um2": sum(w * l for w, l in bias) * 1e12,
+    }
 
 
 def mean_over(t: np.ndarray, x: np.ndarray, t0: float, t1: float) -> float:
@@ -61,8 +65,15 @@ def mean_over(t: np.ndarray, x: np.ndarray, t0: float, t1: float) -> float:
     return float(np.trapezoid(xx, tt) / (t1 - t0))
 
 
-def power_metrics(t: np.ndarray, i_supply: np.ndarray, vdd: float, onset: float, i_bias: float,
-                  i_stimulus: float, spikes_after: int | None = None) -> dict[str, float]:  # fmt: skip
+def power_metrics(
+    t: np.ndarray,
+    i_supply: np.ndarray,
+    vdd: float,
+    onset: float,
+    i_bias: float,
+    i_stimulus: float,
+    spikes_after: int | None = None,
+) -> dict[str, float]:
     """Power metrics from the supply current (A, drawn: positive) and what the testbench adds to it.
 
     ``i_bias`` is the bias generator's total reference current, ``i_stimulus`` the mean ideal input

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from ..analysis.closed_form import dpi_gain, dpi_steady_state, dpi_tau
@@ -11,9 +9,10 @@ from ..analysis.mismatch_closed_form import dpi_synapse_cv
 from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology, TechnologyFacts
 from ..params import Param, ParamSpec, Values
-from ..stimulus import EDGE, SpikeKind, pwl_source, spike_times
-from .base import SUPPLY_PROBE, Circuit, Metric, Probe, Waveforms, offset_params, spice_values
+from ..params.units import spice_number
+from .base import SUPPLY_PROBE, Bench, Circuit, Element, Instance, Metric, Probe, Waveforms, bias_instance, numbers
 from .cost import AREA_METRICS, POWER_METRICS
+from .stimulus import EDGE, SpikeKind, pwl_source, spike_times
 
 __all__ = ["DPISynapse", "input_params", "size_params"]
 
@@ -35,16 +34,29 @@ def input_params(
 ) -> tuple[Param, ...]:
     """Parameters of the input spike train (``kinds[0]`` is the default kind)."""
     return (
-        Param("input_kind", "", "input spike train: " + ", ".join(kinds) + " (poisson is seeded)", kinds[0],
-              kind="choice", choices=kinds),
+        Param(
+            "input_kind",
+            "",
+            "input spike train: " + ", ".join(kinds) + " (poisson is seeded)",
+            kinds[0],
+            kind="choice",
+            choices=kinds,
+        ),
         Param("input_rate", "Hz", "input rate (regular and poisson)", rate, 0.01, 1e5),
         Param("input_count", "", "number of input spikes (0: until the end of the run)", count, 0, 1e6, kind="int"),
         Param("input_start", "s", "first input spike (regular) or start of the poisson train", start, 0.0, 1e3),
         Param("input_seed", "", "seed of the poisson train (same seed, same train)", 1, 1, 2**31 - 1, kind="int"),
-        Param("input_times", "s", "explicit spike times for input_kind=times, comma-separated", (),
-              0.0, 1e3, kind="floats"),
+        Param(
+            "input_times",
+            "s",
+            "explicit spike times for input_kind=times, comma-separated",
+            (),
+            0.0,
+            1e3,
+            kind="floats",
+        ),
         Param("pulse_width", "s", "width of each input pulse", width, 1e-7, 1.0),
-    )  # fmt: skip
+    )
 
 
 def input_onsets(values: Values, tstop: float) -> np.ndarray:
@@ -52,8 +64,11 @@ def input_onsets(values: Values, tstop: float) -> np.ndarray:
     if values.word("input_kind") == "none":
         return np.empty(0)
     times = values["input_times"]
-    kind: SpikeKind = "poisson" if values.word("input_kind") == "poisson" else (
-        "times" if values.word("input_kind") == "times" else "regular")  # fmt: skip
+    kind: SpikeKind = (
+        "poisson"
+        if values.word("input_kind") == "poisson"
+        else ("times" if values.word("input_kind") == "times" else "regular")
+    )
     return spike_times(
         kind,
         rate=values.number("input_rate"),
@@ -68,27 +83,30 @@ def input_onsets(values: Values, tstop: float) -> np.ndarray:
 SYNAPSE_SIZES = ("c_syn", "w_in", "l_in", "w_w", "l_w", "w_thr", "l_thr", "w_tau", "l_tau", "w_out", "l_out")
 
 
-def synapse_lines(
-    values: Values, tstop: float, out: str, prefix: str = "", offsets: Mapping[str, float] | None = None
-) -> str:
+def synapse_elements(values: Values, tstop: float, out: str, prefix: str = "") -> list[Element]:
     """Bias cells, input pulse source and the ``dpi_synapse`` instance driving node ``out``.
 
     ``prefix`` selects parameters named ``<prefix>i_tau`` etc. (a neuron's synapse uses ``syn_``).
     """
-    v = spice_values(values)
     p = prefix
     onsets = input_onsets(values, tstop)
-    return "\n".join(
-        [
-            f"Xbtau vdd vtau bias_p ibias={v[p + 'i_tau']} w={v[p + 'w_tau']} l={v[p + 'l_tau']}",
-            f"Xbth vdd vthr_syn bias_p ibias={v[p + 'i_th']} w={v[p + 'w_out']} l={v[p + 'l_out']}",
-            f"Xbw vdd vw bias_n ibias={v[p + 'i_w']} w={v[p + 'w_w']} l={v[p + 'l_w']}",
-            pwl_source("Vin", "vin", onsets, values.number("pulse_width"), values.number("vdd")),
-            f"Xsyn vdd vin vtau vthr_syn vw vsyn {out} dpi_synapse "
-            + " ".join(f"{k}={v[p + k]}" for k in SYNAPSE_SIZES)
-            + offset_params(offsets, "xsyn"),
-        ]
-    )
+
+    def bias(name: str, node: str, kind: str, current: str, size: str) -> Instance:
+        w, l = (values.number(f"{p}{d}_{size}") for d in "wl")
+        return bias_instance(name, node, kind, values.number(p + current), w, l)
+
+    return [
+        bias("Xbtau", "vtau", "p", "i_tau", "tau"),
+        bias("Xbth", "vthr_syn", "p", "i_th", "out"),
+        bias("Xbw", "vw", "n", "i_w", "w"),
+        pwl_source("Vin", "vin", onsets, values.number("pulse_width"), values.number("vdd")),
+        Instance(
+            "Xsyn",
+            ("vdd", "vin", "vtau", "vthr_syn", "vw", "vsyn", out),
+            "dpi_synapse",
+            numbers(values, *SYNAPSE_SIZES, prefix=p),
+        ),
+    ]
 
 
 class DPISynapse(Circuit):
@@ -182,14 +200,12 @@ class DPISynapse(Circuit):
             forms.pop("peak_current_a")
         return forms
 
-    def testbench(
-        self, values: Values, tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
-    ) -> str:
-        v = spice_values(values)
-        syn = synapse_lines(values, tstop, "out", offsets=offsets)
-        return "\n".join([f"Vdd vdd 0 {v['vdd']}", syn, f"Vout out 0 {v['v_out']}"])
+    def elements(self, values: Values, tech: Technology, tstop: float) -> tuple[Element, ...]:
+        vdd, v_out = (spice_number(values.number(k)) for k in ("vdd", "v_out"))
+        return (f"Vdd vdd 0 {vdd}", *synapse_elements(values, tstop, "out"), f"Vout out 0 {v_out}")
 
-    def measure(self, waves: Waveforms, values: Values, facts: TechnologyFacts) -> dict[str, float]:
+    def measure(self, bench: Bench, waves: Waveforms) -> dict[str, float]:
+        values, facts = bench.values, bench.facts
         t, i_syn = waves["time"], waves["i_syn"]
         onsets = input_onsets(values, float(t[-1]))
         i_tau, i_th, i_w, c = (values.number(k) for k in ("i_tau", "i_th", "i_w", "c_syn"))

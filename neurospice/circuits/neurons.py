@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 
 import numpy as np
 
@@ -13,12 +12,24 @@ from ..analysis.spikes import InsufficientSpikesWarning, detect_spikes, firing_l
 from ..analysis.waveform import fit_exponential_decay
 from ..netlists import read_netlist
 from ..ngspice_models import Technology, TechnologyFacts
-from ..options import SimOptions
 from ..params import Param, ParamSpec, Values
-from ..units import spice_number
-from .base import SUPPLY_PROBE, Circuit, Metric, Probe, Waveforms, offset_params, spice_values
+from ..params.options import SimOptions
+from ..params.units import spice_number
+from .base import (
+    SUPPLY_PROBE,
+    Bench,
+    Circuit,
+    Element,
+    Instance,
+    Metric,
+    Probe,
+    Waveforms,
+    bias_instance,
+    numbers,
+    spice_values,
+)
 from .cost import AREA_METRICS, POWER_METRICS, SPIKE_ENERGY
-from .dpi_synapse import DPISynapse, input_params, size_params, synapse_lines
+from .dpi_synapse import DPISynapse, input_params, size_params, synapse_elements
 
 __all__ = ["AxonHillock", "DPINeuron", "spike_metrics"]
 
@@ -95,9 +106,11 @@ class DPINeuron(Circuit):
     default_tstop = 0.2
     #: the input DPI, leak, comparator/feedback, refractory discharge, adaptation, and the synapse's analog devices
     analog_sizes = tuple(
-        f"{p}{d}_{g}" for p, groups in (("", ("dpi", "lk", "mem", "rst", "ahp")), ("syn_", ("w", "thr", "tau", "out")))
-        for g in groups for d in "wl"
-    )  # fmt: skip
+        f"{p}{d}_{g}"
+        for p, groups in (("", ("dpi", "lk", "mem", "rst", "ahp")), ("syn_", ("w", "thr", "tau", "out")))
+        for g in groups
+        for d in "wl"
+    )
     spike_probe = "req"
     reset_probe = "v_r"  # the refractory node charges at every spike (MR1, gated by the acknowledge)
     metrics = (
@@ -105,16 +118,33 @@ class DPINeuron(Circuit):
         Metric("tau_mem_pred_s", "s", "C_mem U_T/(kappa_n I_tau)", "closed form", "tau_mem_s"),
         Metric("refractory_s", "s", "from a spike until the membrane leaves reset (5 mV above its held level)"),
         Metric("v_r_release_v", "V", "refractory-node voltage V_R* when the membrane is released"),
-        Metric("v_r_release_pred_v", "V", "V_R* where MR2 (drain at 5 mV) sinks exactly I_in: (U_T/kappa_n) "
-               "ln(I_in L_sw/(W_sw I0_n (1 - exp(-5 mV/U_T)))); NaN without a DC input", "closed form",
-               "v_r_release_v"),
-        Metric("refractory_pred_s", "s", "C_ref (vdd - V_R*)/I_ref with the closed-form V_R* (parameters and the "
-               "technology's kappa_n, I0_n only)", "closed form", "refractory_s"),
-        Metric("refractory_model_s", "s", "C_ref (vdd - V_R*)/I_ref with the V_R* measured in this run",
-               "model, measured inputs", "refractory_s"),
+        Metric(
+            "v_r_release_pred_v",
+            "V",
+            "V_R* where MR2 (drain at 5 mV) sinks exactly I_in: (U_T/kappa_n) "
+            "ln(I_in L_sw/(W_sw I0_n (1 - exp(-5 mV/U_T)))); NaN without a DC input",
+            "closed form",
+            "v_r_release_v",
+        ),
+        Metric(
+            "refractory_pred_s",
+            "s",
+            "C_ref (vdd - V_R*)/I_ref with the closed-form V_R* (parameters and the technology's kappa_n, I0_n only)",
+            "closed form",
+            "refractory_s",
+        ),
+        Metric(
+            "refractory_model_s",
+            "s",
+            "C_ref (vdd - V_R*)/I_ref with the V_R* measured in this run",
+            "model, measured inputs",
+            "refractory_s",
+        ),
         Metric("tau_mem_s", "s", "membrane decay after the DC input switches off (NaN while it is on)"),
-        *AREA_METRICS, *POWER_METRICS, SPIKE_ENERGY,
-    )  # fmt: skip
+        *AREA_METRICS,
+        *POWER_METRICS,
+        SPIKE_ENERGY,
+    )
     params = ParamSpec(
         (
             *_dc_params(500e-12, 1e-6),
@@ -140,10 +170,13 @@ class DPINeuron(Circuit):
                 ("pw", "refractory charge switch MR1", 0.22e-6, 4e-6),
             ),
             *input_params(rate=200.0, count=0, start=0.01, width=1e-3, kinds=("none", "regular", "poisson", "times")),
-            *(Param("syn_" + p.name, p.unit, "synapse: " + p.description, p.default, p.low, p.high, p.kind)
-              for p in DPISynapse.params if p.name.startswith(("i_", "c_", "w_", "l_"))),
+            *(
+                Param("syn_" + p.name, p.unit, "synapse: " + p.description, p.default, p.low, p.high, p.kind)
+                for p in DPISynapse.params
+                if p.name.startswith(("i_", "c_", "w_", "l_"))
+            ),
         )
-    )  # fmt: skip
+    )
     probes = (
         Probe("v_mem", "vmem", "V", "membrane voltage (I_mem = I0 exp(kappa V_mem/U_T))"),
         Probe("req", "req", "V", "spike output REQ (active high)"),
@@ -167,25 +200,50 @@ class DPINeuron(Circuit):
         """Closed-form CVs of ``tau_mem_s`` (leak ML3) and ``refractory_s`` (discharge MR3)."""
         return dpi_neuron_cv(self.device_sigmas(values, tech), kappa_n=facts.kappa_n, ut=facts.ut_v)
 
-    def testbench(
-        self, values: Values, tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
-    ) -> str:
+    def elements(self, values: Values, tech: Technology, tstop: float) -> tuple[Element, ...]:
         v = spice_values(values)
-        biases = [("vthr", "n", "i_th", "dpi"), ("vlk", "n", "i_tau", "lk"), ("vspk", "p", "i_spkthr", "mem"),
-                  ("vfb", "p", "i_fb", "mem"), ("vref", "n", "i_ref", "rst"), ("vahw", "p", "i_ahw", "ahp"),
-                  ("vahthr", "n", "i_ahthr", "ahp"), ("vahtau", "n", "i_ahtau", "ahp")]  # fmt: skip
-        lines = [f"Vdd vdd 0 {v['vdd']}", _dc_source(values, "iin")]
-        lines += [f"Xb_{g} vdd {g} bias_{t} ibias={v[i]} w={v['w_' + s]} l={v['l_' + s]}" for g, t, i, s in biases]
+        biases = [
+            ("vthr", "n", "i_th", "dpi"),
+            ("vlk", "n", "i_tau", "lk"),
+            ("vspk", "p", "i_spkthr", "mem"),
+            ("vfb", "p", "i_fb", "mem"),
+            ("vref", "n", "i_ref", "rst"),
+            ("vahw", "p", "i_ahw", "ahp"),
+            ("vahthr", "n", "i_ahthr", "ahp"),
+            ("vahtau", "n", "i_ahtau", "ahp"),
+        ]
+        lines: list[Element] = [f"Vdd vdd 0 {v['vdd']}", _dc_source(values, "iin")]
+        lines += [
+            bias_instance(f"Xb_{g}", g, t, values.number(i), values.number("w_" + s), values.number("l_" + s))
+            for g, t, i, s in biases
+        ]
         if values.word("input_kind") != "none":
-            lines.append(synapse_lines(values, tstop, "iin", prefix="syn_", offsets=offsets))
+            lines += synapse_elements(values, tstop, "iin", prefix="syn_")
         else:
             lines.append("Rsyn vsyn 0 1")  # keeps the v_syn probe defined
-        sizes = " ".join(f"{k}={v[k]}" for k in v if k.startswith(("w_", "l_", "c_")))
-        lines.append(f"Xn vdd iin vthr vlk vspk vfb vref vahw vahthr vahtau vmem req vr vahp dpi_neuron {sizes}"
-                     + offset_params(offsets, "xn"))  # fmt: skip
-        lines.append(".nodeset v(vmem)=0 v(vr)=0 v(req)=0 v(vahp)=0 v(xn.reqn)={0} v(xn.ackn)={0} v(xn.ack)=0 "
-                     "v(xn.ackb)={0} v(xn.refn)={0}".format(v["vdd"]))  # fmt: skip
-        return "\n".join(lines)
+        sizes = numbers(values, *(k for k in v if k.startswith(("w_", "l_", "c_"))))
+        nodes = [
+            "vdd",
+            "iin",
+            "vthr",
+            "vlk",
+            "vspk",
+            "vfb",
+            "vref",
+            "vahw",
+            "vahthr",
+            "vahtau",
+            "vmem",
+            "req",
+            "vr",
+            "vahp",
+        ]
+        lines.append(Instance("Xn", tuple(nodes), "dpi_neuron", sizes))
+        lines.append(
+            ".nodeset v(vmem)=0 v(vr)=0 v(req)=0 v(vahp)=0 v(xn.reqn)={0} v(xn.ackn)={0} v(xn.ack)=0 "
+            "v(xn.ackb)={0} v(xn.refn)={0}".format(v["vdd"])
+        )
+        return tuple(lines)
 
     def feedback_deck(self, values: Values, tech: Technology, step: float = 1e-3) -> str:
         """DC characterisation of the spike-threshold comparator and positive feedback (MA1-MA4), nominal devices.
@@ -196,20 +254,29 @@ class DPINeuron(Circuit):
         equation (Chicca et al. 2014) is read from it.
         """
         v = spice_values(values)
-        return "\n".join([
-            f"* neurospice positive-feedback characterisation: {self.name} on {tech.name}",
-            tech.header(False), read_netlist("bias"),
-            f"Vdd vdd 0 {v['vdd']}", "Vmem vmem 0 0", "Via ia vmem 0",
-            f"Xb_spk vdd vspk bias_p ibias={v['i_spkthr']} w={v['w_mem']} l={v['l_mem']}",
-            f"Xb_fb vdd vfb bias_p ibias={v['i_fb']} w={v['w_mem']} l={v['l_mem']}",
-            f"XMA1 reqn vmem 0 0 nfet w={v['w_mem']} l={v['l_mem']}",
-            f"XMA2 reqn vspk vdd vdd pfet w={v['w_mem']} l={v['l_mem']}",
-            f"XMA3 fb vfb vdd vdd pfet w={v['w_mem']} l={v['l_mem']}",
-            f"XMA4 ia reqn fb vdd pfet w={v['w_sw']} l={v['l_sw']}",
-            SimOptions().spice(), f".dc Vmem 0 1.2 {spice_number(step)}", ".end", "",
-        ])  # fmt: skip
+        return "\n".join(
+            [
+                f"* neurospice positive-feedback characterisation: {self.name} on {tech.name}",
+                tech.header(False),
+                read_netlist("bias"),
+                f"Vdd vdd 0 {v['vdd']}",
+                "Vmem vmem 0 0",
+                "Via ia vmem 0",
+                f"Xb_spk vdd vspk bias_p ibias={v['i_spkthr']} w={v['w_mem']} l={v['l_mem']}",
+                f"Xb_fb vdd vfb bias_p ibias={v['i_fb']} w={v['w_mem']} l={v['l_mem']}",
+                f"XMA1 reqn vmem 0 0 nfet w={v['w_mem']} l={v['l_mem']}",
+                f"XMA2 reqn vspk vdd vdd pfet w={v['w_mem']} l={v['l_mem']}",
+                f"XMA3 fb vfb vdd vdd pfet w={v['w_mem']} l={v['l_mem']}",
+                f"XMA4 ia reqn fb vdd pfet w={v['w_sw']} l={v['l_sw']}",
+                SimOptions().spice(),
+                f".dc Vmem 0 1.2 {spice_number(step)}",
+                ".end",
+                "",
+            ]
+        )
 
-    def measure(self, waves: Waveforms, values: Values, facts: TechnologyFacts) -> dict[str, float]:
+    def measure(self, bench: Bench, waves: Waveforms) -> dict[str, float]:
+        values, facts = bench.values, bench.facts
         t, vdd = waves["time"], values.number("vdd")
         spikes = self.spike_times(waves, values)
         onset = values.number("dc_start") if values.number("i_in") > 0 else values.number("input_start")
@@ -288,8 +355,10 @@ class AxonHillock(Circuit):
         Metric("period_pred_s", "s", "t_low + t_high (charge balance)", "closed form", "period_s"),
         Metric("period_s", "s", "1 / ISI rate"),
         Metric("t_high_s", "s", "mean width of the output pulse"),
-        *AREA_METRICS, *POWER_METRICS, SPIKE_ENERGY,
-    )  # fmt: skip
+        *AREA_METRICS,
+        *POWER_METRICS,
+        SPIKE_ENERGY,
+    )
     params = ParamSpec(
         (
             *_dc_params(1e-9, 1e-5),
@@ -318,22 +387,21 @@ class AxonHillock(Circuit):
     def instances(self, values: Values) -> tuple[tuple[str, str, str, str], ...]:
         return (("Xn", "axon_hillock", "axon_hillock", ""),)
 
-    def testbench(
-        self, values: Values, tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
-    ) -> str:
-        v = spice_values(values)
-        return "\n".join(
-            [
-                f"Vdd vdd 0 {v['vdd']}",
-                f"Xb_pw vdd vpw bias_n ibias={v['i_r']} w={v['w_r']} l={v['l_r']}",
-                _dc_source(values, "vmem"),
-                "Xn vdd vmem vout vpw axon_hillock "
-                + " ".join(f"{k}={v[k]}" for k in ("c_mem", "c_fb", "w_inv", "l_inv", "w_r", "l_r"))
-                + offset_params(offsets, "xn"),
-            ]
+    def elements(self, values: Values, tech: Technology, tstop: float) -> tuple[Element, ...]:
+        return (
+            f"Vdd vdd 0 {spice_number(values.number('vdd'))}",
+            bias_instance("Xb_pw", "vpw", "n", *(values.number(k) for k in ("i_r", "w_r", "l_r"))),
+            _dc_source(values, "vmem"),
+            Instance(
+                "Xn",
+                ("vdd", "vmem", "vout", "vpw"),
+                "axon_hillock",
+                numbers(values, "c_mem", "c_fb", "w_inv", "l_inv", "w_r", "l_r"),
+            ),
         )
 
-    def measure(self, waves: Waveforms, values: Values, facts: TechnologyFacts) -> dict[str, float]:
+    def measure(self, bench: Bench, waves: Waveforms) -> dict[str, float]:
+        values = bench.values
         t, out, vdd = waves["time"], waves["v_out"], values.number("vdd")
         spikes = self.spike_times(waves, values)
         falls = detect_spikes(t, -out, -vdd / 2)

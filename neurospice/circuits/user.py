@@ -31,8 +31,8 @@ from ..netlists.imported import (
 )
 from ..ngspice_models import DeviceKind, Technology, TechnologyFacts
 from ..params import Param, ParameterError, ParamSpec, Values
-from ..units import parse_si, spice_number
-from .base import Circuit, Device, Metric, Probe, Waveforms
+from ..params.units import parse_si, spice_number
+from .base import Bench, Circuit, Device, Element, Metric, Probe, Waveforms
 from .cost import SPIKE_ENERGY, mean_over
 from .neurons import SPIKE_METRICS, spike_metrics
 
@@ -55,11 +55,15 @@ class UserCircuit(Circuit):
     metrics = (
         *SPIKE_METRICS,
         Metric("area_transistors_um2", "", "transistor area in µm² (W L m of every PDK transistor)", "setting"),
-        Metric("power_w", "W", "power the netlist's DC voltage sources deliver after spike_onset (their bias "
-               "and stimulus currents included)"),
+        Metric(
+            "power_w",
+            "W",
+            "power the netlist's DC voltage sources deliver after spike_onset (their bias "
+            "and stimulus currents included)",
+        ),
         Metric("power_static_w", "W", "the same before spike_onset"),
         SPIKE_ENERGY,
-    )  # fmt: skip
+    )
 
     def __init__(
         self, path: str | Path, describe: str | Path | None = None, include_dirs: tuple[str, ...] = ()
@@ -81,12 +85,31 @@ class UserCircuit(Circuit):
             *(Probe(f"v_{n}", n, "V", f"voltage of node {n}") for n in nodes if _NAME.match(n)),
             *(Probe(f"i_{s}", f"{s}#branch", "A", f"current source {s} delivers", -1.0) for s in self.supplies),
         )
-        spec = [side["params"].get(n) or Param(n, "", f".param {n} of the netlist", v)
-                for n, v in self.source.params.items() if _NAME.match(n)]  # fmt: skip
-        spec.append(Param("spike_node", "", "node whose spikes are measured (none: no spike metrics)",
-                          side["spike_node"], kind="choice", choices=("none", *nodes)))  # fmt: skip
-        spec.append(Param("spike_onset", "s", "stimulus onset: rate, ISIs and latency are measured from it "
-                          "(earlier spikes are start-up)", side["onset"], 0.0, 1e3))  # fmt: skip
+        spec = [
+            side["params"].get(n) or Param(n, "", f".param {n} of the netlist", v)
+            for n, v in self.source.params.items()
+            if _NAME.match(n)
+        ]
+        spec.append(
+            Param(
+                "spike_node",
+                "",
+                "node whose spikes are measured (none: no spike metrics)",
+                side["spike_node"],
+                kind="choice",
+                choices=("none", *nodes),
+            )
+        )
+        spec.append(
+            Param(
+                "spike_onset",
+                "s",
+                "stimulus onset: rate, ISIs and latency are measured from it (earlier spikes are start-up)",
+                side["onset"],
+                0.0,
+                1e3,
+            )
+        )
         self.params = ParamSpec(tuple(spec))
         self.default_tstop = side["tstop"]
 
@@ -111,12 +134,18 @@ class UserCircuit(Circuit):
         if foreign:
             device = next((d for d in self.source.devices if d.technology == foreign[0]), None)
             if device is not None:
-                raise ParameterError("technology", f"{self.name} uses {foreign[0]} devices ({device.instance}: "
-                                     f"{device.model}); run it with --tech {foreign[0]}")  # fmt: skip
+                raise ParameterError(
+                    "technology",
+                    f"{self.name} uses {foreign[0]} devices ({device.instance}: "
+                    f"{device.model}); run it with --tech {foreign[0]}",
+                )
             line = next(ln for ln, t in self.source.pdk if t == foreign[0])
-            raise ParameterError("technology", f"{line.path}, line {line.number} loads {foreign[0]}'s models, and "
-                                 f"its devices are {tech.name}'s; accepted: one PDK per netlist (remove that line, "
-                                 f"or run it with --tech {foreign[0]})")  # fmt: skip
+            raise ParameterError(
+                "technology",
+                f"{line.path}, line {line.number} loads {foreign[0]}'s models, and "
+                f"its devices are {tech.name}'s; accepted: one PDK per netlist (remove that line, "
+                f"or run it with --tech {foreign[0]})",
+            )
         return self.params.resolve(overrides)
 
     def devices(self, values: Values) -> list[Device]:
@@ -144,8 +173,11 @@ class UserCircuit(Circuit):
                 if call.model in chain:
                     raise ParameterError("mismatch", f"pelgrom mode: subcircuit {call.model} instantiates itself")
                 if len(chain) >= MAX_NESTING:
-                    raise ParameterError("mismatch", f"pelgrom mode: subcircuit instances nested deeper than "
-                                         f"{MAX_NESTING} levels ({call.model}); use pdk")  # fmt: skip
+                    raise ParameterError(
+                        "mismatch",
+                        f"pelgrom mode: subcircuit instances nested deeper than "
+                        f"{MAX_NESTING} levels ({call.model}); use pdk",
+                    )
                 given = {**src.subckts[call.model], **call.params}
                 numbers = ((k, _number_in(t, env)) for k, t in given.items())
                 inner = {**top, **{k: v for k, v in numbers if v is not None}}
@@ -156,8 +188,11 @@ class UserCircuit(Circuit):
     def _metres(self, device: ImportedDevice, text: str, env: Mapping[str, float]) -> float:
         number = _number_in(text, env)
         if number is None:
-            raise ParameterError("mismatch", f"pelgrom mode: {device.instance} has W or L {text!r}, which is not a "
-                                 "number or a parameter of the netlist; use pdk")  # fmt: skip
+            raise ParameterError(
+                "mismatch",
+                f"pelgrom mode: {device.instance} has W or L {text!r}, which is not a "
+                "number or a parameter of the netlist; use pdk",
+            )
         return number * 1e-6 if device.technology == "sky130" else number  # sky130's models set scale=1e-6
 
     def _mult(self, device: ImportedDevice, env: Mapping[str, float]) -> float:
@@ -165,14 +200,19 @@ class UserCircuit(Circuit):
         for factor in device.mult.split("*"):
             number = _number_in(factor, env)
             if number is None or number < 1:
-                raise ParameterError("mismatch", f"pelgrom mode: {device.instance} has m/mult {device.mult!r}, which "
-                                     "is not a number of at least 1; use pdk")  # fmt: skip
+                raise ParameterError(
+                    "mismatch",
+                    f"pelgrom mode: {device.instance} has m/mult {device.mult!r}, which "
+                    "is not a number of at least 1; use pdk",
+                )
             total *= number
         return total
 
-    def testbench(
-        self, values: Values, tech: Technology, tstop: float, offsets: Mapping[str, float] | None = None
-    ) -> str:
+    def elements(self, values: Values, tech: Technology, tstop: float) -> tuple[Element, ...]:
+        """The netlist's body with the ``.param`` values resolved (the netlist's own lines, as text)."""
+        return tuple(_with_values(line, values) for line in self.source.body)
+
+    def render(self, bench: Bench, offsets: Mapping[str, float] | None = None) -> str:
         """The netlist's body with the ``.param`` values resolved.
 
         With ``offsets`` (keyed ``top.<instance path>``), each device gets a source in series with its gate
@@ -181,12 +221,12 @@ class UserCircuit(Circuit):
         parameter ``dvt_<path>`` that every instance line passes down, so each instance has its own offset.
         """
         if not offsets:
-            return "\n".join(_with_values(line, values) for line in self.source.body)
+            return "\n".join(str(e) for e in bench.elements)
         leaves = self._leaves()
         lines: list[str] = []
         inside: str | None = None
-        for line in self.source.body:
-            line = _with_values(line, values)
+        for element in bench.elements:
+            line = str(element)
             tokens = line.split()
             head = tokens[0].lower() if tokens else ""
             if head == ".subckt" and len(tokens) > 1:
@@ -225,8 +265,10 @@ class UserCircuit(Circuit):
             if sub not in memo:
                 own = [_pelgrom_name(d.instance) for d in src.devices if d.subckt == sub]
                 if len(chain) >= MAX_NESTING:
-                    raise ParameterError("mismatch", f"pelgrom mode: subcircuit instances nested deeper than "
-                                         f"{MAX_NESTING} levels ({sub}); use pdk")  # fmt: skip
+                    raise ParameterError(
+                        "mismatch",
+                        f"pelgrom mode: subcircuit instances nested deeper than {MAX_NESTING} levels ({sub}); use pdk",
+                    )
                 for call in src.calls:
                     if call.subckt == sub and call.model in src.subckts and call.model not in chain:
                         own += [f"{_pelgrom_name(call.instance)}.{p}" for p in leaves(call.model, (*chain, sub))]
@@ -241,17 +283,35 @@ class UserCircuit(Circuit):
     def _call(self, head: str, inside: str | None) -> Call | None:
         return next((c for c in self.source.calls if c.instance == head and c.subckt == inside), None)
 
-    def measure(self, waves: Waveforms, values: Values, facts: TechnologyFacts) -> dict[str, float]:
+    def measure(self, bench: Bench, waves: Waveforms) -> dict[str, float]:
+        values = bench.values
         if values.word("spike_node") == "none":
             return {}
         return spike_metrics(waves["time"], self.spike_times(waves, values), values.number("spike_onset"))
 
-    def cost(self, waves: Waveforms, values: Values, tech: Technology, tstop: float) -> dict[str, float]:
-        """Transistor area (NaN when a W or L is not a number) and the power of the netlist's DC sources."""
+    def bind(self, values: Values, tech: Technology, tstop: float, facts: TechnologyFacts | None = None) -> Bench:
+        """The testbench; its devices are empty when a W, L or m is not a number (pelgrom mode refuses that)."""
         try:
-            area = sum(d.w * d.l * d.mult for d in self.devices(values)) * 1e12
+            devices = tuple(self.devices(values))
         except ParameterError:
-            area = float("nan")
+            devices = None
+        return Bench(
+            self,
+            values,
+            tech,
+            tstop,
+            self.elements(values, tech, tstop),
+            devices or (),
+            (),
+            self.probes,
+            facts or TechnologyFacts.unknown(),
+            sized=devices is not None,
+        )
+
+    def cost(self, bench: Bench, waves: Waveforms) -> dict[str, float]:
+        """Transistor area (NaN when a W or L is not a number) and the power of the netlist's DC sources."""
+        values = bench.values
+        area = sum(d.w * d.l * d.mult for d in bench.devices) * 1e12 if bench.sized else float("nan")
         t = waves["time"]
         onset = min(values.number("spike_onset"), float(t[-1]))
         found = [(volts, waves[f"i_{name}"]) for name, volts in self.supplies.items() if f"i_{name}" in waves]
@@ -259,8 +319,7 @@ class UserCircuit(Circuit):
         static = sum(v * mean_over(t, i, float(t[0]), onset) for v, i in found) if found else float("nan")
         spikes = int(np.sum(self.spike_times(waves, values) >= onset))
         energy = active * (float(t[-1]) - onset) / spikes if spikes else float("nan")
-        return {"area_transistors_um2": area, "power_w": active, "power_static_w": static,
-                "energy_per_spike_j": energy}  # fmt: skip
+        return {"area_transistors_um2": area, "power_w": active, "power_static_w": static, "energy_per_spike_j": energy}
 
     def spike_times(self, waves: Waveforms, values: Values) -> NDArray[np.float64]:
         """Upward crossings of the middle of the spike node's own swing (none if it swings less than 0.1 V)."""
@@ -303,8 +362,11 @@ def _dc_sources(body: tuple[str, ...]) -> dict[str, float]:
 def _pelgrom_name(instance: str) -> str:
     """An instance name that can be part of a SPICE parameter name (xschem's ``xm1``, ``x2``...)."""
     if not re.fullmatch(r"[a-z0-9_]+", instance):
-        raise ParameterError("mismatch", f"pelgrom mode: instance name {instance!r} cannot carry an offset "
-                             "parameter (letters, digits and _ only); use pdk")  # fmt: skip
+        raise ParameterError(
+            "mismatch",
+            f"pelgrom mode: instance name {instance!r} cannot carry an offset "
+            "parameter (letters, digits and _ only); use pdk",
+        )
     return instance
 
 
@@ -367,14 +429,16 @@ def _sidecar(path: Path, source: ImportedNetlist) -> dict[str, Any]:
     for name, decl in dict(data.get("params", {})).items():
         key = str(name).lower()
         if key not in source.params or not isinstance(decl, dict) or set(decl) - _PARAM_KEYS:
-            raise NetlistImportError(path, None, f"params.{name}: a .param of the netlist with keys "
-                                     f"{sorted(_PARAM_KEYS)} is expected")  # fmt: skip
+            raise NetlistImportError(
+                path, None, f"params.{name}: a .param of the netlist with keys {sorted(_PARAM_KEYS)} is expected"
+            )
         unit = str(decl.get("unit", ""))
         low = _number(path, f"params.{name}.low", decl["low"], unit) if "low" in decl else -math.inf
         high = _number(path, f"params.{name}.high", decl["high"], unit) if "high" in decl else math.inf
         try:
-            found["params"][key] = Param(key, unit, str(decl.get("description", f".param {key} of the netlist")),
-                                         source.params[key], low, high)  # fmt: skip
+            found["params"][key] = Param(
+                key, unit, str(decl.get("description", f".param {key} of the netlist")), source.params[key], low, high
+            )
             found["params"][key].coerce(source.params[key])
         except ParameterError as exc:
             raise NetlistImportError(

@@ -65,47 +65,68 @@ def budget(
         c, t = circuit_named(circuit), technology(tech)
         ov = overrides_from(set_)
         c.values(ov, t)
-        opts.update(scales=number_list(scales, "scales", ""), cluster_sizes=number_list(clusters, "clusters", "", True),
-                    bits=number_list(bits, "bits", ""), metric=metric)  # fmt: skip
+        opts.update(
+            scales=number_list(scales, "scales", ""),
+            cluster_sizes=number_list(clusters, "clusters", "", True),
+            bits=number_list(bits, "bits", ""),
+            metric=metric,
+        )
         check_new_run(out, resume)
         return c, t, ov, parse_tstop(tstop, c.default_tstop), {k: v for k, v in opts.items() if v is not None}
 
     c, t, ov, stop, opts = guard(prepare)
     scales_n = len(opts.get("scales") or (1, 2, 4, 8))
     with progress_bar(not quiet and sys.stderr.isatty(), scales_n * opts.get("samples", 32)) as update:
-        result = guard(lambda: precision_budget(c, t, overrides=ov, tstop=stop, out=out, resume=resume, client=dask,
-                                                progress=update, **opts))  # fmt: skip
+        result = guard(
+            lambda: precision_budget(
+                c, t, overrides=ov, tstop=stop, out=out, resume=resume, client=dask, progress=update, **opts
+            )
+        )
     if out is not None:
-        from ..plot import plot_budget
+        from ..present.plot import plot_budget
 
         guard(lambda: plot_budget(out))
     if as_json:
-        typer.echo(json.dumps({"settings": result.settings, "scaling": result.scaling.to_dict("records"),
-                               "clusters": result.clusters.to_dict("records"),
-                               "budget": result.budget.to_dict("records")}, default=float))  # fmt: skip
+        typer.echo(
+            json.dumps(
+                {
+                    "settings": result.settings,
+                    "scaling": result.scaling.to_dict("records"),
+                    "clusters": result.clusters.to_dict("records"),
+                    "budget": result.budget.to_dict("records"),
+                },
+                default=float,
+            )
+        )
         return
     _print(result, out)
 
 
 def _print(result: Any, out: Path | None) -> None:
-    from ..units import format_si
+    from ..params.units import format_si
 
     s = result.settings
-    typer.echo(f"precision budget of {s['metric']}: {s['circuit']} on {s['technology']}, {s['samples']} circuits per "
-               f"scale ({s['mismatch']} mismatch, seed {s['seed']}); bits = log2 1/CV^2")  # fmt: skip
+    typer.echo(
+        f"precision budget of {s['metric']}: {s['circuit']} on {s['technology']}, {s['samples']} circuits per "
+        f"scale ({s['mismatch']} mismatch, seed {s['seed']}); bits = log2 1/CV^2"
+    )
     typer.echo(f"  (a) bigger devices: CV ~ s^{s['cv_exponent_scale']:.3f} (Pelgrom: -0.5)")
     for _, r in result.scaling.iterrows():
         where = f"[{100 * r['cv_low']:.2f}, {100 * r['cv_high']:.2f}]"
-        typer.echo(f"      s={r['scale']:<6g} CV {100 * r['cv']:.2f} % {where}  area {r['area_um2']:.1f} µm²  "
-                   f"power {format_si(r['power_w'], 'W')}")  # fmt: skip
+        typer.echo(
+            f"      s={r['scale']:<6g} CV {100 * r['cv']:.2f} % {where}  area {r['area_um2']:.1f} µm²  "
+            f"power {format_si(r['power_w'], 'W')}"
+        )
     typer.echo(f"  (b) averaging: CV ~ k^{s['cv_exponent_k']:.3f} (independent circuits: -0.5)")
     for _, r in result.clusters.iterrows():
         typer.echo(f"      k={int(r['k']):<4d} CV {100 * r['cv_unbiased']:.2f} % ({int(r['clusters'])} clusters)")
     for _, r in result.budget.iterrows():
-        typer.echo(f"  {r['bits']:g} bits (CV {100 * r['target_cv']:.2f} %): scale {r['scale']:.3g} -> "
-                   f"{r['scale_area_um2']:.0f} µm², {format_si(r['scale_power_w'], 'W')}; k = {int(r['k'])} -> "
-                   f"{r['cluster_area_um2']:.0f} µm², {format_si(r['cluster_power_w'], 'W')}; cheaper in area: "
-                   f"{r['cheaper_area']}, in power: {r['cheaper_power']}")  # fmt: skip
+        typer.echo(
+            f"  {r['bits']:g} bits (CV {100 * r['target_cv']:.2f} %): scale {r['scale']:.3g} -> "
+            f"{r['scale_area_um2']:.0f} µm², {format_si(r['scale_power_w'], 'W')}; k = {int(r['k'])} -> "
+            f"{r['cluster_area_um2']:.0f} µm², {format_si(r['cluster_power_w'], 'W')}; cheaper in area: "
+            f"{r['cheaper_area']}, in power: {r['cheaper_power']}"
+        )
         typer.echo(f"      {r['reason']}")
     if out is not None:
         typer.echo(f"  tables and budget.png in {out}")

@@ -20,8 +20,8 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from ..ngspice_models import TechnologyError
-from ..options import SimOptions
 from ..params import ParameterError, ParamSpec
+from ..params.options import SimOptions
 
 T = TypeVar("T")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -36,14 +36,17 @@ DescribeOpt = Annotated[
 ]
 IncludeDirOpt = Annotated[
     list[Path] | None,
-    typer.Option("--include-dir", help="user netlists: a folder besides the netlist's own that its .include/.lib "
-                 "lines may read (repeatable)"),
-]  # fmt: skip
+    typer.Option(
+        "--include-dir",
+        help="user netlists: a folder besides the netlist's own that its .include/.lib lines may read (repeatable)",
+    ),
+]
 AccuracyOpt = Annotated[
     str | None,
-    typer.Option(help="simulator accuracy preset: fast, default, reference or legacy (measured errors and costs: "
-                 "BENCHMARKS.md)"),
-]  # fmt: skip
+    typer.Option(
+        help="simulator accuracy preset: fast, default, reference or legacy (measured errors and costs: BENCHMARKS.md)"
+    ),
+]
 EngineOpt = Annotated[
     str,
     typer.Option(
@@ -66,14 +69,14 @@ def option(spec: ParamSpec, name: str, text: str | None) -> Any:
 
 def sim_options(text: str | None, engine: str = "ngspice") -> SimOptions | None:
     """The simulator options of ``--accuracy`` on ``engine`` (None when not given: the engine's default applies)."""
-    from ..options import accuracy
+    from ..params.options import accuracy
 
     return None if text is None else accuracy(text, engine)
 
 
 def engine_for(name: str, tech: Any) -> str:
     """``--engine``, checked against the technology before anything runs."""
-    from ..engine import check_engine
+    from ..engines import check_engine
 
     return check_engine(name, tech)
 
@@ -85,7 +88,7 @@ def bad_input(message: str) -> NoReturn:
 
 def guard(fn: Callable[[], T]) -> T:
     """Run ``fn``; bad input exits 2, a missing installation, failed simulation or failed write exits 1."""
-    from ..engine import SimulationError
+    from ..engines import SimulationError
     from ..montecarlo import RunInterrupted
     from ..netlists.gate import UnsafeDeckError
     from ..store import StoreError
@@ -95,8 +98,11 @@ def guard(fn: Callable[[], T]) -> T:
     except RunInterrupted as exc:
         interrupted(exc)
     except StoreError as exc:
-        typer.echo(f"error: parameter 'out': {exc.strerror}; the samples stored before are intact: "
-                   "free space and run the same command with --resume", err=True)  # fmt: skip
+        typer.echo(
+            f"error: parameter 'out': {exc.strerror}; the samples stored before are intact: "
+            "free space and run the same command with --resume",
+            err=True,
+        )
         raise typer.Exit(1) from None
     except (ValueError, FileExistsError, FileNotFoundError, NotADirectoryError) as exc:
         if not isinstance(exc, ParameterError) and not raised_here(exc):
@@ -154,8 +160,8 @@ def overrides_from(items: list[str] | None, spike_node: str | None = None) -> di
 
 
 def parse_tstop(text: str | None, default: float) -> float:
-    from ..simulation import validate_tstop
-    from ..units import parse_si
+    from ..params.units import parse_si
+    from ..sim.simulation import validate_tstop
 
     if text is None:
         return default
@@ -196,7 +202,7 @@ def check_run_options(resume: bool, report: bool, out: Path | None) -> None:
 
 def number_list(text: str | None, name: str, unit: str, whole: bool = False) -> list[Any] | None:
     """Comma-separated values (SI prefixes allowed), or None; refuses anything else naming ``name``."""
-    from ..units import parse_si
+    from ..params.units import parse_si
 
     if text is None:
         return None
@@ -218,8 +224,14 @@ def progress_bar(show: bool, total: int) -> Iterator[Callable[[int, int, int], N
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    columns = (TextColumn("mismatch"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
-               TextColumn("{task.fields[rate]}"), TimeRemainingColumn())  # fmt: skip
+    columns = (
+        TextColumn("mismatch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failed"),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, transient=False) as bar:
         task = bar.add_task("mc", total=total, failed=0, rate="")
         start = time.monotonic()

@@ -51,12 +51,17 @@ def check_lines(check: dict[str, Any]) -> list[str]:
     def cv(d: dict[str, float]) -> str:
         return f"{100 * d['cv']:.2f} % [{100 * d['low']:.2f}, {100 * d['high']:.2f}]"
 
-    lines = [f"  refractory CV: SPICE {cv(check['spice_refractory'])}, calibrated equation "
-             f"{cv(check['equation_refractory'])}"]  # fmt: skip
+    lines = [
+        f"  refractory CV: SPICE {cv(check['spice_refractory'])}, calibrated equation "
+        f"{cv(check['equation_refractory'])}"
+    ]
     if "equation_rate" in check:
-        lines.insert(0, f"  rate CV at {check['i_in_a']:.3g} A: SPICE {cv(check['spice_rate'])}, calibrated equation "
-                     f"{cv(check['equation_rate'])}, uniform 10 % guess {cv(check['guess_rate'])}; per-sample "
-                     f"correlation {check['per_sample_correlation']:.4f}")  # fmt: skip
+        lines.insert(
+            0,
+            f"  rate CV at {check['i_in_a']:.3g} A: SPICE {cv(check['spice_rate'])}, calibrated equation "
+            f"{cv(check['equation_rate'])}, uniform 10 % guess {cv(check['guess_rate'])}; per-sample "
+            f"correlation {check['per_sample_correlation']:.4f}",
+        )
     else:
         lines.append(f"  {check['note']}")
     return lines

@@ -56,5 +56,7 @@ def extract(
     if result.validation:
         typer.echo("  f-I, SPICE against the equation:")
         for row in result.validation:
-            typer.echo(f"    I_in {row['i_in_a'] * 1e9:7.3f} nA   SPICE {row['spice_rate_hz']:7.1f} Hz   equation "
-                       f"{row['model_rate_hz']:7.1f} Hz   {100 * row['difference']:+.1f} %")  # fmt: skip
+            typer.echo(
+                f"    I_in {row['i_in_a'] * 1e9:7.3f} nA   SPICE {row['spice_rate_hz']:7.1f} Hz   equation "
+                f"{row['model_rate_hz']:7.1f} Hz   {100 * row['difference']:+.1f} %"
+            )

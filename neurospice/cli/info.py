@@ -31,7 +31,7 @@ from .common import (
 @app.command()
 def doctor() -> None:
     """Report ngspice, its library and the installed technologies; exit 1 if something is missing."""
-    from ..doctor import run_checks
+    from ..sim.doctor import run_checks
 
     checks = run_checks()
     for check in checks:
@@ -69,7 +69,7 @@ def characterize(
     from ..params import Param
 
     def run() -> dict[str, object]:
-        from ..characterization import characterize as run_characterize
+        from ..sim.characterization import characterize as run_characterize
 
         if device not in ("nmos", "pmos"):
             raise ParameterError("device", f"got {device!r}; accepted: nmos, pmos")
@@ -86,8 +86,10 @@ def characterize(
     if as_json:
         typer.echo(json.dumps(data))
         return
-    typer.echo(f"{data['device']} on {data['technology']}, W={data['w_m']:g} m L={data['l_m']:g} m, "
-               f"|Vds|={data['vds_v']:g} V, |Vsb|={data['vsb_v']:g} V")  # fmt: skip
+    typer.echo(
+        f"{data['device']} on {data['technology']}, W={data['w_m']:g} m L={data['l_m']:g} m, "
+        f"|Vds|={data['vds_v']:g} V, |Vsb|={data['vsb_v']:g} V"
+    )
     for key in ("kappa", "n", "slope_v_per_decade", "i0_a", "r2"):
         typer.echo(f"  {key:20s} {data[key]:.5g}")
 
@@ -104,14 +106,17 @@ def circuits() -> None:
 @app.command()
 def show(circuit: CircuitArg, describe: DescribeOpt = None, include_dir: IncludeDirOpt = None) -> None:
     """Print a circuit's parameters with units, defaults and ranges, and its probes."""
-    from ..units import format_si
+    from ..params.units import format_si
 
     c = guard(lambda: circuit_named(circuit, describe, include_dir))
     typer.echo(f"{c.name}: {c.title}\n")
     typer.echo(f"{'parameter':14s} {'unit':5s} {'default':>12s}  accepted / description")
     for p in c.params:
-        default = p.default if isinstance(p.default, str) else (
-            format_si(float(p.default), p.unit) if not isinstance(p.default, tuple) else "-")  # fmt: skip
+        default = (
+            p.default
+            if isinstance(p.default, str)
+            else (format_si(float(p.default), p.unit) if not isinstance(p.default, tuple) else "-")
+        )
         typer.echo(f"{p.name:14s} {p.unit:5s} {default!s:>12s}  {p.accepted()}\n{'':34s}{p.description}")
     typer.echo("\nprobes:")
     for probe in c.probes:

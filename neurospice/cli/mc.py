@@ -100,10 +100,19 @@ def mismatch(
     with progress_bar(not quiet and sys.stderr.isatty(), opts["samples"]) as update:
         table = guard(
             lambda: monte_carlo(
-                c, t, overrides=ov, tstop=stop, out=out, resume=resume, keep_waveforms=keep_waveforms, client=dask,
-                progress=update, keep_spikes=keep_spikes, **{"seed": 1, **opts},
+                c,
+                t,
+                overrides=ov,
+                tstop=stop,
+                out=out,
+                resume=resume,
+                keep_waveforms=keep_waveforms,
+                client=dask,
+                progress=update,
+                keep_spikes=keep_spikes,
+                **{"seed": 1, **opts},
             )
-        )  # fmt: skip
+        )
     result = summary(table)
     if report and out is not None and result["ok"]:  # with no sample to show, no report (the run says why)
         result["report"] = str(write_report(out, opts.get("seed", 1)))
@@ -115,7 +124,7 @@ def mismatch(
 
 def write_report(out: Path, seed: int) -> Path:
     """Compute what the report needs beyond the samples (stored with the run), then draw it."""
-    from ..report import check_reportable, write_mismatch_report
+    from ..present.report import check_reportable, write_mismatch_report
     from ..studies.mismatch import REPORT_INPUTS, store_report_inputs
 
     guard(lambda: check_reportable(out))
@@ -133,16 +142,29 @@ def report(run_dir: Annotated[Path, typer.Argument(help="a folder written by `ne
     typer.echo(f"wrote {write_report(run_dir, seed=1)}")
 
 
-def _print_mismatch(circuit: Any, tech: str, mode: str, seed: int, out: Path | None, result: dict[str, Any],
-                    as_json: bool) -> None:  # fmt: skip
-    from ..units import format_si
+def _print_mismatch(
+    circuit: Any, tech: str, mode: str, seed: int, out: Path | None, result: dict[str, Any], as_json: bool
+) -> None:
+    from ..params.units import format_si
 
     if as_json:
-        typer.echo(json.dumps({"circuit": circuit.name, "technology": tech, "mismatch": mode, "seed": seed,
-                               "out": str(out) if out else None, **result}))  # fmt: skip
+        typer.echo(
+            json.dumps(
+                {
+                    "circuit": circuit.name,
+                    "technology": tech,
+                    "mismatch": mode,
+                    "seed": seed,
+                    "out": str(out) if out else None,
+                    **result,
+                }
+            )
+        )
         return
-    typer.echo(f"{circuit.name} on {tech}, {result['samples']} samples ({mode} mismatch, seed {seed}): "
-               f"{result['ok']} ok, {_failures(result)}; CV across devices, ddof=1")  # fmt: skip
+    typer.echo(
+        f"{circuit.name} on {tech}, {result['samples']} samples ({mode} mismatch, seed {seed}): "
+        f"{result['ok']} ok, {_failures(result)}; CV across devices, ddof=1"
+    )
     units = {m.name: m.unit for m in circuit.metrics}
     settings = {m.name for m in circuit.metrics if m.kind == "setting"}  # the same for every device (area...)
     for name, st in result["metrics"].items():
@@ -159,8 +181,11 @@ def _print_mismatch(circuit: Any, tech: str, mode: str, seed: int, out: Path | N
 
 def _failures(result: dict[str, Any]) -> str:
     """``3 failed (1 did not converge, 1 timed out, 1 crashed; 2 needed a retry)``."""
-    parts = [f"{result[k]} {what}" for k, what in (("failed_sim", "did not converge"), ("timeout", "timed out"),
-                                                    ("crashed", "crashed")) if result[k]]  # fmt: skip
+    parts = [
+        f"{result[k]} {what}"
+        for k, what in (("failed_sim", "did not converge"), ("timeout", "timed out"), ("crashed", "crashed"))
+        if result[k]
+    ]
     retried = f"{result['retried']} needed a retry" if result["retried"] else ""
     detail = "; ".join(x for x in (", ".join(parts), retried) if x)
     return f"{result['failed']} failed" + (f" ({detail})" if detail else "")

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 
 import typer
 
-from ..engine import check_engine
-from ..options import accuracy
+from ..engines import check_engine
 from ..params import ParameterError
+from ..params.options import accuracy
 from ._app import app
 from .common import IncludeDirOpt, bad_input, guard, progress_bar
 
-StudyArg = Annotated[Path, typer.Argument(help="a study file (TOML): see `neurospice.studyfile`")]
+StudyArg = Annotated[Path, typer.Argument(help="a study file (TOML): see `neurospice.studies.studyfile`")]
 
 
 @app.command("run")
@@ -28,7 +28,7 @@ def run_study(
     import dataclasses
 
     from ..store import atomic_write
-    from ..studyfile import StudyError, read_study
+    from ..studies.studyfile import StudyError, read_study
 
     spec = guard(lambda: read_study(study))
     if include_dir:  # folders the user names, besides those inside the study file's folder
@@ -58,10 +58,10 @@ def run_study(
 def _checked(spec: Any, folder: Path, resume: bool) -> dict[str, Any]:
     """Every value validated before anything runs; an error names the study file's key and line."""
     from ..circuits import get_circuit
-    from ..grid import Grid
     from ..ngspice_models import get_technology
+    from ..params.grid import Grid
     from ..store import check_new_dir
-    from ..studyfile import StudyError
+    from ..studies.studyfile import StudyError
     from .sweep import check_total
 
     def where(exc: ParameterError, section: str) -> StudyError:
@@ -100,24 +100,47 @@ def _checked(spec: Any, folder: Path, resume: bool) -> dict[str, Any]:
 
 
 def _execute(spec: Any, folder: Path, resume: bool, update: Any, plan: dict[str, Any]) -> None:
-    common = {"seed": spec.seed, "tstop": spec.tstop, "out": folder, "resume": resume, "workers": spec.workers,
-              "options": accuracy(spec.accuracy, spec.engine)}  # fmt: skip
+    common = {
+        "seed": spec.seed,
+        "tstop": spec.tstop,
+        "out": folder,
+        "resume": resume,
+        "workers": spec.workers,
+        "options": accuracy(spec.accuracy, spec.engine),
+    }
     engine = {"engine": spec.engine}
     if spec.kind == "sweep":
         from ..studies.design import design_sweep
 
-        table = design_sweep(plan["circuit"], plan["tech"], plan["grid"], samples=spec.samples, overrides=spec.params,
-                             mismatch=spec.mismatch, progress=update, **common, **engine)  # fmt: skip
+        table = design_sweep(
+            plan["circuit"],
+            plan["tech"],
+            plan["grid"],
+            samples=spec.samples,
+            overrides=spec.params,
+            mismatch=spec.mismatch,
+            progress=update,
+            **common,
+            **engine,
+        )
         plan["sweep"] = table
         if spec.report:
-            from ..plot import plot_sweep
+            from ..present.plot import plot_sweep
 
             plot_sweep(folder)
     elif spec.kind == "mismatch":
         from ..montecarlo import monte_carlo
 
-        monte_carlo(plan["circuit"], plan["tech"], samples=spec.samples, overrides=spec.params, mismatch=spec.mismatch,
-                    progress=update, **common, **engine)  # fmt: skip
+        monte_carlo(
+            plan["circuit"],
+            plan["tech"],
+            samples=spec.samples,
+            overrides=spec.params,
+            mismatch=spec.mismatch,
+            progress=update,
+            **common,
+            **engine,
+        )
         if spec.report:
             from .mc import write_report
 
@@ -128,8 +151,16 @@ def _execute(spec: Any, folder: Path, resume: bool, update: Any, plan: dict[str,
         b = spec.budget
         named = (("metric", "metric"), ("scales", "scales"), ("cluster_sizes", "clusters"), ("bits", "bits"))
         extra = {arg: b[key] for arg, key in named if key in b}
-        precision_budget(plan["circuit"], plan["tech"], samples=spec.samples or 32, overrides=spec.params,
-                         mismatch=spec.mismatch, progress=update, **extra, **common)  # fmt: skip
-        from ..plot import plot_budget
+        precision_budget(
+            plan["circuit"],
+            plan["tech"],
+            samples=spec.samples or 32,
+            overrides=spec.params,
+            mismatch=spec.mismatch,
+            progress=update,
+            **extra,
+            **common,
+        )
+        from ..present.plot import plot_budget
 
         plot_budget(folder)

@@ -49,7 +49,7 @@ def simulate(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate a circuit, print its metrics (and closed-form predictions), optionally write them."""
-    from ..simulation import simulate as run_simulate
+    from ..sim.simulation import simulate as run_simulate
     from ..store import check_new_dir, result_json, write_run
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, Any]:
@@ -79,7 +79,7 @@ def plot(
     out: Annotated[Path | None, typer.Option(help="PNG path (default RUN_DIR/waveforms.png)")] = None,
 ) -> None:
     """Draw a run's waveforms with its spikes marked, or a sweep's metrics with their mismatch bands, as a PNG."""
-    from ..plot import plot_run, plot_sweep
+    from ..present.plot import plot_run, plot_sweep
     from ..store import check_new_file
     from ..store.sweeps import is_sweep
 
@@ -96,7 +96,7 @@ def plot(
 
 def _print_summary(result: Any, circuit: Any, out: Path | None) -> None:
     """Every metric in its declared unit; a measured one next to the closed form that predicts it."""
-    from ..units import format_si
+    from ..params.units import format_si
 
     m = result.metrics
     declared = {d.name: d for d in circuit.metrics}
@@ -104,15 +104,20 @@ def _print_summary(result: Any, circuit: Any, out: Path | None) -> None:
     for d in declared.values():
         if d.predicts:
             predictions.setdefault(d.predicts, []).append(d)
-    typer.echo(f"{result.circuit} on {result.technology}, {format_si(result.tstop, 's')} transient "
-               f"(ngspice {result.ngspice_version}, {result.wall_s:.2f} s)")  # fmt: skip
+    typer.echo(
+        f"{result.circuit} on {result.technology}, {format_si(result.tstop, 's')} transient "
+        f"(ngspice {result.ngspice_version}, {result.wall_s:.2f} s)"
+    )
     for key, value in m.items():
         metric = declared.get(key)
         text = format_si(value, metric.unit) if metric is not None and metric.unit else f"{value:.5g}"
         kind = f"  [{metric.kind}]" if metric is not None and metric.kind != "measured" else ""
         shown = [p for p in predictions.get(key, []) if p.name in m and math.isfinite(value) and m[p.name]]
-        text += "".join(f"{'   ' if i == 0 else '; '}{p.kind} {format_si(m[p.name], p.unit)}, difference "
-                        f"{100 * (value / m[p.name] - 1):+.2f} %" for i, p in enumerate(shown))  # fmt: skip
+        text += "".join(
+            f"{'   ' if i == 0 else '; '}{p.kind} {format_si(m[p.name], p.unit)}, difference "
+            f"{100 * (value / m[p.name] - 1):+.2f} %"
+            for i, p in enumerate(shown)
+        )
         typer.echo(f"  {key:22s} {text}{kind}")
     if out is not None:
         typer.echo(f"  written to {out}")

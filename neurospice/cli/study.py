@@ -75,8 +75,16 @@ def precision(
     from ..studies.precision import calibrate_sizes, precision_study, validate_study
 
     def prepare() -> dict[str, Any]:
-        texts = {"neurons": neurons, "input_rate": input_rate, "duration": duration, "settle": settle,
-                 "shuffles": shuffles, "bits": bits, "pilot": pilot, "target_cv": calibrate}  # fmt: skip
+        texts = {
+            "neurons": neurons,
+            "input_rate": input_rate,
+            "duration": duration,
+            "settle": settle,
+            "shuffles": shuffles,
+            "bits": bits,
+            "pilot": pilot,
+            "target_cv": calibrate,
+        }
         given = {name: option(STUDY_OPTIONS, name, text) for name, text in texts.items()}
         study: dict[str, Any] = {n: STUDY_OPTIONS[n].default if v is None else v for n, v in given.items()}
         run = run_options(seed=seed, mismatch=mode, workers=workers, timeout=timeout, grace=grace)
@@ -89,15 +97,37 @@ def precision(
         sizes = number_list(cluster_sizes, "cluster_sizes", "", whole=True)
         wins = number_list(windows, "windows", "s")
         # the whole design, before calibration or simulation spends any time
-        validate_study(study["neurons"], study["input_rate"], study["duration"], study["settle"], ov, sizes, wins,
-                       study["shuffles"], study["bits"], run["mismatch"])  # fmt: skip
+        validate_study(
+            study["neurons"],
+            study["input_rate"],
+            study["duration"],
+            study["settle"],
+            ov,
+            sizes,
+            wins,
+            study["shuffles"],
+            study["bits"],
+            run["mismatch"],
+        )
         check_new_run(out, resume)
-        return {"tech": tech_, "overrides": ov, "sizes": sizes, "windows": wins,
-                "calibrate": given["target_cv"], **study, **run}  # fmt: skip
+        return {
+            "tech": tech_,
+            "overrides": ov,
+            "sizes": sizes,
+            "windows": wins,
+            "calibrate": given["target_cv"],
+            **study,
+            **run,
+        }
 
     a = guard(prepare)
-    common = {"seed": a["seed"] if a["seed"] is not None else 1, "workers": a["workers"], "client": dask,
-              "options": a["options"], "engine": a["engine"]}  # fmt: skip
+    common = {
+        "seed": a["seed"] if a["seed"] is not None else 1,
+        "workers": a["workers"],
+        "client": dask,
+        "options": a["options"],
+        "engine": a["engine"],
+    }
     calibration: list[dict[str, float]] = []
     if a["calibrate"] is not None:
         pilots = {"pilot": a["pilot"], "input_rate": a["input_rate"], "overrides": a["overrides"], **common}
@@ -111,13 +141,25 @@ def precision(
     with progress_bar(not quiet and sys.stderr.isatty(), a["neurons"]) as update:
         result = guard(
             lambda: precision_study(
-                a["tech"], neurons=a["neurons"], input_rate=a["input_rate"], duration=a["duration"],
-                settle=a["settle"], overrides=a["overrides"], cluster_sizes=a["sizes"], windows=a["windows"],
-                n_shuffles=a["shuffles"], bits_method=a["bits"], mismatch=a["mismatch"], out=out,
-                resume=resume, progress=update, timeout=a["timeout"],
-                grace=a["grace"] if a["grace"] is not None else 5.0, **common,
+                a["tech"],
+                neurons=a["neurons"],
+                input_rate=a["input_rate"],
+                duration=a["duration"],
+                settle=a["settle"],
+                overrides=a["overrides"],
+                cluster_sizes=a["sizes"],
+                windows=a["windows"],
+                n_shuffles=a["shuffles"],
+                bits_method=a["bits"],
+                mismatch=a["mismatch"],
+                out=out,
+                resume=resume,
+                progress=update,
+                timeout=a["timeout"],
+                grace=a["grace"] if a["grace"] is not None else 5.0,
+                **common,
             )
-        )  # fmt: skip
+        )
     report_path = _figures(out, report)
     _print_precision(result, calibration, report_path, out, as_json)
 
@@ -126,14 +168,15 @@ def _figures(out: Path | None, report: bool) -> Path | None:
     """The heat map next to the tables, and the report when asked (both drawn from the stored study)."""
     if out is None:
         return None
-    from ..report import precision_report, save_precision_heatmap
+    from ..present.report import precision_report, save_precision_heatmap
 
     guard(lambda: save_precision_heatmap(out))
     return guard(lambda: precision_report(out)) if report else None
 
 
-def _print_precision(result: Any, calibration: list[dict[str, float]], report: Path | None, out: Path | None,
-                     as_json: bool) -> None:  # fmt: skip
+def _print_precision(
+    result: Any, calibration: list[dict[str, float]], report: Path | None, out: Path | None, as_json: bool
+) -> None:
     single, slope = result.single_cv, result.slope
     if as_json:
         data = {
@@ -158,8 +201,10 @@ def _print_precision(result: Any, calibration: list[dict[str, float]], report: P
         f"  single-neuron rate CV {100 * single.cv:.2f} % [{100 * single.ci_low:.2f}, {100 * single.ci_high:.2f}]"
         f" (across neurons, ddof=1, 95 % bootstrap, n={single.n})"
     )
-    typer.echo(f"  CV vs cluster size at {slope['window_s']:g} s: slope {slope['slope']:.3f} "
-               f"[{slope['ci_low']:.3f}, {slope['ci_high']:.3f}] (independent neurons: -0.5)")  # fmt: skip
+    typer.echo(
+        f"  CV vs cluster size at {slope['window_s']:g} s: slope {slope['slope']:.3f} "
+        f"[{slope['ci_low']:.3f}, {slope['ci_high']:.3f}] (independent neurons: -0.5)"
+    )
     grid = result.table.pivot(index="cluster_size", columns="window_s", values="cv") * 100
     typer.echo(
         "  cluster-rate CV (%, across clusters, ddof=1, mean of shuffles), rows cluster size, columns window (s):"
@@ -167,8 +212,10 @@ def _print_precision(result: Any, calibration: list[dict[str, float]], report: P
     typer.echo("  " + grid.round(2).to_string().replace("\n", "\n  "))
     if len(result.comparison):
         r = result.comparison["ratio"]
-        typer.echo(f"  vs published (Zendrikov et al. 2023), {len(r)} shared cells: simulated/published median "
-                   f"{r.median():.2f}x, range {r.min():.2f}x .. {r.max():.2f}x")  # fmt: skip
+        typer.echo(
+            f"  vs published (Zendrikov et al. 2023), {len(r)} shared cells: simulated/published median "
+            f"{r.median():.2f}x, range {r.min():.2f}x .. {r.max():.2f}x"
+        )
     if out is not None:
         typer.echo(f"  tables: {out}/cluster_cv.csv, bits_{s['bits_method']}.csv, comparison.csv, heatmap.png")
     if report is not None:

@@ -77,7 +77,7 @@ def sweep(
     ] = False,
 ) -> None:
     """Simulate a grid of parameter values; with --samples, a Monte Carlo at every point (same seeds at each)."""
-    from ..grid import Grid
+    from ..params.grid import Grid
     from ..studies.design import design_sweep, sweep_summary
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, Any, dict[str, Any]]:
@@ -97,8 +97,6 @@ def sweep(
         ov = overrides_from(set_, spike_node)
         grid = Grid.parse(axes, c.params, zip_)
         check_total(len(grid), int(n) if isinstance(n, int) else 0, allow_large)
-        for point in grid.points():
-            c.values({**ov, **point}, t)
         check_new_run(out, resume)
         opts["engine"] = engine_for(engine, t)
         opts["options"] = sim_options(accuracy, engine)
@@ -108,16 +106,22 @@ def sweep(
     c, t, ov, stop, grid, opts = guard(prepare)
     total = len(grid) * max(opts["samples"], 1)
     if not quiet and not as_json:
-        typer.echo(f"sweep: {len(grid)} points x {max(opts['samples'], 1)} "
-                   f"{'samples' if opts['samples'] else 'nominal run'} = {total} simulations", err=True)  # fmt: skip
+        typer.echo(
+            f"sweep: {len(grid)} points x {max(opts['samples'], 1)} "
+            f"{'samples' if opts['samples'] else 'nominal run'} = {total} simulations",
+            err=True,
+        )
     with progress_bar(not quiet and sys.stderr.isatty(), total) as update:
-        table = guard(lambda: design_sweep(c, t, grid, overrides=ov, tstop=stop, out=out, resume=resume,
-                                           client=dask, progress=update, **opts))  # fmt: skip
+        table = guard(
+            lambda: design_sweep(
+                c, t, grid, overrides=ov, tstop=stop, out=out, resume=resume, client=dask, progress=update, **opts
+            )
+        )
     summary = table.attrs.get("summary")  # computed with the run when it was stored
     if summary is None:
         summary = guard(lambda: sweep_summary(table, table.attrs["manifest"]))
     if out is not None and plot:
-        from ..plot import plot_sweep
+        from ..present.plot import plot_sweep
 
         try:
             path = plot_sweep(out)
@@ -149,9 +153,10 @@ def check_total(points: int, samples: int, allow_large: bool) -> None:
         raise ParameterError("allow-large", f"{said}; more than {LARGE_SWEEP} needs --allow-large")
 
 
-def print_sweep(circuit: Any, tech: str, grid: Any, summary: Any, table: Any, opts: dict[str, Any], out: Path | None,
-           as_json: bool) -> None:  # fmt: skip
-    from ..units import format_si
+def print_sweep(
+    circuit: Any, tech: str, grid: Any, summary: Any, table: Any, opts: dict[str, Any], out: Path | None, as_json: bool
+) -> None:
+    from ..params.units import format_si
 
     nominal = opts["samples"] == 0
     if as_json:
@@ -164,8 +169,12 @@ def print_sweep(circuit: Any, tech: str, grid: Any, summary: Any, table: Any, op
     units.update({p.name: p.unit for p in circuit.params})
     failed = int((table["status"] != "ok").sum())
     mode_ = default_mismatch(opts.get("engine", "ngspice"))
-    what = "nominal" if nominal else f"{opts['samples']} {opts.get('mismatch', mode_)} mismatch samples per point " \
-        f"(the same seeds at every point, master seed {opts.get('seed', 1)})"  # fmt: skip
+    what = (
+        "nominal"
+        if nominal
+        else f"{opts['samples']} {opts.get('mismatch', mode_)} mismatch samples per point "
+        f"(the same seeds at every point, master seed {opts.get('seed', 1)})"
+    )
     typer.echo(f"{circuit.name} on {tech}: {len(grid)} points, {what}; {len(table) - failed} ok, {failed} failed")
 
     def si(value: object, name: str) -> str:
@@ -184,10 +193,15 @@ def print_sweep(circuit: Any, tech: str, grid: Any, summary: Any, table: Any, op
             if nominal:
                 typer.echo(f"    {where:34s} {si(row['mean'], metric)}")
             else:
-                typer.echo(f"    {where:34s} median {si(row['p50'], metric):>10s}  5-95 % [{si(row['p5'], metric)}, "
-                           f"{si(row['p95'], metric)}]  CV {100 * row['cv']:.2f} % [{100 * row['cv_low']:.2f}, "
-                           f"{100 * row['cv_high']:.2f}]  {row['bits']:.2f} bits"
-                           + (f"  (closed form {100 * row['closed_form_cv']:.2f} %)"
-                              if row["closed_form_cv"] == row["closed_form_cv"] else ""))  # fmt: skip
+                typer.echo(
+                    f"    {where:34s} median {si(row['p50'], metric):>10s}  5-95 % [{si(row['p5'], metric)}, "
+                    f"{si(row['p95'], metric)}]  CV {100 * row['cv']:.2f} % [{100 * row['cv_low']:.2f}, "
+                    f"{100 * row['cv_high']:.2f}]  {row['bits']:.2f} bits"
+                    + (
+                        f"  (closed form {100 * row['closed_form_cv']:.2f} %)"
+                        if row["closed_form_cv"] == row["closed_form_cv"]
+                        else ""
+                    )
+                )
     if out is not None:
         typer.echo(f"  table: neurospice.load_sweep({str(out)!r}); summary: {out / 'summary.csv'}")

@@ -45,11 +45,11 @@ import pandas as pd
 
 from ..analysis.summary import run_summary as summary
 from ..circuits import Circuit, get_circuit
-from ..engine import check_engine
+from ..engines import check_engine
 from ..ngspice_models import Technology, get_technology
-from ..options import SimOptions, accuracy_name, default_mismatch, default_options
 from ..params import Param, ParameterError, ParamSpec
-from ..simulation import validate_tstop
+from ..params.options import SimOptions, accuracy_name, default_mismatch, default_options
+from ..sim.simulation import validate_tstop
 from ..store import PartWriter, StoreError, load_run, open_run, record_status, versions
 from .dispatch import DaskExecutor, LocalPool, StopRequest, Task, catch_interrupts, connect_dask
 from .worker import STATUS_OK, MismatchMode, Spec, run_sample, run_sample_locked, setup
@@ -71,15 +71,22 @@ __all__ = [
 RUN_OPTIONS = ParamSpec(
     (
         Param("samples", "", "Monte Carlo samples", 100, 1, 10_000_000, kind="int"),
-        Param("seed", "", "master seed; each sample's seed is spawned from it and recorded", 1, 0, 2**63 - 1,
-              kind="int"),
-        Param("mismatch", "", "pdk: the technology's statistical model; pelgrom: offsets drawn here, stored", "pdk",
-              kind="choice", choices=("pdk", "pelgrom")),
+        Param(
+            "seed", "", "master seed; each sample's seed is spawned from it and recorded", 1, 0, 2**63 - 1, kind="int"
+        ),
+        Param(
+            "mismatch",
+            "",
+            "pdk: the technology's statistical model; pelgrom: offsets drawn here, stored",
+            "pdk",
+            kind="choice",
+            choices=("pdk", "pelgrom"),
+        ),
         Param("workers", "", "worker processes on this machine (default: all cores)", 1, 1, 1024, kind="int"),
         Param("timeout", "s", "seconds one sample may take after its worker's set-up", 600.0, 1e-3, 1e6),
         Param("grace", "s", "after a first Ctrl-C, seconds running samples may take to finish", 5.0, 0.0, 1e6),
     )
-)  # fmt: skip
+)
 
 
 def sample_seeds(seed: int, samples: int) -> np.ndarray:
@@ -100,7 +107,7 @@ def run_manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, s
         **({"circuit_include_dirs": list(circuit.include_dirs)} if circuit.include_dirs else {}),
         **({"circuit_source": source} if source else {}),
         "technology": tech.provenance(),
-        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.values},
+        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.values.items()},
         "tstop_s": spec.tstop,
         "mismatch": spec.mode,
         "samples": samples,
@@ -111,12 +118,26 @@ def run_manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, s
         "options": dataclasses.asdict(spec.options),
         "accuracy": accuracy_name(spec.options, spec.engine),
         "versions": versions(engine=spec.engine),
-    }  # fmt: skip
+    }
 
 
 #: Manifest keys that must match for ``resume`` (they change what the stored rows mean or hold).
-SAME_RUN = ("circuit", "circuit_describe", "circuit_include_dirs", "circuit_source", "params", "tstop_s", "mismatch",
-            "samples", "seed", "technology", "options", "keep_spikes", "keep_waveforms", "engine")  # fmt: skip
+SAME_RUN = (
+    "circuit",
+    "circuit_describe",
+    "circuit_include_dirs",
+    "circuit_source",
+    "params",
+    "tstop_s",
+    "mismatch",
+    "samples",
+    "seed",
+    "technology",
+    "options",
+    "keep_spikes",
+    "keep_waveforms",
+    "engine",
+)
 
 
 def _version() -> str:
@@ -192,7 +213,7 @@ def monte_carlo(
         then, or at a second SIGINT or a SIGTERM, they are killed. What finished is stored and
         :class:`RunInterrupted` is raised.
     engine
-        ``ngspice`` (default) or ``vacask`` (:mod:`neurospice.vacask`); recorded in the manifest.
+        ``ngspice`` (default) or ``vacask`` (:mod:`neurospice.engines.vacask`); recorded in the manifest.
 
     Every row has ``attempts`` (1, or 2 when the first attempt failed, crashed or timed out and
     the sample was run again on a fresh worker) and ``first_failure`` (that first attempt's
@@ -200,8 +221,9 @@ def monte_carlo(
     at once; what was stored before is intact and ``resume`` completes the run.
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
-    spec, seeds = prepare_spec(circuit, tech, samples, seed, overrides, tstop, mismatch, keep_waveforms, options,
-                               engine)  # fmt: skip
+    spec, seeds = prepare_spec(
+        circuit, tech, samples, seed, overrides, tstop, mismatch, keep_waveforms, options, engine
+    )
     spec = dataclasses.replace(spec, keep_spikes=bool(keep_spikes))
     check_dispatch(workers, timeout, grace)
     executor = make_executor(spec, workers, client, timeout, samples)
@@ -209,9 +231,16 @@ def monte_carlo(
     return run_tasks(executor, manifest, SAME_RUN, out, resume, seeds, progress, grace)
 
 
-def run_tasks(executor: Any, manifest: dict[str, Any], compare: tuple[str, ...], out: str | Path | None,
-              resume: bool, seeds: Sequence[int] | np.ndarray, progress: Callable[[int, int, int], None] | None,
-              grace: float) -> pd.DataFrame:  # fmt: skip
+def run_tasks(
+    executor: Any,
+    manifest: dict[str, Any],
+    compare: tuple[str, ...],
+    out: str | Path | None,
+    resume: bool,
+    seeds: Sequence[int] | np.ndarray,
+    progress: Callable[[int, int, int], None] | None,
+    grace: float,
+) -> pd.DataFrame:
     """Run task ``i`` with ``seeds[i]`` for every ``i`` not yet stored in ``out``; stream, retry, resume.
 
     The engine of :func:`monte_carlo` and of design sweeps: one row per task, stored in parts,
@@ -221,8 +250,11 @@ def run_tasks(executor: Any, manifest: dict[str, Any], compare: tuple[str, ...],
     out_dir = Path(out) if out is not None else None
     try:
         with catch_interrupts(grace) as stop:
-            folder = open_run(out_dir, manifest, resume, compare) \
-                if out_dir is not None else contextlib.nullcontext(set[int]())  # fmt: skip
+            folder = (
+                open_run(out_dir, manifest, resume, compare)
+                if out_dir is not None
+                else contextlib.nullcontext(set[int]())
+            )
             with folder as done:
                 todo = [(i, int(seeds[i]), 1) for i in range(total) if i not in done]
                 writer = PartWriter(out_dir, every=int(np.clip(total // 50, 1, 256)))
@@ -239,8 +271,16 @@ def run_tasks(executor: Any, manifest: dict[str, Any], compare: tuple[str, ...],
     return table.sort_values("sample").reset_index(drop=True) if not table.empty else table
 
 
-def _drive(executor: Any, todo: list[Task], writer: PartWriter, stop: StopRequest, grace: float,
-           progress: Callable[[int, int, int], None] | None, done: int, total: int) -> None:  # fmt: skip
+def _drive(
+    executor: Any,
+    todo: list[Task],
+    writer: PartWriter,
+    stop: StopRequest,
+    grace: float,
+    progress: Callable[[int, int, int], None] | None,
+    done: int,
+    total: int,
+) -> None:
     """Run ``todo`` to the end (or to an interrupt), retrying each failure once, storing every final row."""
     for task in todo:
         executor.submit(task)
@@ -281,8 +321,14 @@ def check_dispatch(workers: int | None, timeout: float | None, grace: float) -> 
             RUN_OPTIONS[name].coerce(value)
 
 
-def make_executor(spec: Any, workers: int | None, client: Any, timeout: float | None, samples: int,
-              functions: tuple[Callable[..., Any], ...] = (setup, run_sample_locked, run_sample)) -> Any:  # fmt: skip
+def make_executor(
+    spec: Any,
+    workers: int | None,
+    client: Any,
+    timeout: float | None,
+    samples: int,
+    functions: tuple[Callable[..., Any], ...] = (setup, run_sample_locked, run_sample),
+) -> Any:
     """A Dask executor (connecting to an address first) or a local pool sized to the work.
 
     ``functions`` are the worker's set-up, its task runner, and the runner Dask calls (thread-safe).
@@ -302,7 +348,7 @@ def _start_method() -> str:
     A forked child would inherit ngspice's global state; scripts that simulate before calling
     :func:`monte_carlo` therefore need the usual ``if __name__ == "__main__":`` guard.
     """
-    from ..engine import engine_loaded
+    from ..engines import engine_loaded
 
     return "spawn" if engine_loaded() else "fork"
 
@@ -329,21 +375,27 @@ def prepare_spec(
     if options is not None and not isinstance(options, SimOptions):
         raise ParameterError("options", f"got {options!r}; accepted: a SimOptions")
     if engine == "vacask" and mismatch == "pdk":
-        raise ParameterError("mismatch", "got 'pdk' with the vacask engine; accepted: pelgrom (the PDK's own draws "
-                             "happen in ngspice's parser, which VACASK does not run)")  # fmt: skip
+        raise ParameterError(
+            "mismatch",
+            "got 'pdk' with the vacask engine; accepted: pelgrom (the PDK's own draws "
+            "happen in ngspice's parser, which VACASK does not run)",
+        )
     values = circuit.values(overrides, tech)
-    if mismatch == "pelgrom" and not circuit.devices(values):
-        raise ParameterError("mismatch", f"pelgrom mode needs devices with a threshold-offset parameter; "
-                             f"{circuit.name} has none: use pdk (the technology's own statistics)")  # fmt: skip
+    if mismatch == "pelgrom" and not circuit.devices(values):  # raises for a netlist whose sizes are not numbers
+        raise ParameterError(
+            "mismatch",
+            f"pelgrom mode needs devices with a threshold-offset parameter; "
+            f"{circuit.name} has none: use pdk (the technology's own statistics)",
+        )
     stop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
     if engine == "vacask":  # what VACASK cannot take is refused here, before any sample runs
-        from ..vacask import VacaskEngine
+        from ..engines.vacask import VacaskEngine
 
         VacaskEngine.translate(circuit.deck(values, tech, stop, options=options or default_options(engine)), tech)
     spec = Spec(
         circuit.name,
         tech.name,
-        tuple(values.items()),
+        values,
         stop,
         "pdk" if mismatch == "pdk" else "pelgrom",
         bool(keep_waveforms),

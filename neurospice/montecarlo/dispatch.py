@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from ..engine import die_with_parent
+from ..engines import die_with_parent
 
 __all__ = ["DaskExecutor", "LocalPool", "StopRequest", "Task", "catch_interrupts", "connect_dask"]
 
@@ -45,8 +45,9 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _worker_main(conn: Connection, parent: int, setup: Callable[[Any], None], run: Callable[..., Row],
-                 spec: Any) -> None:  # fmt: skip
+def _worker_main(
+    conn: Connection, parent: int, setup: Callable[[Any], None], run: Callable[..., Row], spec: Any
+) -> None:
     """Worker loop: receive ``(index, seed)``, report ``started`` after set-up, then the row."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
@@ -109,8 +110,9 @@ class LocalPool:
     def _spawn(self) -> _Worker:
         ctx: Any = mp.get_context(self.start_method)
         parent_end, child_end = ctx.Pipe()
-        process = ctx.Process(target=_worker_main, args=(child_end, os.getpid(), self.setup, self.run, self.spec),
-                              daemon=True)  # fmt: skip
+        process = ctx.Process(
+            target=_worker_main, args=(child_end, os.getpid(), self.setup, self.run, self.spec), daemon=True
+        )
         process.start()
         child_end.close()
         worker = _Worker(process, parent_end)
@@ -197,8 +199,9 @@ def connect_dask(address: str, timeout: float = 5.0) -> Any:
 
     from ..params import ParameterError
 
-    if not re.fullmatch(r"(?:(?:tcp|tls|ws|wss|ucx)://)?[A-Za-z0-9_.\-]+(?::\d{1,5})?|(?:tcp|tls)://\[[0-9a-fA-F:]+\]:\d{1,5}",
-                        address):  # fmt: skip
+    if not re.fullmatch(
+        r"(?:(?:tcp|tls|ws|wss|ucx)://)?[A-Za-z0-9_.\-]+(?::\d{1,5})?|(?:tcp|tls)://\[[0-9a-fA-F:]+\]:\d{1,5}", address
+    ):
         raise ParameterError("dask", f"got {address!r}; accepted: a scheduler address such as tcp://host:8786")
     import queue
     import threading
@@ -220,8 +223,11 @@ def connect_dask(address: str, timeout: float = 5.0) -> Any:
     try:
         ok, value = answer.get(timeout=timeout + 5.0)
     except queue.Empty:
-        raise ParameterError("dask", f"{address} answered, but not as a dask scheduler within {timeout + 5.0:g} s; "
-                             "accepted: the address of a running dask scheduler") from None  # fmt: skip
+        raise ParameterError(
+            "dask",
+            f"{address} answered, but not as a dask scheduler within {timeout + 5.0:g} s; "
+            "accepted: the address of a running dask scheduler",
+        ) from None
     if ok:
         return value
     if not isinstance(value, Exception):
@@ -305,8 +311,10 @@ def catch_interrupts(grace: float) -> Iterator[StopRequest]:
         request.count = 2 if signum == signal.SIGTERM else request.count + 1
         if request.count == 1:
             request.first_at = time.monotonic()
-            log.warning("interrupt: no new samples; letting running ones finish (up to %g s); "
-                        "interrupt again to stop at once", grace)  # fmt: skip
+            log.warning(
+                "interrupt: no new samples; letting running ones finish (up to %g s); interrupt again to stop at once",
+                grace,
+            )
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -18,12 +18,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..circuits import get_circuit
-from ..engine import SimulationError, get_engine
+from ..circuits import Bench, get_circuit
+from ..engines import SimulationError, get_engine
 from ..ngspice_models import Technology, TechnologyFacts, get_technology
-from ..options import SimOptions
-from ..params import Value
-from ..simulation import technology_facts
+from ..params import Value, Values
+from ..params.options import SimOptions
+from ..sim.simulation import technology_facts
 
 __all__ = ["MismatchMode", "Spec", "offsets_for", "run_sample", "run_sample_locked", "setup"]
 
@@ -37,7 +37,8 @@ class Spec:
 
     circuit: str
     technology: str
-    values: tuple[tuple[str, Value], ...]
+    #: validated by the run's entry point (a worker trusts them: :meth:`Circuit.values` returns them as they are)
+    values: Values
     tstop: float
     mode: MismatchMode
     keep_waveforms: bool
@@ -45,7 +46,7 @@ class Spec:
     keep_spikes: bool = False
     #: a user netlist's description file when given explicitly (``--describe``)
     describe: str = ""
-    #: the simulator (:data:`neurospice.engine.ENGINES`)
+    #: the simulator (:data:`neurospice.engines.ENGINES`)
     engine: str = "ngspice"
     #: a user netlist's folders (besides its own) that its includes may read (``--include-dir``)
     include_dirs: tuple[str, ...] = ()
@@ -59,12 +60,9 @@ def _worker_state(spec: Spec) -> dict[str, Any]:
     if _WORKER.get("spec") != spec:
         circuit = get_circuit(spec.circuit, spec.describe or None, spec.include_dirs)
         tech = get_technology(spec.technology)
-        values = circuit.params.resolve(dict(spec.values))
-        _WORKER.update(
-            spec=spec, circuit=circuit, tech=tech, values=values,
-            facts=technology_facts(tech, values) if circuit.needs_facts else TechnologyFacts.unknown(),
-            devices=circuit.devices(values) if spec.mode == "pelgrom" else [], loaded=False,
-        )  # fmt: skip
+        values = circuit.values(spec.values, tech)  # validated by the run's entry point: returned as it is
+        facts = technology_facts(tech, values) if circuit.needs_facts else TechnologyFacts.unknown()
+        _WORKER.update(spec=spec, bench=circuit.bind(values, tech, spec.tstop, facts), loaded=False)
     return _WORKER
 
 
@@ -89,37 +87,39 @@ def run_sample(spec: Spec, index: int, seed: int) -> dict[str, Any]:
 
 def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
     state = _worker_state(spec)
-    circuit, tech, values = state["circuit"], state["tech"], state["values"]
+    bench: Bench = state["bench"]
+    tech = bench.tech
     engine = get_engine(spec.engine)
-    row: dict[str, Any] = {"sample": index, "seed": seed, "status": STATUS_OK, "message": "", "worker": os.getpid(),
-                           "ngspice": engine.version}  # fmt: skip
+    row: dict[str, Any] = {
+        "sample": index,
+        "seed": seed,
+        "status": STATUS_OK,
+        "message": "",
+        "worker": os.getpid(),
+        "ngspice": engine.version,
+    }
     start = time.perf_counter()
     try:
         if spec.mode in ("pdk", "nominal"):  # parse once, then redraw (pdk) or rerun (nominal) per sample
             if not state["loaded"]:
-                deck = circuit.deck(values, tech, spec.tstop, mismatch=spec.mode == "pdk", options=spec.options)
-                engine.load(deck, tech.ngspice_settings, tech)
+                engine.load(bench.deck(spec.options, mismatch=spec.mode == "pdk"), tech.ngspice_settings, tech)
                 state["loaded"] = True
             if spec.mode == "pdk":
                 engine.command(f"setseed {seed}")
             engine.command("reset")
         else:
-            offsets = offsets_for(state["devices"], tech, seed)
+            offsets = offsets_for(bench.devices, tech, seed)
             row.update({f"dvt_{k}": v for k, v in offsets.items()})
-            engine.load(
-                circuit.deck(values, tech, spec.tstop, offsets=offsets, options=spec.options),
-                tech.ngspice_settings,
-                tech,
-            )
+            engine.load(bench.deck(spec.options, offsets=offsets), tech.ngspice_settings, tech)
             state["loaded"] = False
         t_sim = time.perf_counter()
         vectors = engine.run()
         row["sim_s"] = time.perf_counter() - t_sim  # the engine's own analysis (the floor)
-        waves = circuit.waveforms(vectors)
-        row.update(circuit.evaluate(waves, values, state["facts"], tech, spec.tstop))
-        row["message"] = "; ".join(circuit.checks(waves, values))  # a warning on an ok sample
+        waves = bench.waveforms(vectors)
+        row.update(bench.evaluate(waves))
+        row["message"] = "; ".join(bench.checks(waves))  # a warning on an ok sample
         if spec.keep_spikes:
-            row["spike_times"] = circuit.spike_times(waves, values).tolist()
+            row["spike_times"] = bench.spike_times(waves).tolist()
         if spec.keep_waveforms:
             row["_waves"] = waves
     except SimulationError as exc:

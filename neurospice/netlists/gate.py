@@ -1,7 +1,7 @@
 """The last check before ngspice (or VACASK) loads a deck: no line of it can be a command.
 
 Every deck neurospice loads, built-in or made from a user's netlist, passes :func:`check_deck`
-first (:meth:`neurospice.engine.Engine.load` and the VACASK engine call it). It does not clean
+first (:meth:`neurospice.engines.ngspice.Engine.load` and the VACASK engine call it). It does not clean
 anything: it proves that what the reader (:mod:`neurospice.netlists.reader`) and the circuits
 wrote holds only circuit description, and refuses the whole deck otherwise:
 

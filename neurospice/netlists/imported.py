@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..units import parse_si
+from ..params.units import parse_si
 from .reader import PDK_FILES, NetlistImportError, SourceLine, read_spice, spice_lines
 
 __all__ = [
@@ -193,17 +193,32 @@ def read_user_netlist(path: str | Path, include_dirs: tuple[str | Path, ...] = (
     if not devices:
         raise NetlistImportError(path, None, "no transistor of a supported PDK (" + ", ".join(PDK_DEVICES) + ")")
     if not top_elements:
-        raise NetlistImportError(path, None, "no testbench: every element is inside a .subckt (a layout extraction?); "
-                                 "add a top level that instantiates it with its supplies and stimulus")  # fmt: skip
+        raise NetlistImportError(
+            path,
+            None,
+            "no testbench: every element is inside a .subckt (a layout extraction?); "
+            "add a top level that instantiates it with its supplies and stimulus",
+        )
     nodes -= {"0", "gnd"}  # ngspice's names for ground
     ordered = tuple(text for _, text in sorted(notes, key=lambda n: n[0]))  # in the netlist's order
-    return ImportedNetlist(path, tuple(body), params, tuple(devices), tuple(sorted(nodes)),
-                           frozenset(tech for _, tech in source.pdk), ordered, subckts, tuple(calls),
-                           source.files, source.pdk)  # fmt: skip
+    return ImportedNetlist(
+        path,
+        tuple(body),
+        params,
+        tuple(devices),
+        tuple(sorted(nodes)),
+        frozenset(tech for _, tech in source.pdk),
+        ordered,
+        subckts,
+        tuple(calls),
+        source.files,
+        source.pdk,
+    )
 
 
-def _element(tokens: list[str], inside: list[str], nodes: set[str], devices: list[ImportedDevice],
-             calls: list[Call]) -> None:  # fmt: skip
+def _element(
+    tokens: list[str], inside: list[str], nodes: set[str], devices: list[ImportedDevice], calls: list[Call]
+) -> None:
     """Record an element line's top-level nodes, and a PDK device or a call of one of the netlist's subcircuits."""
     top = not inside
     if top:
@@ -216,8 +231,19 @@ def _element(tokens: list[str], inside: list[str], nodes: set[str], devices: lis
     if model in PDK_DEVICES:
         tech, kind = PDK_DEVICES[model]
         mult = "*".join(sizes[k] for k in ("m", "mult") if k in sizes) or "1"
-        devices.append(ImportedDevice(tokens[0].lower(), model, tech, kind, sizes.get("w", "?"), sizes.get("l", "?"),
-                                      top, inside[-1] if inside else None, mult))  # fmt: skip
+        devices.append(
+            ImportedDevice(
+                tokens[0].lower(),
+                model,
+                tech,
+                kind,
+                sizes.get("w", "?"),
+                sizes.get("l", "?"),
+                top,
+                inside[-1] if inside else None,
+                mult,
+            )
+        )
     else:
         calls.append(Call(tokens[0].lower(), model, sizes, inside[-1] if inside else None))
 
@@ -229,8 +255,9 @@ def _without_switches(line: SourceLine, notes: list[tuple[int, str]]) -> str:
     if not pattern.search(line.text):
         return line.text
     names = ", ".join(m.group(1) for m in pattern.finditer(line.text))
-    notes.append((line.anchor, f"{line.where}: {names} left to the technology (off in nominal runs, on in Monte "
-                  "Carlo)"))  # fmt: skip
+    notes.append(
+        (line.anchor, f"{line.where}: {names} left to the technology (off in nominal runs, on in Monte Carlo)")
+    )
     rest = pattern.sub("", line.text)
     return rest if re.search(r"\w+\s*=", rest) else ""
 

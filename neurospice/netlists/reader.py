@@ -59,12 +59,65 @@ ELEMENTS = frozenset("BCDEFGHIJKLMOPQRSTUVWXYZ")
 #: dot cards kept as circuit description
 CARDS = frozenset({"subckt", "ends", "global", "model", "func", "param", "ic", "nodeset"})
 #: dot cards removed with a note: neurospice writes its own analysis, options and outputs
-DROPPED = frozenset({"tran", "dc", "op", "ac", "noise", "save", "option", "options", "opt", "probe", "print", "plot",
-                     "end", "meas", "measure", "four", "tf", "sens", "pz", "disto", "temp", "width", "title",
-                     "csparam", "pss", "sp"})  # fmt: skip
+DROPPED = frozenset(
+    {
+        "tran",
+        "dc",
+        "op",
+        "ac",
+        "noise",
+        "save",
+        "option",
+        "options",
+        "opt",
+        "probe",
+        "print",
+        "plot",
+        "end",
+        "meas",
+        "measure",
+        "four",
+        "tf",
+        "sens",
+        "pz",
+        "disto",
+        "temp",
+        "width",
+        "title",
+        "csparam",
+        "pss",
+        "sp",
+    }
+)
 #: ``.model`` types accepted (SPICE's own devices; none reads a file)
-MODEL_TYPES = frozenset({"r", "res", "c", "cap", "l", "ind", "d", "npn", "pnp", "njf", "pjf", "nmos", "pmos", "nmf",
-                         "pmf", "nhfet", "phfet", "sw", "csw", "urc", "ltra", "txl", "cpl", "vdmos"})  # fmt: skip
+MODEL_TYPES = frozenset(
+    {
+        "r",
+        "res",
+        "c",
+        "cap",
+        "l",
+        "ind",
+        "d",
+        "npn",
+        "pnp",
+        "njf",
+        "pjf",
+        "nmos",
+        "pmos",
+        "nmf",
+        "pmf",
+        "nhfet",
+        "phfet",
+        "sw",
+        "csw",
+        "urc",
+        "ltra",
+        "txl",
+        "cpl",
+        "vdmos",
+    }
+)
 #: why some cards are refused rather than removed
 REFUSED = {
     "osdi": "loads a shared library (OSDI); not accepted in a netlist",
@@ -168,8 +221,9 @@ class _Reader:
         logical, commands = _logical(path, text, own=top)
         for number in commands:
             where = f"line {number}" if top else f"{path.name} line {number}"
-            self.notes.append((number if top else self.anchor, f"{where}: a '*#' comment (an ngspice control "
-                               "command) removed"))  # fmt: skip
+            self.notes.append(
+                (number if top else self.anchor, f"{where}: a '*#' comment (an ngspice control command) removed")
+            )
         if top:
             logical = logical[1:]  # the first line is the title
         if section is not None:
@@ -215,8 +269,11 @@ class _Reader:
             if block is not None:
                 start, kind = block
                 if word == ("endl" if kind == "lib" else "endc"):
-                    what = f".lib {start.show(start.text.split()[1])} section skipped" if kind == "lib" else \
-                        f".{kind} block removed (neurospice runs the analysis)"  # fmt: skip
+                    what = (
+                        f".lib {start.show(start.text.split()[1])} section skipped"
+                        if kind == "lib"
+                        else f".{kind} block removed (neurospice runs the analysis)"
+                    )
                     self.note(start, what, line.number)
                     block = None
                 continue
@@ -270,15 +327,21 @@ class _Reader:
         root = next((r for r in self.roots if candidate.is_relative_to(r)), None)
         if root is None:
             allowed = " and ".join(str(r) for r in self.roots)
-            raise NetlistImportError(line.path, line.number,
-                                     f"{said}: outside the folders a netlist may include from ({allowed}; "
-                                     "more with --include-dir), and not a PDK model file neurospice knows "
-                                     f"({', '.join(PDK_FILES)})")  # fmt: skip
+            raise NetlistImportError(
+                line.path,
+                line.number,
+                f"{said}: outside the folders a netlist may include from ({allowed}; "
+                "more with --include-dir), and not a PDK model file neurospice knows "
+                f"({', '.join(PDK_FILES)})",
+            )
         if any(part.startswith(".") for part in candidate.relative_to(root).parts):
             raise NetlistImportError(line.path, line.number, f"{said}: a hidden file or folder; not read")
         if not candidate.is_file():
-            raise NetlistImportError(line.path, line.number, f"{said}: no such file, and not a PDK model "
-                                     f"file neurospice knows ({', '.join(PDK_FILES)})")  # fmt: skip
+            raise NetlistImportError(
+                line.path,
+                line.number,
+                f"{said}: no such file, and not a PDK model file neurospice knows ({', '.join(PDK_FILES)})",
+            )
         return candidate
 
 
@@ -304,8 +367,10 @@ def _checked(line: SourceLine) -> SourceLine:
         return line
     letter = head[0].upper()
     if letter == "A":
-        raise line.fail(f"element {line.show(head)}: XSPICE code-model instances (A...) are not accepted "
-                        "(code models can read files)")  # fmt: skip
+        raise line.fail(
+            f"element {line.show(head)}: XSPICE code-model instances (A...) are not accepted "
+            "(code models can read files)"
+        )
     if letter == "N":
         raise line.fail(
             f"element {line.show(head)}: OSDI device instances (N...) are not accepted (they need a shared library)"
@@ -320,8 +385,10 @@ def _check_model(line: SourceLine) -> None:
     if len(words) < 3 or not _MODEL_NAME.match(words[1]):
         raise line.fail(".model needs a name and a type")
     if words[2].lower() not in MODEL_TYPES:
-        raise line.fail(f".model {line.show(words[1])}: type {line.show(repr(words[2]))} is not accepted "
-                        f"(accepted: SPICE's device models: {', '.join(sorted(MODEL_TYPES))})")  # fmt: skip
+        raise line.fail(
+            f".model {line.show(words[1])}: type {line.show(repr(words[2]))} is not accepted "
+            f"(accepted: SPICE's device models: {', '.join(sorted(MODEL_TYPES))})"
+        )
 
 
 def spice_lines(text: str) -> list[str]:
@@ -373,7 +440,10 @@ def _without_comment(line: str) -> str:
             depth += 1
         elif ch == "}":
             depth = max(depth - 1, 0)
-        elif depth == 0 and (ch == ";" or (ch == "$" and i and line[i - 1] in " \t")
-                             or (line.startswith("//", i) and (i == 0 or line[i - 1] in " \t"))):  # fmt: skip
+        elif depth == 0 and (
+            ch == ";"
+            or (ch == "$" and i and line[i - 1] in " \t")
+            or (line.startswith("//", i) and (i == 0 or line[i - 1] in " \t"))
+        ):
             return line[:i]
     return line

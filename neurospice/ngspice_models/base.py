@@ -65,7 +65,7 @@ WRAPPERS = ("nfet", "pfet", "nfet_bias", "pfet_bias", "cap")
 
 @dataclass(frozen=True)
 class TechnologyFacts:
-    """Figures of a technology measured for one run (:func:`neurospice.simulation.technology_facts`).
+    """Figures of a technology measured for one run (:func:`neurospice.sim.simulation.technology_facts`).
 
     What the closed forms need: the subthreshold slope factors and specific currents of the
     devices at the sizes the circuit uses, and the thermal voltage.

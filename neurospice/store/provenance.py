@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..ngspice_models import Technology
-    from ..options import SimOptions
+    from ..params.options import SimOptions
 
 __all__ = ["provenance_record", "versions"]
 
@@ -23,8 +23,13 @@ def versions(ngspice: str | None = None, engine: str = "ngspice") -> dict[str, s
 
     from .. import __version__
 
-    found = {"neurospice": __version__, "pyspice": PySpice.__version__, "numpy": numpy.__version__,
-             "pandas": pandas.__version__, "python": platform.python_version()}  # fmt: skip
+    found = {
+        "neurospice": __version__,
+        "pyspice": PySpice.__version__,
+        "numpy": numpy.__version__,
+        "pandas": pandas.__version__,
+        "python": platform.python_version(),
+    }
     if ngspice:
         found["ngspice"] = ngspice
     if engine == "vacask":
@@ -39,7 +44,7 @@ def provenance_record(
     tech: Technology, options: SimOptions, ngspice: str | None = None, engine: str = "ngspice", **extra: Any
 ) -> dict[str, Any]:
     """One record for a run: the technology with its model files' SHA-256, versions, engine, options, and ``extra``."""
-    from ..options import accuracy_name
+    from ..params.options import accuracy_name
 
     return {
         **tech.provenance(),

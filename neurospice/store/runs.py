@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..options import IMPLICIT, SimOptions, accuracy_name
 from ..params import ParameterError
+from ..params.options import IMPLICIT, SimOptions, accuracy_name
 from .files import atomic_write, check_new_dir, is_empty_dir
 
 __all__ = [
@@ -92,12 +92,15 @@ def read_manifest(out: Path) -> dict[str, Any]:
         raise RunFolderError(f"{path}: malformed manifest (missing {', '.join(missing)})")
     samples = data["samples"]
     if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= MAX_RUN_SAMPLES:
-        raise RunFolderError(f"{path}: malformed manifest ('samples' is {str(samples)[:40]}; accepted: a whole number "
-                             f"in [1, {MAX_RUN_SAMPLES}])")  # fmt: skip
+        raise RunFolderError(
+            f"{path}: malformed manifest ('samples' is {str(samples)[:40]}; accepted: a whole number "
+            f"in [1, {MAX_RUN_SAMPLES}])"
+        )
     seed = data["seed"]
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise RunFolderError(f"{path}: malformed manifest ('seed' is {str(seed)[:40]}; accepted: a whole number "
-                             "in [0, 2**63))")  # fmt: skip
+        raise RunFolderError(
+            f"{path}: malformed manifest ('seed' is {str(seed)[:40]}; accepted: a whole number in [0, 2**63))"
+        )
     manifest: dict[str, Any] = data
     return manifest
 
@@ -284,9 +287,12 @@ def load_run(out: str | Path, *, strict: bool = False) -> pd.DataFrame:
     present = table["sample"].to_numpy(dtype=np.int64) if not table.empty else np.empty(0, dtype=np.int64)
     missing = np.setdiff1d(np.arange(expected, dtype=np.int64), present).tolist()
     table.attrs.update(
-        manifest=manifest, missing=missing, duplicates=duplicates, unexpected=unexpected,
+        manifest=manifest,
+        missing=missing,
+        duplicates=duplicates,
+        unexpected=unexpected,
         corrupt=[p.name for p in corrupt],
-    )  # fmt: skip
+    )
     problems = _describe_problems(expected, missing, duplicates, unexpected, corrupt)
     if problems:
         message = f"{out}: not the whole run: {problems}"

@@ -12,7 +12,7 @@ import pandas as pd
 from .files import check_new_dir, staged_dir
 
 if TYPE_CHECKING:  # the store sits below the run layer: the type only
-    from ..simulation import SimulationResult
+    from ..sim.simulation import SimulationResult
 
 __all__ = ["json_safe", "result_json", "write_run"]
 

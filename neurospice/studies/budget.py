@@ -22,10 +22,10 @@ import pandas as pd
 from ..analysis.budget import budget_table, cluster_mean_cv
 from ..analysis.cv import coefficient_of_variation
 from ..circuits import Circuit, get_circuit
-from ..grid import Axis, Grid
 from ..ngspice_models import Technology, get_technology
-from ..options import SimOptions
 from ..params import ParameterError
+from ..params.grid import Axis, Grid
+from ..params.options import SimOptions
 from ..store import atomic_write
 from .design import design_sweep
 
@@ -67,7 +67,7 @@ def precision_budget(
 
     With ``out``, the sweep is stored in ``out`` (resumable) with ``scaling.csv``, ``clusters.csv``,
     ``budget.csv`` and ``budget.json`` beside it. ``options``: simulator options (default
-    :class:`~neurospice.options.SimOptions`), recorded with the sweep.
+    :class:`~neurospice.params.options.SimOptions`), recorded with the sweep.
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
     if not circuit.analog_sizes:
@@ -87,25 +87,57 @@ def precision_budget(
         max_scale = min(max_scale, (p.high / v) ** 2)
         axes.append(Axis(name, tuple(p.coerce(v * math.sqrt(s)) for s in scale_list), "list"))
     fixed = {k: v for k, v in (overrides or {}).items() if k not in circuit.analog_sizes}
-    table = design_sweep(circuit, tech, Grid(tuple(axes), zipped=True), samples=samples, seed=seed, overrides=fixed,
-                         tstop=tstop, mismatch=mismatch, out=out, resume=resume, workers=workers, client=client,
-                         progress=progress, options=options)  # fmt: skip
+    table = design_sweep(
+        circuit,
+        tech,
+        Grid(tuple(axes), zipped=True),
+        samples=samples,
+        seed=seed,
+        overrides=fixed,
+        tstop=tstop,
+        mismatch=mismatch,
+        out=out,
+        resume=resume,
+        workers=workers,
+        client=client,
+        progress=progress,
+        options=options,
+    )
     ok = table[table["status"] == "ok"]
     rows = []
     for point, scale in enumerate(scale_list):
         at = ok[ok["point"] == point]
         est = coefficient_of_variation(at[metric].to_numpy(dtype=float), seed=seed)
-        rows.append({"scale": scale, "cv": est.cv, "cv_low": est.ci_low, "cv_high": est.ci_high, "n": est.n,
-                     "mean": est.mean, "area_um2": float(at["area_um2"].mean()),
-                     "power_w": float(at["power_w"].mean()) if "power_w" in at else float("nan")})  # fmt: skip
+        rows.append(
+            {
+                "scale": scale,
+                "cv": est.cv,
+                "cv_low": est.ci_low,
+                "cv_high": est.ci_high,
+                "n": est.n,
+                "mean": est.mean,
+                "area_um2": float(at["area_um2"].mean()),
+                "power_w": float(at["power_w"].mean()) if "power_w" in at else float("nan"),
+            }
+        )
     scaling = pd.DataFrame(rows)
     unscaled = ok[ok["point"] == 0][metric].to_numpy(dtype=float)
     clusters = cluster_mean_cv(unscaled, cluster_sizes, rng=seed)
     budget = budget_table(scaling, clusters, bits, max_scale=max_scale)
-    settings = {"circuit": circuit.name, "technology": tech.name, "metric": metric, "samples": samples, "seed": seed,
-                "mismatch": mismatch, "scales": scale_list, "cluster_sizes": list(cluster_sizes), "bits": list(bits),
-                "max_scale": max_scale, "bits_method": "log2_inv_cv2",
-                **{str(k): v for k, v in budget.attrs.items()}}  # fmt: skip
+    settings = {
+        "circuit": circuit.name,
+        "technology": tech.name,
+        "metric": metric,
+        "samples": samples,
+        "seed": seed,
+        "mismatch": mismatch,
+        "scales": scale_list,
+        "cluster_sizes": list(cluster_sizes),
+        "bits": list(bits),
+        "max_scale": max_scale,
+        "bits_method": "log2_inv_cv2",
+        **{str(k): v for k, v in budget.attrs.items()},
+    }
     result = BudgetResult(scaling, clusters, budget, table, settings)
     if out is not None:
         write_budget(result, Path(out))
@@ -123,8 +155,11 @@ def _check_budget_targets(cluster_sizes: Sequence[int], bits: Sequence[float], s
     ks = list(cluster_sizes)
     if not ks or not all(isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= most for k in ks):
         shown = ", ".join(str(k)[:12] for k in ks[:6])
-        raise ParameterError("clusters", f"got {shown}; accepted: whole numbers in [1, {most}] (two clusters or more "
-                             f"of the {samples} circuits per scale)")  # fmt: skip
+        raise ParameterError(
+            "clusters",
+            f"got {shown}; accepted: whole numbers in [1, {most}] (two clusters or more "
+            f"of the {samples} circuits per scale)",
+        )
     targets = list(bits)
     if not targets or not all(isinstance(b, (int, float)) and 0 < b <= MAX_BITS for b in targets):
         shown = ", ".join(f"{b:g}" if isinstance(b, (int, float)) else repr(b) for b in targets[:6])
@@ -135,8 +170,13 @@ def write_budget(result: BudgetResult, out: Path) -> None:
     """``scaling.csv``, ``clusters.csv``, ``budget.csv``, ``budget.json`` in ``out`` (each written whole)."""
     for name, frame in (("scaling", result.scaling), ("clusters", result.clusters), ("budget", result.budget)):
         _write_csv(out / f"{name}.csv", frame)
-    text = json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                       for k, v in result.settings.items()}, indent=1) + "\n"  # fmt: skip
+    text = (
+        json.dumps(
+            {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in result.settings.items()},
+            indent=1,
+        )
+        + "\n"
+    )
     atomic_write(out / "budget.json", lambda p: p.write_text(text))
 
 

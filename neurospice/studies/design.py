@@ -22,12 +22,12 @@ import pandas as pd
 
 from ..analysis.summary import point_summary
 from ..circuits import Circuit, circuit_of_run, get_circuit
-from ..grid import Grid
 from ..montecarlo import SAME_RUN, check_dispatch, make_executor, prepare_spec, run_manifest, run_tasks
 from ..montecarlo.worker import SweepSpec, run_sweep_sample, run_sweep_sample_locked, sweep_setup
 from ..ngspice_models import Technology, get_technology
-from ..options import SimOptions
-from ..params import ParameterError
+from ..params import ParameterError, Values
+from ..params.grid import Grid
+from ..params.options import SimOptions
 from ..store import atomic_write, load_run, read_manifest
 from ..store.sweeps import SUMMARY, SWEEP_FORMAT
 
@@ -76,24 +76,30 @@ def design_sweep(
         raise ParameterError("samples", f"got {samples!r}; accepted: a whole number in [0, 100000] (0: nominal)")
     per_point = max(samples, 1)
     mode = mismatch if samples else None
+    points = [circuit.values({**base, **point}, tech) for point in grid.points()]  # validated once, here
     specs = []
-    for point in grid.points():
-        spec, seeds = prepare_spec(circuit, tech, per_point, seed, {**base, **point}, tstop, mode, False, options,
-                                   engine)  # fmt: skip
+    for values in points:
+        spec, seeds = prepare_spec(circuit, tech, per_point, seed, values, tstop, mode, False, options, engine)
         specs.append(spec if samples else dataclasses.replace(spec, mode="nominal"))
     check_dispatch(workers, timeout, grace)
     sweep = SweepSpec(tuple(specs), per_point, grid.names, tuple(tuple(p.values()) for p in grid.points()))
     total = len(specs) * per_point
     manifest = run_manifest(circuit, tech, specs[0], total, seed)
-    manifest.update(format=SWEEP_FORMAT, grid=grid.as_dict(), samples_per_point=samples, mismatch=specs[0].mode,
-                    common_random_numbers=bool(samples), fixed={k: str(v) for k, v in base.items()})  # fmt: skip
+    manifest.update(
+        format=SWEEP_FORMAT,
+        grid=grid.as_dict(),
+        samples_per_point=samples,
+        mismatch=specs[0].mode,
+        common_random_numbers=bool(samples),
+        fixed={k: str(v) for k, v in base.items()},
+    )
     functions = (sweep_setup, run_sweep_sample_locked, run_sweep_sample)
     executor = make_executor(sweep, workers, client, timeout, total, functions)
     all_seeds = np.tile(seeds, len(specs))  # common random numbers: sample k has one seed at every point
     table = run_tasks(executor, manifest, _SAME_SWEEP, out, resume, all_seeds, progress, grace)
     table.attrs["manifest"] = manifest  # what sweep_summary and sweep_dataset read
     if out is not None:  # what plots and reports draw (the present layer reads stored data only)
-        summary = sweep_summary(table, manifest)
+        summary = sweep_summary(table, manifest, points)
         atomic_write(Path(out) / SUMMARY, lambda p: summary.to_csv(p, index=False))
         table.attrs["summary"] = summary  # what the CLI prints: not computed (bootstrapped) twice
     return table
@@ -107,9 +113,14 @@ def load_sweep(out: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     return load_run(out), manifest
 
 
-def sweep_summary(table: pd.DataFrame, manifest: Mapping[str, Any]) -> pd.DataFrame:
+def sweep_summary(
+    table: pd.DataFrame, manifest: Mapping[str, Any], points: Sequence[Values] | None = None
+) -> pd.DataFrame:
     """Per point and metric: mean, sd, CV and its interval, bits, 5/50/95 %, and ``closed_form_cv`` where the
-    circuit has a first-order closed form for that metric's CV at that point (tidy, grid coordinates first)."""
+    circuit has a first-order closed form for that metric's CV at that point (tidy, grid coordinates first).
+
+    ``points`` are the validated values of each point when the caller holds them (the sweep that ran);
+    without them each point's values are read back from the manifest."""
     names = [a["name"] for a in manifest["grid"]["axes"]]
     summary = point_summary(table, ["point", *names])
     summary["closed_form_cv"] = np.nan
@@ -117,19 +128,24 @@ def sweep_summary(table: pd.DataFrame, manifest: Mapping[str, Any]) -> pd.DataFr
         circuit = circuit_of_run(manifest)
         tech = get_technology(str(manifest["technology"]["technology"]))
         for point, rows in summary.groupby("point"):
-            predicted = _closed_form(circuit, tech, manifest, {n: rows[n].iloc[0] for n in names})
+            index = int(str(point))
+            values = points[index] if points is not None else _stored_values(circuit, manifest, rows, names)
+            predicted = _closed_form(circuit, tech, values)
             for metric, cv in predicted.items():
                 summary.loc[(summary["point"] == point) & (summary["metric"] == metric), "closed_form_cv"] = cv
     return summary
 
 
-def _closed_form(circuit: Circuit, tech: Technology, manifest: Mapping[str, Any],
-                 point: Mapping[str, Any]) -> dict[str, float]:  # fmt: skip
-    """The circuit's closed-form CVs at one point (its first-order Pelgrom prediction), by metric."""
-    from ..simulation import technology_facts
-
+def _stored_values(circuit: Circuit, manifest: Mapping[str, Any], rows: pd.DataFrame, names: list[str]) -> Values:
+    """A point's values from a stored sweep: the manifest's fixed values, then the point's grid coordinates."""
     stored = {k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()}
-    values = circuit.params.resolve({**stored, **{k: _plain(v) for k, v in point.items()}})
+    return circuit.params.resolve({**stored, **{n: _plain(rows[n].iloc[0]) for n in names}})
+
+
+def _closed_form(circuit: Circuit, tech: Technology, values: Values) -> dict[str, float]:
+    """The circuit's closed-form CVs at one point (its first-order Pelgrom prediction), by metric."""
+    from ..sim.simulation import technology_facts
+
     facts = technology_facts(tech, values)
     return {m: float(p["cv"]) for m, p in circuit.predicted_cv(values, tech, facts).items()}  # type: ignore[arg-type]
 
@@ -175,9 +191,14 @@ def sweep_dataset(table: pd.DataFrame, manifest: Mapping[str, Any]) -> Any:
     for name in names:
         ds[name].attrs["units"] = units.get(name, "")
         ds[name].attrs["scale"] = next(a["scale"] for a in axes if a["name"] == name)
-    ds.attrs.update(circuit=str(manifest["circuit"]), technology=str(manifest["technology"]["technology"]),
-                    provenance=_json(manifest), seed=int(manifest["seed"]), mismatch=str(manifest["mismatch"]),
-                    common_random_numbers=int(bool(manifest.get("common_random_numbers"))))  # fmt: skip
+    ds.attrs.update(
+        circuit=str(manifest["circuit"]),
+        technology=str(manifest["technology"]["technology"]),
+        provenance=_json(manifest),
+        seed=int(manifest["seed"]),
+        mismatch=str(manifest["mismatch"]),
+        common_random_numbers=int(bool(manifest.get("common_random_numbers"))),
+    )
     return ds
 
 
@@ -212,9 +233,13 @@ def run_dataset(table: pd.DataFrame, manifest: Mapping[str, Any] | None = None) 
     units = _declared_units(manifest)
     for name in ds.data_vars:
         ds[name].attrs["units"] = "V" if str(name).startswith("dvt_") else units.get(str(name), "")
-    ds.attrs.update(circuit=str(manifest.get("circuit", "")), provenance=_json(manifest),
-                    technology=str(manifest.get("technology", {}).get("technology", "")),
-                    seed=int(manifest.get("seed", 0)), mismatch=str(manifest.get("mismatch", "")))  # fmt: skip
+    ds.attrs.update(
+        circuit=str(manifest.get("circuit", "")),
+        provenance=_json(manifest),
+        technology=str(manifest.get("technology", {}).get("technology", "")),
+        seed=int(manifest.get("seed", 0)),
+        mismatch=str(manifest.get("mismatch", "")),
+    )
     return ds
 
 

@@ -80,8 +80,11 @@ def calibrate_run(run: str | Path, *, n_boot: int = 2000) -> Calibration:
     if manifest.get("circuit") != "dpi-neuron":
         raise ParameterError("run", f"{path}: a {manifest.get('circuit')!r} run; export reads dpi-neuron runs")
     if manifest.get("mismatch") != "pelgrom":
-        raise ParameterError("run", f"{path}: {manifest.get('mismatch')} mode; export needs per-device offsets: "
-                             "run neurospice mismatch dpi-neuron --mismatch pelgrom")  # fmt: skip
+        raise ParameterError(
+            "run",
+            f"{path}: {manifest.get('mismatch')} mode; export needs per-device offsets: "
+            "run neurospice mismatch dpi-neuron --mismatch pelgrom",
+        )
     if params.get("input_kind", "none") != "none" or not float(params.get("i_in", 0)) > 0:
         raise ParameterError("run", f"{path}: export needs a DC input (i_in > 0, input_kind=none)")
     try:
@@ -105,8 +108,9 @@ def calibrate_run(run: str | Path, *, n_boot: int = 2000) -> Calibration:
     per_sample = sample_parameters(nominal, offsets, weights)
     out = pd.DataFrame({"sample": table["sample"].astype(int), "seed": table["seed"], **per_sample})
     check = _check(table, per_sample, extraction, float(params["i_in"]), adapting, n_boot)
-    sources = {k: "SPICE: one device at a time +10 mV" if k in measured else "analytic: subthreshold currents"
-               for k in names}  # fmt: skip
+    sources = {
+        k: "SPICE: one device at a time +10 mV" if k in measured else "analytic: subthreshold currents" for k in names
+    }
     return Calibration(str(path), manifest, extraction, out, {k: weights[k] for k in names}, check, sources)
 
 
@@ -115,13 +119,23 @@ def _ci(x: np.ndarray, n_boot: int) -> dict[str, float]:
     return {"cv": est.cv, "low": est.ci_low, "high": est.ci_high, "n": est.n}
 
 
-def _check(table: pd.DataFrame, per_sample: dict[str, np.ndarray], extraction: Extraction, i_in: float,
-           adapting: bool, n_boot: int) -> dict[str, Any]:  # fmt: skip
+def _check(
+    table: pd.DataFrame,
+    per_sample: dict[str, np.ndarray],
+    extraction: Extraction,
+    i_in: float,
+    adapting: bool,
+    n_boot: int,
+) -> dict[str, Any]:
     """The equation with each sample's parameters against SPICE's per-sample rate and refractory period."""
     spice = table[RATE_METRIC].to_numpy(dtype=float)
-    check: dict[str, Any] = {"i_in_a": i_in, "metric": RATE_METRIC, "spice_rate": _ci(spice, n_boot),
-                             "spice_refractory": _ci(table["refractory_s"].to_numpy(dtype=float), n_boot),
-                             "equation_refractory": _ci(per_sample["refractory_s"], n_boot)}  # fmt: skip
+    check: dict[str, Any] = {
+        "i_in_a": i_in,
+        "metric": RATE_METRIC,
+        "spice_rate": _ci(spice, n_boot),
+        "spice_refractory": _ci(table["refractory_s"].to_numpy(dtype=float), n_boot),
+        "equation_refractory": _ci(per_sample["refractory_s"], n_boot),
+    }
     if adapting:  # the integrated equation has no adaptation: its rate would not be the run's
         check["note"] = "adaptation on (i_ahw > 0): the integrated equation has none, so rates are not compared"
         return check
@@ -145,16 +159,30 @@ def _statistics(cal: Calibration, n_boot: int = 2000) -> dict[str, dict[str, flo
     for name in cal.parameters:
         x = cal.table[name].to_numpy(dtype=float)
         est = _ci(x, n_boot)
-        stats[name] = {"mean": float(np.mean(x)), "sd": float(np.std(x, ddof=1)), "cv": est["cv"],
-                       "cv_low": est["low"], "cv_high": est["high"]}  # fmt: skip
+        stats[name] = {
+            "mean": float(np.mean(x)),
+            "sd": float(np.std(x, ddof=1)),
+            "cv": est["cv"],
+            "cv_low": est["low"],
+            "cv_high": est["high"],
+        }
     return stats
 
 
 def _provenance(cal: Calibration) -> dict[str, Any]:
     m = cal.manifest
-    return {"run": cal.run, "circuit": m["circuit"], "technology": cal.extraction.technology,
-            "mismatch": m["mismatch"], "seed": m["seed"], "samples": m["samples"], "usable": len(cal.table),
-            "tstop_s": m.get("tstop_s"), "params": m.get("params"), "versions": m.get("versions")}  # fmt: skip
+    return {
+        "run": cal.run,
+        "circuit": m["circuit"],
+        "technology": cal.extraction.technology,
+        "mismatch": m["mismatch"],
+        "seed": m["seed"],
+        "samples": m["samples"],
+        "usable": len(cal.table),
+        "tstop_s": m.get("tstop_s"),
+        "params": m.get("params"),
+        "versions": m.get("versions"),
+    }
 
 
 def export_document(cal: Calibration, target: str) -> dict[str, Any]:
@@ -171,19 +199,23 @@ def _neurospice(cal: Calibration) -> dict[str, Any]:
     ex = cal.extraction
     nominal = {**ex.model.as_dict(), **ex.figures}
     return {
-        "format": "neurospice-dpi-parameters", "version": EXPORT_VERSION,
+        "format": "neurospice-dpi-parameters",
+        "version": EXPORT_VERSION,
         "model": "DPI neuron equation, Chicca et al., Proc. IEEE 102(9) 2014, eq. 6 (neurospice.analysis.dpi_model)",
         "provenance": _provenance(cal),
-        "nominal": nominal, "sources": ex.sources,
+        "nominal": nominal,
+        "sources": ex.sources,
         "varying": names,
         "sensitivity_per_volt": cal.weights,
         "sensitivity_sources": cal.weight_sources,
         "statistics": _statistics(cal),
-        "log_correlation": {"names": names, "matrix": correlation(
-            {k: cal.table[k].to_numpy(dtype=float) for k in names}, names).tolist()},
+        "log_correlation": {
+            "names": names,
+            "matrix": correlation({k: cal.table[k].to_numpy(dtype=float) for k in names}, names).tolist(),
+        },
         "samples": cal.table.to_dict(orient="list"),
         "check": cal.check,
-    }  # fmt: skip
+    }
 
 
 def _leak(fig: dict[str, float], capacitance: float, tau: np.ndarray) -> np.ndarray:
@@ -210,17 +242,30 @@ def _dynapsim(cal: Calibration) -> dict[str, Any]:
     c = _currents(cal)
     vth = fig["vdd_v"] - fig["v_release_v"]  # DynapSim: t_ref = Vth C_ref / Iref; Vth is the discharge to release
     params: dict[str, Any] = {
-        "Itau_mem": c["itau"], "Igain_mem": c["igain"], "Ispkthr": c["ispkthr"], "Iref": vth * v["c_ref"] / c["t_ref"],
-        "Idc": np.full(n, v["i_in"]), "C_mem": np.full(n, v["c_mem"]), "C_ref": np.full(n, v["c_ref"]),
-        "Io": np.full(n, ex.model.i_reset_a), "kappa_n": np.full(n, fig["kappa_n"]),
-        "kappa_p": np.full(n, fig["kappa_p"]), "Ut": np.full(n, fig["ut_v"]), "Vth": np.full(n, vth),
-    }  # fmt: skip
+        "Itau_mem": c["itau"],
+        "Igain_mem": c["igain"],
+        "Ispkthr": c["ispkthr"],
+        "Iref": vth * v["c_ref"] / c["t_ref"],
+        "Idc": np.full(n, v["i_in"]),
+        "C_mem": np.full(n, v["c_mem"]),
+        "C_ref": np.full(n, v["c_ref"]),
+        "Io": np.full(n, ex.model.i_reset_a),
+        "kappa_n": np.full(n, fig["kappa_n"]),
+        "kappa_p": np.full(n, fig["kappa_p"]),
+        "Ut": np.full(n, fig["ut_v"]),
+        "Vth": np.full(n, vth),
+    }
     if "tau_ahp_s" in cal.table:
         itau_ahp = _leak(fig, v["c_ahp"], cal.table["tau_ahp_s"].to_numpy(dtype=float))
-        params.update(Itau_ahp=itau_ahp, Igain_ahp=np.full(n, v["i_ahthr"]), Iw_ahp=np.full(n, v["i_ahw"]),
-                      C_ahp=np.full(n, v["c_ahp"]))  # fmt: skip
+        params.update(
+            Itau_ahp=itau_ahp,
+            Igain_ahp=np.full(n, v["i_ahthr"]),
+            Iw_ahp=np.full(n, v["i_ahw"]),
+            C_ahp=np.full(n, v["c_ahp"]),
+        )
     return {
-        "format": "neurospice-dynapsim", "version": EXPORT_VERSION,
+        "format": "neurospice-dynapsim",
+        "version": EXPORT_VERSION,
         "target": "rockpool.devices.dynapse.DynapSim keyword arguments, one value per neuron (SI units)",
         "provenance": _provenance(cal),
         "parameters": {k: np.asarray(x, dtype=float).tolist() for k, x in params.items()},
@@ -234,13 +279,30 @@ def _dynapsim(cal: Calibration) -> dict[str, Any]:
             "the json export.",
             "Mismatch is in these values: do not add DynapSim's own mismatch generator on top.",
         ],
-    }  # fmt: skip
+    }
 
 
 #: teili's DPI neuron parameter names (Brian2) and their Brian2 units
-TEILI_UNITS = {"Itau": "amp", "Ith": "amp", "Ispkthr": "amp", "Ireset": "amp", "refP": "second", "Cmem": "farad",
-               "Iconst": "amp", "kn": "1", "kp": "1", "Ut": "volt", "Io": "amp", "Iagain": "amp", "Iath": "amp",
-               "Ianorm": "amp", "Itauahp": "amp", "Ithahp": "amp", "Cahp": "farad", "Ica": "amp"}  # fmt: skip
+TEILI_UNITS = {
+    "Itau": "amp",
+    "Ith": "amp",
+    "Ispkthr": "amp",
+    "Ireset": "amp",
+    "refP": "second",
+    "Cmem": "farad",
+    "Iconst": "amp",
+    "kn": "1",
+    "kp": "1",
+    "Ut": "volt",
+    "Io": "amp",
+    "Iagain": "amp",
+    "Iath": "amp",
+    "Ianorm": "amp",
+    "Itauahp": "amp",
+    "Ithahp": "amp",
+    "Cahp": "farad",
+    "Ica": "amp",
+}
 
 
 def _teili(cal: Calibration) -> dict[str, Any]:
@@ -248,19 +310,29 @@ def _teili(cal: Calibration) -> dict[str, Any]:
     fig, v = ex.figures, ex.params
     c = _currents(cal)
     params: dict[str, Any] = {
-        "Itau": c["itau"], "Ith": c["igain"], "Ispkthr": c["ispkthr"], "Ireset": np.full(n, ex.model.i_reset_a),
-        "refP": c["t_ref"], "Cmem": np.full(n, v["c_mem"]), "Iconst": np.full(n, v["i_in"]),
-        "kn": np.full(n, fig["kappa_n"]), "kp": np.full(n, fig["kappa_p"]), "Ut": np.full(n, fig["ut_v"]),
-        "Io": np.full(n, ex.model.i_reset_a), "Iagain": np.full(n, fig["ia_gain_a"]),
-        "Iath": np.full(n, fig["ia_th_a"]), "Ianorm": np.full(n, fig["ia_norm_a"]),
-    }  # fmt: skip
+        "Itau": c["itau"],
+        "Ith": c["igain"],
+        "Ispkthr": c["ispkthr"],
+        "Ireset": np.full(n, ex.model.i_reset_a),
+        "refP": c["t_ref"],
+        "Cmem": np.full(n, v["c_mem"]),
+        "Iconst": np.full(n, v["i_in"]),
+        "kn": np.full(n, fig["kappa_n"]),
+        "kp": np.full(n, fig["kappa_p"]),
+        "Ut": np.full(n, fig["ut_v"]),
+        "Io": np.full(n, ex.model.i_reset_a),
+        "Iagain": np.full(n, fig["ia_gain_a"]),
+        "Iath": np.full(n, fig["ia_th_a"]),
+        "Ianorm": np.full(n, fig["ia_norm_a"]),
+    }
     if "tau_ahp_s" in cal.table:
         itauahp = _leak(fig, v["c_ahp"], cal.table["tau_ahp_s"].to_numpy(dtype=float))
         # teili adds Iahpmax = Ica Ithahp/Itauahp per spike: Ica gives each sample's measured increment
         ica = cal.table["ahp_increment_a"].to_numpy(dtype=float) * itauahp / v["i_ahthr"]
         params.update(Itauahp=itauahp, Ithahp=np.full(n, v["i_ahthr"]), Cahp=np.full(n, v["c_ahp"]), Ica=ica)
     return {
-        "format": "neurospice-teili", "version": EXPORT_VERSION,
+        "format": "neurospice-teili",
+        "version": EXPORT_VERSION,
         "target": "teili DPI neuron (Brian2), one value per neuron: group.NAME = values * UNIT",
         "provenance": _provenance(cal),
         "units": {k: TEILI_UNITS[k] for k in params},
@@ -271,4 +343,4 @@ def _teili(cal: Calibration) -> dict[str, Any]:
             "Iagain, Iath, Ianorm: the sigmoid fitted to the SPICE DC transfer of the comparator and feedback.",
             "Ispkthr is the effective threshold (gain x the SPICE rheobase), not the comparator's bias.",
         ],
-    }  # fmt: skip
+    }

@@ -37,15 +37,23 @@ from scipy.optimize import curve_fit
 from ..analysis.dpi_model import DPINeuronModel, model_fi_curve
 from ..analysis.waveform import fit_exponential_decay
 from ..circuits import get_circuit
-from ..engine import get_engine, select
+from ..engines import get_engine, select
 from ..ngspice_models import Technology, TechnologyFacts, get_technology
-from ..options import SimOptions
 from ..params import Values
-from ..simulation import SimulationResult, simulate, technology_facts
+from ..params.options import SimOptions
+from ..sim.simulation import SimulationResult, simulate, technology_facts
 from ..store.cache import cached_json
 
-__all__ = ["Extraction", "SynapseExtraction", "cached_extraction", "cached_sensitivities", "extract_dpi_neuron",
-           "extract_dpi_synapse", "measure_sensitivities", "validate_dpi_neuron"]  # fmt: skip
+__all__ = [
+    "Extraction",
+    "SynapseExtraction",
+    "cached_extraction",
+    "cached_sensitivities",
+    "extract_dpi_neuron",
+    "extract_dpi_synapse",
+    "measure_sensitivities",
+    "validate_dpi_neuron",
+]
 
 #: bump when what :func:`extract_dpi_neuron` measures changes (the cache key holds it)
 EXTRACTION_VERSION = 3
@@ -67,17 +75,33 @@ class Extraction:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able: technology, model, figures, sources, validation, the circuit values."""
-        return {"technology": self.technology, "model": self.model.as_dict(), "figures": self.figures,
-                "sources": self.sources, "validation": self.validation, "params": self.params}  # fmt: skip
+        return {
+            "technology": self.technology,
+            "model": self.model.as_dict(),
+            "figures": self.figures,
+            "sources": self.sources,
+            "validation": self.validation,
+            "params": self.params,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Extraction:
-        return cls(DPINeuronModel(**data["model"]), dict(data["sources"]), data["technology"], dict(data["params"]),
-                   list(data["validation"]), dict(data["figures"]))  # fmt: skip
+        return cls(
+            DPINeuronModel(**data["model"]),
+            dict(data["sources"]),
+            data["technology"],
+            dict(data["params"]),
+            list(data["validation"]),
+            dict(data["figures"]),
+        )
 
 
-def extract_dpi_neuron(tech: str | Technology = "gf180mcu", overrides: Mapping[str, object] | None = None,
-                       *, refractory_input: float | None = None) -> Extraction:  # fmt: skip
+def extract_dpi_neuron(
+    tech: str | Technology = "gf180mcu",
+    overrides: Mapping[str, object] | None = None,
+    *,
+    refractory_input: float | None = None,
+) -> Extraction:
     """Measure the DPI equation's parameters of ``dpi-neuron`` (with ``overrides``) on ``tech``.
 
     ``refractory_input`` (A; default: the values' ``i_in``, or 1 nA without one) is the DC input at
@@ -127,27 +151,36 @@ def extract_dpi_neuron(tech: str | Technology = "gf180mcu", overrides: Mapping[s
         "vdd_v": values.number("vdd"),
         "v_release_v": float(spiking.metrics["v_r_release_v"]),
         "refractory_input_a": float(refractory_input),
-        "kappa_n": facts.kappa_n, "kappa_p": facts.kappa_p, "ut_v": facts.ut_v,
-    }  # fmt: skip
-    sources.update(vdd_v="setting: supply", v_release_v=f"SPICE: refractory node at the membrane's release "
-                   f"(I_in = {refractory_input:.3g} A)", refractory_input_a="setting: input of the refractory run",
-                   kappa_n="technology: nFET I_D-V_G fit", kappa_p="technology: pFET I_D-V_G fit",
-                   ut_v="kT/q at the simulation temperature")  # fmt: skip
+        "kappa_n": facts.kappa_n,
+        "kappa_p": facts.kappa_p,
+        "ut_v": facts.ut_v,
+    }
+    sources.update(
+        vdd_v="setting: supply",
+        v_release_v=f"SPICE: refractory node at the membrane's release (I_in = {refractory_input:.3g} A)",
+        refractory_input_a="setting: input of the refractory run",
+        kappa_n="technology: nFET I_D-V_G fit",
+        kappa_p="technology: pFET I_D-V_G fit",
+        ut_v="kT/q at the simulation temperature",
+    )
     feedback, feedback_sources = _feedback(neuron, tech, values, facts, i0)
-    adaptation, adaptation_sources = _adaptation(neuron, tech, {**given, "input_kind": "none"}, ahw, facts, i0,
-                                                 model.refractory_s)  # fmt: skip
+    adaptation, adaptation_sources = _adaptation(
+        neuron, tech, {**given, "input_kind": "none"}, ahw, facts, i0, model.refractory_s
+    )
     figures.update(feedback | adaptation)
     sources.update(feedback_sources | adaptation_sources)
-    return Extraction(model, sources, tech.name, {k: v for k, v in values.items() if isinstance(v, (int, float))},
-                      figures=figures)  # fmt: skip
+    return Extraction(
+        model, sources, tech.name, {k: v for k, v in values.items() if isinstance(v, (int, float))}, figures=figures
+    )
 
 
 def _sigmoid(x: np.ndarray, gain: float, th: float, norm: float) -> np.ndarray:
     return gain / (1.0 + np.exp(-(x - th) / norm))
 
 
-def _feedback(neuron: Any, tech: Technology, values: Values, facts: TechnologyFacts,
-              i0: float) -> tuple[dict[str, float], dict[str, str]]:  # fmt: skip
+def _feedback(
+    neuron: Any, tech: Technology, values: Values, facts: TechnologyFacts, i0: float
+) -> tuple[dict[str, float], dict[str, str]]:
     """The positive-feedback transfer I_a(I_mem) (DC sweep of MA1-MA4) and its sigmoid fit (in units of I_spkthr)."""
     vectors = get_engine().simulate(neuron.feedback_deck(values, tech, step=2.5e-4), tech.ngspice_settings)
     v_mem, i_a = select(vectors, "v-sweep"), np.abs(select(vectors, "via#branch"))
@@ -159,15 +192,28 @@ def _feedback(neuron: Any, tech: Technology, values: Values, facts: TechnologyFa
     half = float(x[np.argmax(y >= top / 2)])
     (g, th, norm), _ = curve_fit(_sigmoid, x, y / top, p0=(1.0, half, 0.05 * half), maxfev=20000)
     rms = float(np.sqrt(np.mean((_sigmoid(x, g, th, norm) - y / top) ** 2)))
-    figures = {"ia_gain_a": float(g * top), "ia_th_a": float(th * unit), "ia_norm_a": float(abs(norm) * unit),
-               "ia_fit_rms": rms}  # fmt: skip
-    src = (f"SPICE: DC sweep of the comparator and feedback (MA1-MA4), I_mem = I0 exp(kappa_n V_mem/U_T); "
-           f"sigmoid fit, rms residual {100 * rms:.2f} % of I_a,gain")  # fmt: skip
+    figures = {
+        "ia_gain_a": float(g * top),
+        "ia_th_a": float(th * unit),
+        "ia_norm_a": float(abs(norm) * unit),
+        "ia_fit_rms": rms,
+    }
+    src = (
+        f"SPICE: DC sweep of the comparator and feedback (MA1-MA4), I_mem = I0 exp(kappa_n V_mem/U_T); "
+        f"sigmoid fit, rms residual {100 * rms:.2f} % of I_a,gain"
+    )
     return figures, {k: src for k in figures}
 
 
-def _adaptation(neuron: Any, tech: Technology, given: Mapping[str, object], ahw: float, facts: TechnologyFacts,
-                i0: float, t_ref: float) -> tuple[dict[str, float], dict[str, str]]:  # fmt: skip
+def _adaptation(
+    neuron: Any,
+    tech: Technology,
+    given: Mapping[str, object],
+    ahw: float,
+    facts: TechnologyFacts,
+    i0: float,
+    t_ref: float,
+) -> tuple[dict[str, float], dict[str, str]]:
     """tau_ahp (decay of I_ahp after the input stops) and the jump of I_ahp at the first spike, with closed forms."""
     weight = ahw if ahw > 0 else AHP_PROBE_WEIGHT
     run_values = neuron.values({**given, "i_ahw": weight}, tech)
@@ -175,8 +221,9 @@ def _adaptation(neuron: Any, tech: Technology, given: Mapping[str, object], ahw:
     tau_pred = c_ahp * facts.ut_v / (facts.kappa_n * i_ahtau)
     i_in = run_values.number("i_in") if run_values.number("i_in") > 0 else 1e-9
     on, off = 0.005, 0.005 + min(max(tau_pred, 0.02), 0.1)
-    run = simulate(neuron, tech, {**given, "i_ahw": weight, "i_in": i_in, "dc_start": on, "dc_stop": off},
-                   tstop=off + 4 * tau_pred)  # fmt: skip
+    run = simulate(
+        neuron, tech, {**given, "i_ahw": weight, "i_in": i_in, "dc_start": on, "dc_stop": off}, tstop=off + 4 * tau_pred
+    )
     t = run.waves["time"]
     i_ahp = i0 * np.exp(facts.kappa_n * run.waves["v_ahp"] / facts.ut_v)
     spikes = neuron.spike_times(run.waves, run_values)
@@ -186,9 +233,14 @@ def _adaptation(neuron: Any, tech: Technology, given: Mapping[str, object], ahw:
     gain = i_ahthr / i_ahtau
     jump_pred = gain * weight * (1 - math.exp(-t_ref / tau_pred))
     nan = float("nan")
-    figures = {"tau_ahp_s": float(fit.tau), "tau_ahp_pred_s": tau_pred, "ahp_increment_a": jumps[-1] if jumps else nan,
-               "ahp_first_increment_a": jumps[0] if jumps else nan, "ahp_increment_pred_a": jump_pred,
-               "ahp_weight_a": weight}  # fmt: skip
+    figures = {
+        "tau_ahp_s": float(fit.tau),
+        "tau_ahp_pred_s": tau_pred,
+        "ahp_increment_a": jumps[-1] if jumps else nan,
+        "ahp_first_increment_a": jumps[0] if jumps else nan,
+        "ahp_increment_pred_a": jump_pred,
+        "ahp_weight_a": weight,
+    }
     note = "" if ahw > 0 else f" (adaptation is off in these values; measured with I_ahw = {weight:.3g} A)"
     sources = {
         "tau_ahp_s": "SPICE: decay of I_ahp = I0 exp(kappa_n V_ahp/U_T) after the input stops (exponential fit)" + note,
@@ -214,8 +266,11 @@ def _jump(t: np.ndarray, i: np.ndarray, spike: float, end: float, t_ref: float) 
 #: threshold offset applied to one device at a time to measure the sensitivities (V)
 SENSITIVITY_STEP = 0.01
 #: the devices whose effect on each measured parameter is simulated (the others are the analytic weights')
-MEASURED_SENSITIVITIES = {"tau_mem_s": ("ml3",), "threshold_a": ("ml1", "ml2", "ml3", "ma1", "ma2"),
-                          "refractory_s": ("mr3", "mr2")}  # fmt: skip
+MEASURED_SENSITIVITIES = {
+    "tau_mem_s": ("ml3",),
+    "threshold_a": ("ml1", "ml2", "ml3", "ma1", "ma2"),
+    "refractory_s": ("mr3", "mr2"),
+}
 
 
 def measure_sensitivities(tech: Technology, extraction: Extraction) -> dict[str, dict[str, float]]:
@@ -230,8 +285,11 @@ def measure_sensitivities(tech: Technology, extraction: Extraction) -> dict[str,
     values = neuron.values(extraction.params, tech)
     base = {**dict(values.items()), "input_kind": "none", "i_ahw": 0.0}
     fig, model, step = extraction.figures, extraction.model, SENSITIVITY_STEP
-    gain_weight = {"ml1": fig["kappa_p"] / fig["ut_v"], "ml2": -fig["kappa_p"] / fig["ut_v"],
-                   "ml3": fig["kappa_n"] / fig["ut_v"]}  # fmt: skip
+    gain_weight = {
+        "ml1": fig["kappa_p"] / fig["ut_v"],
+        "ml2": -fig["kappa_p"] / fig["ut_v"],
+        "ml3": fig["kappa_n"] / fig["ut_v"],
+    }
     i_sub = 0.5 * values.number("i_spkthr") / model.gain  # the extraction's own runs, one offset added
     tau_pred = values.number("c_mem") * fig["ut_v"] / (fig["kappa_n"] * values.number("i_tau"))
     out: dict[str, dict[str, float]] = {"tau_mem_s": {}, "threshold_a": {}, "refractory_s": {}}
@@ -239,8 +297,9 @@ def measure_sensitivities(tech: Technology, extraction: Extraction) -> dict[str,
         run = _decay_run(neuron, tech, base, i_sub, tau_pred, {f"xn.{d}": step})
         out["tau_mem_s"][d] = math.log(float(run.metrics["tau_mem_s"]) / model.tau_mem_s) / step
     for d in MEASURED_SENSITIVITIES["threshold_a"]:
-        rb = _rheobase(neuron, tech, base, model.rheobase_a(), 10 * tau_pred, span=2.5, steps=8,
-                       offsets={f"xn.{d}": step})  # fmt: skip
+        rb = _rheobase(
+            neuron, tech, base, model.rheobase_a(), 10 * tau_pred, span=2.5, steps=8, offsets={f"xn.{d}": step}
+        )
         out["threshold_a"][d] = math.log(rb / model.rheobase_a()) / step + gain_weight.get(d, 0.0)
     for d in MEASURED_SENSITIVITIES["refractory_s"]:
         run = _spiking_run(neuron, tech, base, fig["refractory_input_a"], {f"xn.{d}": step})
@@ -248,25 +307,43 @@ def measure_sensitivities(tech: Technology, extraction: Extraction) -> dict[str,
     return out
 
 
-def _decay_run(neuron: Any, tech: Technology, base: Mapping[str, object], i_sub: float, tau: float,
-               offsets: Mapping[str, float] | None = None) -> SimulationResult:  # fmt: skip
+def _decay_run(
+    neuron: Any,
+    tech: Technology,
+    base: Mapping[str, object],
+    i_sub: float,
+    tau: float,
+    offsets: Mapping[str, float] | None = None,
+) -> SimulationResult:
     """A sub-threshold DC input for 8 tau (comparator out of reach), then off for 6 tau: tau_mem from the decay."""
     on, off = 0.005, 0.005 + 8 * tau
-    return simulate(neuron, tech, {**base, "i_in": i_sub, "i_spkthr": 1e-6, "dc_start": on, "dc_stop": off},
-                    tstop=off + 6 * tau, offsets=offsets)  # fmt: skip
+    return simulate(
+        neuron,
+        tech,
+        {**base, "i_in": i_sub, "i_spkthr": 1e-6, "dc_start": on, "dc_stop": off},
+        tstop=off + 6 * tau,
+        offsets=offsets,
+    )
 
 
-def _spiking_run(neuron: Any, tech: Technology, base: Mapping[str, object], i_in: float,
-                 offsets: Mapping[str, float] | None = None) -> SimulationResult:  # fmt: skip
+def _spiking_run(
+    neuron: Any, tech: Technology, base: Mapping[str, object], i_in: float, offsets: Mapping[str, float] | None = None
+) -> SimulationResult:
     """A DC input from 5 ms for 55 ms: the refractory period and the release level."""
     return simulate(neuron, tech, {**base, "i_in": i_in, "dc_start": 0.005}, tstop=0.06, offsets=offsets)
 
 
 def cached_sensitivities(tech: Technology, extraction: Extraction) -> dict[str, dict[str, float]]:
     """:func:`measure_sensitivities`, measured once per machine (the result cache)."""
-    key = {"extraction": extraction.as_dict(), "models": tech.provenance(), "settings": tech.ngspice_settings,
-           "ngspice": get_engine().version, "version": EXTRACTION_VERSION, "step": SENSITIVITY_STEP,
-           "options": dataclasses.asdict(SimOptions())}  # fmt: skip
+    key = {
+        "extraction": extraction.as_dict(),
+        "models": tech.provenance(),
+        "settings": tech.ngspice_settings,
+        "ngspice": get_engine().version,
+        "version": EXTRACTION_VERSION,
+        "step": SENSITIVITY_STEP,
+        "options": dataclasses.asdict(SimOptions()),
+    }
     return cached_json("dpi_sensitivity", key, lambda: measure_sensitivities(tech, extraction))
 
 
@@ -277,14 +354,28 @@ def cached_extraction(tech: Technology, overrides: Mapping[str, object]) -> Extr
     measures again instead of serving figures made with the old ones.
     """
     values = get_circuit("dpi-neuron").values(dict(overrides), tech)
-    key = {"values": dict(values.items()), "models": tech.provenance(), "settings": tech.ngspice_settings,
-           "ngspice": get_engine().version, "version": EXTRACTION_VERSION,
-           "options": dataclasses.asdict(SimOptions())}  # fmt: skip
+    key = {
+        "values": dict(values.items()),
+        "models": tech.provenance(),
+        "settings": tech.ngspice_settings,
+        "ngspice": get_engine().version,
+        "version": EXTRACTION_VERSION,
+        "options": dataclasses.asdict(SimOptions()),
+    }
     return Extraction.from_dict(cached_json("dpi_extraction", key, lambda: extract_dpi_neuron(tech, values).as_dict()))
 
 
-def _rheobase(neuron: Any, tech: Technology, base: Mapping[str, object], guess: float, wait: float, *,
-              span: float = 4.0, steps: int = 7, offsets: Mapping[str, float] | None = None) -> float:  # fmt: skip
+def _rheobase(
+    neuron: Any,
+    tech: Technology,
+    base: Mapping[str, object],
+    guess: float,
+    wait: float,
+    *,
+    span: float = 4.0,
+    steps: int = 7,
+    offsets: Mapping[str, float] | None = None,
+) -> float:
     """The smallest DC input that makes the neuron fire within ``wait`` seconds: bisection in ln I_in over
     ``guess / span`` to ``guess * span`` (7 steps over a factor 16: 2 % resolution)."""
     low, high = guess / span, guess * span
@@ -298,8 +389,9 @@ def _rheobase(neuron: Any, tech: Technology, base: Mapping[str, object], guess: 
     return math.sqrt(low * high)
 
 
-def validate_dpi_neuron(extraction: Extraction, currents: Sequence[float] | None = None,
-                        tstop: float = 0.1) -> Extraction:  # fmt: skip
+def validate_dpi_neuron(
+    extraction: Extraction, currents: Sequence[float] | None = None, tstop: float = 0.1
+) -> Extraction:
     """SPICE's steady rate against the equation's at each DC input (default: 1.5x rheobase to 10 nA)."""
     model = extraction.model
     if currents is None:
@@ -308,11 +400,18 @@ def validate_dpi_neuron(extraction: Extraction, currents: Sequence[float] | None
     predicted = model_fi_curve(model, currents)
     neuron, rows = get_circuit("dpi-neuron"), []
     for i_in, rate in zip(currents, predicted, strict=True):
-        run = simulate(neuron, extraction.technology, {**extraction.params, "i_in": float(i_in), "dc_start": 0.005},
-                       tstop=tstop)  # fmt: skip
+        run = simulate(
+            neuron, extraction.technology, {**extraction.params, "i_in": float(i_in), "dc_start": 0.005}, tstop=tstop
+        )
         spice = float(run.metrics["isi_rate_hz"])
-        rows.append({"i_in_a": float(i_in), "spice_rate_hz": spice, "model_rate_hz": float(rate),
-                     "difference": float(rate / spice - 1) if spice else math.nan})  # fmt: skip
+        rows.append(
+            {
+                "i_in_a": float(i_in),
+                "spice_rate_hz": spice,
+                "model_rate_hz": float(rate),
+                "difference": float(rate / spice - 1) if spice else math.nan,
+            }
+        )
     return Extraction(model, extraction.sources, extraction.technology, extraction.params, rows)
 
 
@@ -328,8 +427,9 @@ class SynapseExtraction:
         return {"technology": self.technology, "figures": self.figures, "sources": self.sources}
 
 
-def extract_dpi_synapse(tech: str | Technology = "gf180mcu",
-                        overrides: Mapping[str, object] | None = None) -> SynapseExtraction:  # fmt: skip
+def extract_dpi_synapse(
+    tech: str | Technology = "gf180mcu", overrides: Mapping[str, object] | None = None
+) -> SynapseExtraction:
     """tau (decay fit) and gain of ``dpi-synapse`` from one input pulse 8 tau long, beside their closed forms.
 
     A short pulse does not reach the DPI's linear regime (I_syn >> I_th) at these biases, so the
@@ -358,6 +458,7 @@ def extract_dpi_synapse(tech: str | Technology = "gf180mcu",
         "tau_pred_s": "closed form: C_syn U_T/(kappa_p I_tau)",
         "gain": "SPICE: (steady output - rest) / I_w at the end of a pulse 8 tau long",
         "gain_pred": "closed form: I_th (I_w/I_tau - 1)/I_w, the full equation's steady state over I_w",
-        "i_w_a": "setting: I_w", "pulse_width_s": "setting: input pulse width",
-    }  # fmt: skip
+        "i_w_a": "setting: I_w",
+        "pulse_width_s": "setting: input pulse width",
+    }
     return SynapseExtraction(figures, sources, tech.name)

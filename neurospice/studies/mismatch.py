@@ -3,7 +3,7 @@
 :func:`store_report_inputs` measures the technology's kappa figures (two characterisation
 sweeps), evaluates each metric's closed-form CV (sympy, from the Pelgrom sigmas) and runs the
 Pelgrom check of the technology's own devices (a few hundred single devices per size), and
-writes them to ``DIR/report_inputs.json``. :mod:`neurospice.report` only reads that file and
+writes them to ``DIR/report_inputs.json``. :mod:`neurospice.present.report` only reads that file and
 the samples: a report can be drawn again from the folder without ngspice.
 """
 
@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from ..characterization import pelgrom_check
 from ..circuits import circuit_of_run
 from ..ngspice_models import get_technology
-from ..simulation import technology_facts
+from ..sim.characterization import pelgrom_check
+from ..sim.simulation import technology_facts
 from ..store import atomic_write, read_manifest
 
 __all__ = ["PELGROM_SIZES", "REPORT_INPUTS", "store_report_inputs"]

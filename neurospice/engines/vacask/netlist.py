@@ -14,9 +14,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..ngspice_models.cards import BinnedModel
-from ..options import SimOptions
-from ..units import spice_number
+from ...ngspice_models.cards import BinnedModel
+from ...params.options import SimOptions
+from ...params.units import spice_number
 from .deck import DeckError, Element, FlatDeck
 
 __all__ = ["VacaskNetlist", "vacask_options", "write_netlist"]
@@ -25,8 +25,22 @@ _SAFE = re.compile(r"[a-z_][a-z0-9_]*")
 #: card parameters ngspice reads to choose an implementation, which VACASK's single BSIM4 does not take
 _DROPPED_CARD = frozenset({"level", "version"})
 #: MOSFET instance parameters passed through (ngspice name -> VACASK name)
-_MOS_PARAMS = {"w": "w", "l": "l", "as": "as", "ad": "ad", "ps": "ps", "pd": "pd", "nrd": "nrd", "nrs": "nrs",
-               "sa": "sa", "sb": "sb", "sd": "sd", "nf": "nf", "delvto": "delvto", "m": "$mfactor"}  # fmt: skip
+_MOS_PARAMS = {
+    "w": "w",
+    "l": "l",
+    "as": "as",
+    "ad": "ad",
+    "ps": "ps",
+    "pd": "pd",
+    "nrd": "nrd",
+    "nrs": "nrs",
+    "sa": "sa",
+    "sb": "sb",
+    "sd": "sd",
+    "nf": "nf",
+    "delvto": "delvto",
+    "m": "$mfactor",
+}
 
 
 @dataclass

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .analysis.closed_form import thermal_voltage
+from ..analysis.closed_form import thermal_voltage
+from ..circuits import Circuit, Waveforms, get_circuit
+from ..engines import check_engine, get_engine
+from ..ngspice_models import Technology, TechnologyFacts, get_technology
+from ..params import ParameterError, Values
+from ..params.options import SimOptions, default_options
+from ..store import provenance_record
 from .characterization import characterize
-from .circuits import Circuit, Waveforms, get_circuit
-from .engine import check_engine, get_engine
-from .ngspice_models import Technology, TechnologyFacts, get_technology
-from .options import SimOptions, default_options
-from .params import ParameterError, Values
-from .store import provenance_record
 
 __all__ = ["SimulationResult", "fi_curve", "simulate", "sweep", "validate_tstop"]
 
@@ -67,8 +67,9 @@ def technology_facts(tech: Technology, values: Values) -> TechnologyFacts:
     if key not in _FACTS:
         p = characterize(tech, "pmos", w=w, l=l).fit
         n = characterize(tech, "nmos").fit
-        _FACTS[key] = TechnologyFacts(kappa_p=p.kappa, i0_p_a=p.i0_a, kappa_n=n.kappa, i0_n_a=n.i0_a,
-                                      ut_v=thermal_voltage())  # fmt: skip
+        _FACTS[key] = TechnologyFacts(
+            kappa_p=p.kappa, i0_p_a=p.i0_a, kappa_n=n.kappa, i0_n_a=n.i0_a, ut_v=thermal_voltage()
+        )
     return _FACTS[key]
 
 
@@ -86,7 +87,7 @@ def simulate(
 
     ``offsets`` maps device keys (``xn.ml3``, :meth:`Circuit.devices`) to threshold offsets (V), as
     a pelgrom-mode Monte Carlo sample applies them; a key that is not a device of the circuit is refused.
-    ``engine`` is ``ngspice`` or ``vacask`` (:data:`neurospice.engine.ENGINES`); ``options`` default to
+    ``engine`` is ``ngspice`` or ``vacask`` (:data:`neurospice.engines.ENGINES`); ``options`` default to
     that engine's ``default`` accuracy preset.
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
@@ -96,23 +97,30 @@ def simulate(
     options = options or default_options(engine)
     values = circuit.values(overrides, tech)
     tstop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
-    if offsets:
-        known = {d.key for d in circuit.devices(values)}
-        unknown = sorted(set(offsets) - known)
-        if unknown:
-            raise ParameterError("offsets", f"got {unknown[0]!r}; accepted: device keys such as {sorted(known)[0]!r}")
+    bench = circuit.bind(values, tech, tstop)
+    bench.check_offsets(offsets)  # before anything runs
     facts = technology_facts(tech, values) if circuit.needs_facts else TechnologyFacts.unknown()
+    bench = bench.with_facts(facts)
     sim = get_engine(engine)
     start = time.perf_counter()
-    vectors = sim.simulate(circuit.deck(values, tech, tstop, options=options, offsets=offsets),
-                           tech.ngspice_settings, tech)  # fmt: skip
+    vectors = sim.simulate(bench.deck(options, offsets=offsets), tech.ngspice_settings, tech)
     wall = time.perf_counter() - start
-    waves = circuit.waveforms(vectors)
-    metrics = circuit.evaluate(waves, values, facts, tech, tstop)
-    spikes = circuit.spike_times(waves, values)
+    waves = bench.waveforms(vectors)
     record = provenance_record(tech, options, sim.version if engine == "ngspice" else None, engine)
-    return SimulationResult(circuit.name, tech.name, tstop, values, waves, metrics, facts, wall, sim.version,
-                            spikes, record, circuit.checks(waves, values))  # fmt: skip
+    return SimulationResult(
+        circuit.name,
+        tech.name,
+        tstop,
+        values,
+        waves,
+        bench.evaluate(waves),
+        facts,
+        wall,
+        sim.version,
+        bench.spike_times(waves),
+        record,
+        bench.checks(waves),
+    )
 
 
 def sweep(

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .params import ParameterError, ParamSpec, Value
+from . import ParameterError, ParamSpec, Value
 
 __all__ = ["Axis", "Grid", "parse_axis"]
 

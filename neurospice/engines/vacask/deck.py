@@ -21,8 +21,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..ngspice_models.cards import evaluate, logical_lines
-from ..params import ParameterError
+from ...ngspice_models.cards import evaluate, logical_lines
+from ...params import ParameterError
 
 __all__ = ["DeckError", "Element", "FlatDeck", "flatten"]
 
@@ -176,8 +176,15 @@ def _expand(
                 inner[key] = _number(expr, inner, line)
             for key, expr in pairs.items():
                 inner[key] = _number(expr, scope, line)
-            _expand(sub.body, f"{prefix}{name}.", dict(zip(sub.ports, nodes, strict=True)), inner, subckts, out,
-                    (*stack, sub.name))  # fmt: skip
+            _expand(
+                sub.body,
+                f"{prefix}{name}.",
+                dict(zip(sub.ports, nodes, strict=True)),
+                inner,
+                subckts,
+                out,
+                (*stack, sub.name),
+            )
         elif letter == "m":
             if len(words) != 6:
                 raise DeckError(line, "a MOSFET needs 4 nodes and a model")
@@ -186,8 +193,14 @@ def _expand(
         elif letter in "cr":
             if len(words) != 4 or pairs:
                 raise DeckError(line, "a capacitor or resistor other than 'name a b value'")
-            out.append(Element(letter, prefix + name, (node(words[1]), node(words[2])),
-                               params=((letter, _number(words[3], scope, line)),)))  # fmt: skip
+            out.append(
+                Element(
+                    letter,
+                    prefix + name,
+                    (node(words[1]), node(words[2])),
+                    params=((letter, _number(words[3], scope, line)),),
+                )
+            )
         elif letter in "vi":
             out.append(
                 Element(letter, prefix + name, (node(words[1]), node(words[2])), wave=_wave(line, words[3:], scope))

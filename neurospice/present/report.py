@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .analysis import LowR2Warning, coefficient_of_variation, equivalent_bits, fit_pelgrom, mismatch_contributions
-from .analysis.reference import published_cluster_cv
-from .analysis.summary import metric_columns
-from .params import ParameterError
-from .store import atomic_write, load_run
+from ..analysis import LowR2Warning, coefficient_of_variation, equivalent_bits, fit_pelgrom, mismatch_contributions
+from ..analysis.reference import published_cluster_cv
+from ..analysis.summary import metric_columns
+from ..params import ParameterError
+from ..store import atomic_write, load_run
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .circuits import Metric
+    from ..circuits import Metric
 
 __all__ = [
     "metric_table",
@@ -83,10 +83,21 @@ def metric_table(
             continue
         pred = (predicted or {}).get(name, {}).get("cv", float("nan"))
         d = (declared or {}).get(name)
-        rows.append({"metric": name, "unit": d.unit if d else "", "kind": d.kind if d else "", "n": est.n,
-                     "mean": est.mean, "sd": est.std, "cv_%": 100 * est.cv, "cv_ci_low_%": 100 * est.ci_low,
-                     "cv_ci_high_%": 100 * est.ci_high,
-                     "closed_form_cv_%": 100 * pred, "bits (log2 1/CV^2)": float(equivalent_bits(est.cv))})  # fmt: skip
+        rows.append(
+            {
+                "metric": name,
+                "unit": d.unit if d else "",
+                "kind": d.kind if d else "",
+                "n": est.n,
+                "mean": est.mean,
+                "sd": est.std,
+                "cv_%": 100 * est.cv,
+                "cv_ci_low_%": 100 * est.ci_low,
+                "cv_ci_high_%": 100 * est.ci_high,
+                "closed_form_cv_%": 100 * pred,
+                "bits (log2 1/CV^2)": float(equivalent_bits(est.cv)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -104,14 +115,17 @@ def _histograms(table: pd.DataFrame, metrics: pd.DataFrame) -> str:
         x = ok[row["metric"]].to_numpy(dtype=float)
         ax.hist(x[np.isfinite(x)], bins=min(40, max(8, row["n"] // 6)), color="#4a7ab0")
         ax.axvline(row["mean"], color="k", lw=1)
-        ax.set_title(f"{row['metric']}\nmean {row['mean']:.4g}  sd {row['sd']:.3g}  CV {row['cv_%']:.2f} %"
-                     f" [{row['cv_ci_low_%']:.2f}, {row['cv_ci_high_%']:.2f}]", fontsize=8)  # fmt: skip
+        ax.set_title(
+            f"{row['metric']}\nmean {row['mean']:.4g}  sd {row['sd']:.3g}  CV {row['cv_%']:.2f} %"
+            f" [{row['cv_ci_low_%']:.2f}, {row['cv_ci_high_%']:.2f}]",
+            fontsize=8,
+        )
     fig.tight_layout()
     return _png(fig)
 
 
 def _pelgrom_section(checks: list[dict[str, Any]]) -> str:
-    """The Pelgrom plot and fit table from stored checks (``neurospice.characterization.PelgromCheck`` fields)."""
+    """The Pelgrom plot and fit table from stored checks (``neurospice.sim.characterization.PelgromCheck`` fields)."""
     if not checks:
         return ""
     fig, axes = _fig(1, 1, (6, 4))
@@ -150,13 +164,17 @@ def _pelgrom_section(checks: list[dict[str, Any]]) -> str:
 
 def _contribution_section(table: pd.DataFrame, metrics: pd.DataFrame, mode: str) -> str:
     if mode != "pelgrom":
-        return ("<h2>Mismatch contributions</h2><p class=note>Per-device attribution needs the offsets of every "
-                "device: run with <code>--mismatch pelgrom</code>.</p>")  # fmt: skip
+        return (
+            "<h2>Mismatch contributions</h2><p class=note>Per-device attribution needs the offsets of every "
+            "device: run with <code>--mismatch pelgrom</code>.</p>"
+        )
     ok = table[table["status"] == "ok"]
     dvt = [c for c in ok.columns if c.startswith("dvt_")]
     names = [c[4:] for c in dvt]
-    out = ["<h2>Mismatch contributions</h2><p class=note>Share of var(ln metric) explained by each "
-           "transistor's threshold offset (linear regression on the stored Pelgrom draws).</p>"]  # fmt: skip
+    out = [
+        "<h2>Mismatch contributions</h2><p class=note>Share of var(ln metric) explained by each "
+        "transistor's threshold offset (linear regression on the stored Pelgrom draws).</p>"
+    ]
     for metric in list(metrics["metric"])[:4]:
         y = ok[metric].to_numpy(dtype=float)
         try:
@@ -180,8 +198,8 @@ def _contribution_section(table: pd.DataFrame, metrics: pd.DataFrame, mode: str)
 
 def _declared(circuit: str) -> dict[str, Metric]:
     """The circuit's metric declarations (none if the run's circuit cannot be opened any more)."""
-    from .circuits import get_circuit
-    from .params import ParameterError
+    from ..circuits import get_circuit
+    from ..params import ParameterError
 
     try:
         return {m.name: m for m in get_circuit(circuit).metrics}
@@ -191,8 +209,10 @@ def _declared(circuit: str) -> dict[str, Metric]:
 
 def _page(title: str, sections: list[str]) -> str:
     body = "\n".join(sections)
-    return (f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}</title>"
-            f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>\n")  # fmt: skip
+    return (
+        f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}</title>"
+        f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>\n"
+    )
 
 
 def _write(path: Path, text: str) -> Path:
@@ -322,8 +342,11 @@ def check_reportable(out: str | Path) -> None:
     ok = int((table["status"] == "ok").sum()) if "status" in table.columns else 0
     if not ok:
         total = table.attrs["manifest"]["samples"]
-        raise ParameterError("run_dir", f"{out}: nothing to report: no sample succeeded ({len(table)} of {total} "
-                             f"stored, all failed; {len(table.attrs['missing'])} not run yet)")  # fmt: skip
+        raise ParameterError(
+            "run_dir",
+            f"{out}: nothing to report: no sample succeeded ({len(table)} of {total} "
+            f"stored, all failed; {len(table.attrs['missing'])} not run yet)",
+        )
 
 
 def write_mismatch_report(out: str | Path, path: str | Path | None = None) -> Path:

@@ -109,14 +109,16 @@ class ParamSpec:
 
     params: tuple[Param, ...]
     _index: dict[str, Param] = field(init=False, repr=False, compare=False)
+    _defaults: dict[str, Value] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index = {p.name: p for p in self.params}
         if len(index) != len(self.params):
             raise ValueError("duplicate parameter names")
-        for p in self.params:  # defaults must themselves be valid
-            p.coerce(p.default if not isinstance(p.default, tuple) else list(p.default))
+        # defaults must themselves be valid: validated once, here
+        defaults = {p.name: p.coerce(list(p.default) if isinstance(p.default, tuple) else p.default) for p in self}
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_defaults", defaults)
 
     def __iter__(self) -> Iterator[Param]:
         return iter(self.params)
@@ -135,7 +137,7 @@ class ParamSpec:
         """Defaults updated with validated ``overrides``; unknown names raise :class:`ParameterError`."""
         if overrides is not None and not isinstance(overrides, Mapping):
             raise ParameterError("overrides", f"got {overrides!r}; accepted: a mapping of parameter names to values")
-        values = {p.name: p.coerce(list(p.default) if isinstance(p.default, tuple) else p.default) for p in self}
+        values = dict(self._defaults)
         for name, raw in (overrides or {}).items():
             if name not in self._index:
                 known = ", ".join(self._index)

@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from .units import spice_number
+from ..params.units import spice_number
 
 __all__ = ["SpikeKind", "pwl_source", "spike_times"]
 
