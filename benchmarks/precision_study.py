@@ -26,7 +26,7 @@ import numpy as np
 
 from neurospice.params.options import accuracy
 from neurospice.present.report import precision_report, save_precision_heatmap
-from neurospice.studies.precision import calibrate_sizes, precision_study
+from neurospice.studies.precision import Recording, calibrate_sizes, precision_study
 
 CORES = os.cpu_count() or 1
 
@@ -45,7 +45,9 @@ def main() -> None:
     presets = args.accuracy.split(",")
 
     t0 = time.perf_counter()
-    overrides, history = calibrate_sizes("gf180mcu", args.target_cv, pilot=args.pilot, settle=args.settle)
+    overrides, history = calibrate_sizes(
+        "gf180mcu", args.target_cv, pilot=args.pilot, recording=Recording(duration=0.3, settle=args.settle)
+    )
     t_cal = time.perf_counter() - t0
     for h in history:
         print(f"calibration pilot ({args.pilot} neurons, 0.3 s): size factor {h['factor']:.3f} -> rate CV "
@@ -57,8 +59,9 @@ def main() -> None:
     for name in presets:
         out = root / name
         t1 = time.perf_counter()
-        result = precision_study("gf180mcu", neurons=args.neurons, duration=args.duration, settle=args.settle,
-                                 overrides=overrides, out=out, options=accuracy(name))  # fmt: skip
+        recording = Recording(duration=args.duration, settle=args.settle)
+        result = precision_study("gf180mcu", neurons=args.neurons, recording=recording, overrides=overrides, out=out,
+                                 options=accuracy(name))  # fmt: skip
         t_study = time.perf_counter() - t1
         t2 = time.perf_counter()
         save_precision_heatmap(out)

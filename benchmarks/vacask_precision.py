@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from neurospice.studies.precision import precision_study
+from neurospice.studies.precision import Recording, precision_study
 
 
 def main() -> None:
@@ -22,8 +22,8 @@ def main() -> None:
     results = {}
     for engine in ("ngspice", "vacask"):
         start = time.perf_counter()
-        res = precision_study(neurons=args.neurons, duration=args.duration, mismatch="pelgrom", engine=engine,
-                              seed=1, workers=2)  # fmt: skip
+        res = precision_study(neurons=args.neurons, recording=Recording(duration=args.duration), mismatch="pelgrom",
+                              engine=engine, seed=1, workers=2)  # fmt: skip
         wall = time.perf_counter() - start
         ok = res.samples[res.samples["status"] == "ok"]
         results[engine] = res

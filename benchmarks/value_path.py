@@ -68,11 +68,13 @@ def main() -> None:
     for module in (imported, base):
         if hasattr(module, "parse_subckt"):
             count(module, "parse_subckt", "subcircuits parsed")
-    for attr in ("testbench", "elements"):
-        if hasattr(base.Circuit, attr):
-            for cls in base.Circuit.__subclasses__():
-                if attr in vars(cls):
-                    count(cls, attr, "testbench text built")
+    # the testbench text: ``Circuit.render`` writes it (``testbench`` did before the bound testbench)
+    for cls in (base.Circuit, *base.Circuit.__subclasses__()):
+        for attr in ("render", "testbench"):
+            if attr in vars(cls):
+                count(cls, attr, "testbench text built")
+    deck_owner = getattr(base, "Bench", base.Circuit)  # the whole deck: Bench.deck (Circuit.deck before)
+    count(deck_owner, "deck", "decks written")
     with tempfile.TemporaryDirectory() as tmp:
         result = CliRunner().invoke(
             app,
@@ -99,6 +101,7 @@ def main() -> None:
         "i_tau coerced",
         "parameter records resolved",
         "testbench text built",
+        "decks written",
         sp_reads,
         "subcircuits parsed",
     ):

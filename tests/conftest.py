@@ -25,3 +25,15 @@ def _models_for_ngspice_tests(request: pytest.FixtureRequest) -> None:
 def tech(request: pytest.FixtureRequest) -> Technology:
     """Each technology in turn."""
     return get_technology(request.param)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say it when the optional VACASK engine is missing: its tests are then skipped, not run."""
+    from neurospice.engines.vacask import vacask_available
+
+    if not vacask_available():
+        skipped = [r for r in terminalreporter.stats.get("skipped", []) if "test_vacask" in str(r.nodeid)]
+        terminalreporter.write_line(
+            f"VACASK is not installed (neurospice[vacask]): {len(skipped)} VACASK tests were skipped, not run",
+            yellow=True,
+        )

@@ -61,6 +61,7 @@ def test_unknown_preset_is_one_line_naming_accuracy(tmp_path: Path) -> None:
     assert read_study(study).accuracy == "fast"
 
 
+@pytest.mark.ngspice
 def test_default_spike_times_agree_with_the_reference() -> None:
     """The default preset's spikes against the reference's, DPI neuron at 1 nA (benchmark: 0.68 % of an ISI)."""
     runs = {name: simulate("dpi-neuron", "gf180mcu", {"i_in": "1n"}, tstop=0.04, options=ACCURACY[name])
@@ -77,6 +78,7 @@ def test_default_spike_times_agree_with_the_reference() -> None:
     assert not np.array_equal(runs["default"].spikes, runs["legacy"].spikes)
 
 
+@pytest.mark.ngspice
 def test_run_records_its_accuracy_and_resume_needs_the_same(tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = {"samples": 3, "seed": 5, "tstop": 0.02, "mismatch": "pelgrom", "out": out}

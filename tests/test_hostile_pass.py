@@ -190,6 +190,21 @@ def test_a_library_value_error_is_an_internal_error_not_bad_input() -> None:
     assert info.value.exit_code == 1
 
 
+def test_an_unexpected_error_is_one_line_naming_the_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug (here a KeyError inside the sweep) is exit 1 with one line naming what the command was doing."""
+    import neurospice.studies.design
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(neurospice.studies.design, "design_sweep", broken)
+    result = runner.invoke(app, ["sweep", "axon-hillock", "--vary", "i_in=1n,2n", "--quiet"])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    _one_line(result.output, "internal error in the sweep", "KeyError")
+    bad = runner.invoke(app, ["sweep", "axon-hillock", "--vary", "i_in=1n,2x"])  # the user's own mistake: still 2
+    assert bad.exit_code == 2
+
+
 def test_a_pdk_file_of_another_technology_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "mixed.spice"
     path.write_text(NETLIST + ".lib /somewhere/sky130A/libs.tech/ngspice/sky130.lib.spice tt\n")

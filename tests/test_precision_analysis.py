@@ -82,7 +82,7 @@ def _regular_population(n: int, cv: float, duration: float, seed: int) -> list[n
 
 def test_cluster_cv_falls_as_one_over_sqrt_cluster_size_for_independent_neurons() -> None:
     trains = _regular_population(512, 0.18, 5.0, seed=1)
-    table = cluster_rate_cv(trains, (1, 2, 4, 8, 16, 32), (5.0,), t_start=0.0, t_stop=5.0, n_shuffles=20, rng=2)
+    table = cluster_rate_cv(trains, (1, 2, 4, 8, 16, 32), (5.0,), span=(0.0, 5.0), n_shuffles=20, rng=2)
     k, cv = table["cluster_size"].to_numpy(), table["cv"].to_numpy()
     slope = np.polyfit(np.log(k), np.log(cv), 1)[0]
     assert slope == pytest.approx(-0.5, abs=0.07)
@@ -94,7 +94,7 @@ def test_cluster_cv_falls_as_one_over_sqrt_cluster_size_for_independent_neurons(
 
 def test_short_windows_add_counting_noise() -> None:
     trains = _regular_population(256, 0.18, 2.0, seed=5)
-    table = cluster_rate_cv(trains, (1, 16), (0.01, 0.02, 0.1, 1.0), t_start=0.0, t_stop=2.0, rng=1)
+    table = cluster_rate_cv(trains, (1, 16), (0.01, 0.02, 0.1, 1.0), span=(0.0, 2.0), rng=1)
     for k in (1, 16):
         cv = table[table["cluster_size"] == k].set_index("window_s")["cv"]
         assert cv[0.01] > cv[0.02] > cv[1.0]
@@ -105,24 +105,24 @@ def test_short_windows_add_counting_noise() -> None:
 
 def test_identical_neurons_have_no_cluster_spread_in_long_windows() -> None:
     trains = [np.arange(0.0, 2.0, 0.02) for _ in range(16)]
-    table = cluster_rate_cv(trains, (1, 2), (1.0,), t_start=0.0, t_stop=2.0)
+    table = cluster_rate_cv(trains, (1, 2), (1.0,), span=(0.0, 2.0))
     assert (table["cv"] == 0).all()
 
 
 def test_cluster_cv_refuses_bad_sizes_and_windows_naming_them() -> None:
     trains = [np.arange(0.0, 1.0, 0.02) for _ in range(8)]
     with pytest.raises(ValueError, match=r"cluster_sizes: got \[5\]; accepted: whole numbers in \[1, 4\]"):
-        cluster_rate_cv(trains, (1, 5), (0.1,), t_start=0.0, t_stop=1.0)
+        cluster_rate_cv(trains, (1, 5), (0.1,), span=(0.0, 1.0))
     with pytest.raises(ValueError, match=r"windows: got \[2.0\]"):
-        cluster_rate_cv(trains, (1,), (2.0,), t_start=0.0, t_stop=1.0)
+        cluster_rate_cv(trains, (1,), (2.0,), span=(0.0, 1.0))
     with pytest.raises(ValueError, match="t_stop"):
-        cluster_rate_cv(trains, (1,), (0.1,), t_start=1.0, t_stop=1.0)
+        cluster_rate_cv(trains, (1,), (0.1,), span=(1.0, 1.0))
 
 
 def test_cluster_cv_is_reproducible_for_a_seed() -> None:
     trains = _regular_population(64, 0.2, 1.0, seed=9)
-    a = cluster_rate_cv(trains, (2, 4), (0.1,), t_start=0, t_stop=1.0, rng=3)
-    b = cluster_rate_cv(trains, (2, 4), (0.1,), t_start=0, t_stop=1.0, rng=3)
+    a = cluster_rate_cv(trains, (2, 4), (0.1,), span=(0, 1.0), rng=3)
+    b = cluster_rate_cv(trains, (2, 4), (0.1,), span=(0, 1.0), rng=3)
     assert a.equals(b)
 
 
@@ -168,11 +168,11 @@ def test_contributions_warn_when_the_metric_is_not_linear_in_the_offsets() -> No
 
 def test_cv_slope_is_minus_one_half_for_independent_neurons_with_a_bootstrap_interval() -> None:
     trains = _regular_population(128, 0.18, 2.0, seed=11)
-    res = cv_slope(trains, (1, 2, 4, 8, 16, 32, 64), 2.0, t_start=0.0, t_stop=2.0, n_boot=100, rng=1)
+    res = cv_slope(trains, (1, 2, 4, 8, 16, 32, 64), 2.0, span=(0.0, 2.0), n_boot=100, rng=1)
     assert res["ci_low"] <= -0.5 <= res["ci_high"] and res["ci_high"] - res["ci_low"] < 0.3
     assert res["slope"] == pytest.approx(-0.5, abs=0.08)
     with pytest.raises(ValueError, match="three or more sizes"):
-        cv_slope(trains, (1, 2), 1.0, t_start=0.0, t_stop=2.0)
+        cv_slope(trains, (1, 2), 1.0, span=(0.0, 2.0))
 
 
 def test_cv_unbiased_removes_the_small_sample_bias_of_two_clusters() -> None:

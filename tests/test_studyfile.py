@@ -32,7 +32,7 @@ i_in = ["0.5n", "1n"]
 @pytest.mark.parametrize(
     ("text", "message"),
     [('kind = "sweep"\ncircuit = "axon-hillock"\nsamplez = 3\n', "line 3: samplez: unknown key"),
-     ('kind = "explore"\ncircuit = "dpi-synapse"\n', "line 1: kind: got 'explore'; accepted: sweep, mismatch, budget"),
+     ('kind = "explore"\ncircuit = "dpi-synapse"\n', "line 1: kind: got 'explore'; accepted: one of sweep, mismatch, budget"),
      (SMALL.replace('samples = 3', 'samples = -1'), "line 3: samples: got -1"),
      (SMALL.replace('tstop = "20m"', 'tstop = "soon"'), "line 5: tstop: got 'soon'"),
      (SMALL.replace('i_in = ["0.5n", "1n"]', 'i_in = 5'), "line 9: vary.i_in"),

@@ -179,6 +179,7 @@ def test_pelgrom_monte_carlo_on_vacask_uses_the_same_offsets(tmp_path: Path) -> 
         monte_carlo("dpi-neuron", "gf180mcu", out=out, resume=True, **args)  # type: ignore[arg-type]
 
 
+@pytest.mark.ngspice
 def test_vacask_presets_and_bad_engine_input(tmp_path: Path) -> None:
     from neurospice.sim.doctor import run_checks
 

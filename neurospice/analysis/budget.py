@@ -122,9 +122,10 @@ def budget_table(
                 "cluster_power_w": cp,
                 "cheaper_area": _cheaper(sa, ca),
                 "cheaper_power": _cheaper(sp, cp),
-                "reason": _reason(scale, k, sa, ca, sp, cp, reachable, area_line, unit_area),
             }
         )
+        fixed = float(np.polyval(area_line, 0.0)) / unit_area if unit_area else float("nan")
+        rows[-1]["reason"] = _reason(rows[-1], reachable, fixed)
     out = pd.DataFrame(rows)
     out.attrs.update(
         cv_exponent_scale=cv_fit.p, cv_exponent_scale_se=cv_fit.p_se, cv_exponent_k=k_fit.p, cv_exponent_k_se=k_fit.p_se
@@ -140,22 +141,15 @@ def _cheaper(scaled: float, cluster: float) -> str:
     return "scaling" if scaled < cluster else "averaging"
 
 
-def _reason(
-    scale: float,
-    k: int,
-    sa: float,
-    ca: float,
-    sp: float,
-    cp: float,
-    reachable: bool,
-    area_line: np.ndarray,
-    unit_area: float,
-) -> str:
+def _reason(row: dict[str, float | str], reachable: bool, fixed: float) -> str:
+    """Why the cheaper way to ``row``'s precision is cheaper (``fixed``: the share of the area that does not scale)."""
+    scale, k = float(row["scale"]), int(row["k"])
+    sa, sp = float(row["scale_area_um2"]), float(row["scale_power_w"])
+    ca, cp = float(row["cluster_area_um2"]), float(row["cluster_power_w"])
     if not reachable:
         return f"scaling would need {scale:.3g}x the device area, beyond the parameters' ranges"
     if scale <= 1.0 and k == 1:
         return "one unscaled circuit already reaches this precision"
-    fixed = float(np.polyval(area_line, 0.0)) / unit_area if unit_area else float("nan")
     return (
         f"scaling multiplies only the transistors' area ({scale:.3g}x; {100 * fixed:.0f} % of one circuit's area "
         f"does not scale) and keeps the bias currents; averaging needs {k} whole circuits, "

@@ -33,12 +33,13 @@ Closed forms (device names as in ``netlists/*.sp``):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-__all__ = ["dpi_neuron_cv", "dpi_synapse_cv", "lognormal_cv", "propagate_log_sigma"]
+__all__ = ["SynapsePoint", "dpi_neuron_cv", "dpi_synapse_cv", "lognormal_cv", "propagate_log_sigma"]
 
 
 def lognormal_cv(sigma_ln: float) -> float:
@@ -75,28 +76,33 @@ def _synapse_forms() -> dict[str, Callable[..., Any]]:
     return out
 
 
-def dpi_synapse_cv(
-    sigmas: Mapping[str, float],
-    *,
-    c: float,
-    i_tau: float,
-    i_th: float,
-    i_w: float,
-    kappa_n: float,
-    kappa_p: float,
-    ut: float,
-    pulse_width: float,
-    period: float,
-    n_pulses: int,
-) -> dict[str, dict[str, Any]]:
-    """Predicted CVs of the DPI synapse's ``tau_s``, ``peak_current_a`` and ``steady_current_a``.
+@dataclass(frozen=True)
+class SynapsePoint:
+    """The DPI synapse's operating point: C_syn (F), its three bias currents (A), the subthreshold slopes and
+    U_T (V) of the technology, and the regular input train (pulse width and period in s, pulse count)."""
+
+    c: float
+    i_tau: float
+    i_th: float
+    i_w: float
+    kappa_n: float
+    kappa_p: float
+    ut: float
+    pulse_width: float
+    period: float
+    n_pulses: int
+
+
+def dpi_synapse_cv(sigmas: Mapping[str, float], point: SynapsePoint) -> dict[str, dict[str, Any]]:
+    """Predicted CVs of the DPI synapse's ``tau_s``, ``peak_current_a`` and ``steady_current_a`` at ``point``.
 
     ``sigmas`` maps device names (``md1`` .. ``md6``) to their threshold sigma (V). Returns, per
     metric, ``cv`` and the per-device ``sensitivity`` (d ln M / d delta, 1/V).
     """
     forms = _synapse_forms()
     names = forms["_names"]()
-    args = (c, ut, kappa_n, kappa_p, i_tau, i_th, i_w, pulse_width, period, max(n_pulses, 1))
+    q = point
+    args = (q.c, q.ut, q.kappa_n, q.kappa_p, q.i_tau, q.i_th, q.i_w, q.pulse_width, q.period, max(q.n_pulses, 1))
     result = {}
     for metric in ("tau_s", "peak_current_a", "steady_current_a"):
         sens = {k: float(g) for k, g in zip(names, forms[metric](*args), strict=True) if float(g) != 0.0}

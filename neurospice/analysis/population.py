@@ -107,11 +107,9 @@ def cluster_rate_cv(
     cluster_sizes: Sequence[int] = DEFAULT_CLUSTER_SIZES,
     windows: Sequence[float] = DEFAULT_WINDOWS,
     *,
-    t_start: float,
-    t_stop: float,
+    span: tuple[float, float],
     n_shuffles: int = 10,
     rng: np.random.Generator | int | None = 0,
-    ddof: int = 1,
     confidence: float = 0.95,
     bits_method: BitsMethod = "log2_inv_cv2",
 ) -> pd.DataFrame:
@@ -127,7 +125,7 @@ def cluster_rate_cv(
         \mathrm{CV}(k, w) = \Big\langle \big\langle s_c(r_{cj}) / \bar r_{\cdot j}
             \big\rangle_{j} \Big\rangle_{\mathrm{shuffles}}
 
-    with :math:`s_c` the standard deviation across clusters (``ddof``). Windows with no spike in
+    with :math:`s_c` the sample standard deviation across clusters (``ddof = 1``). Windows with no spike in
     any cluster are left out of the mean over windows (their CV is undefined).
 
     Parameters
@@ -136,13 +134,13 @@ def cluster_rate_cv(
         One array of spike times (s) per neuron.
     cluster_sizes, windows
         Cluster sizes (each at most N/2, so that at least two clusters exist) and window
-        lengths (s, each at most ``t_stop - t_start``).
-    t_start, t_stop
-        The recording analysed (leave out the onset transient).
+        lengths (s, each at most the span's length).
+    span
+        ``(t_start, t_stop)``: the recording analysed (leave out the onset transient).
     n_shuffles
         Random partitions averaged (the paper used 10); ``rng`` seeds them.
-    ddof, confidence
-        Estimator of the standard deviation; level of the interval.
+    confidence
+        Level of the interval.
     bits_method
         Conversion of CV to equivalent bits (:func:`~neurospice.analysis.equivalent_bits`).
 
@@ -160,7 +158,8 @@ def cluster_rate_cv(
     """
     import pandas as pd
 
-    n = len(spike_trains)
+    n, ddof = len(spike_trains), 1
+    t_start, t_stop = span
     duration = t_stop - t_start
     check_cluster_design(n, cluster_sizes, windows, t_start, t_stop, n_shuffles, bits_method)
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
@@ -216,8 +215,7 @@ def cv_slope(
     cluster_sizes: Sequence[int],
     window: float,
     *,
-    t_start: float,
-    t_stop: float,
+    span: tuple[float, float],
     n_shuffles: int = 10,
     n_boot: int = 200,
     confidence: float = 0.95,
@@ -233,13 +231,14 @@ def cv_slope(
     resamples of the population, each re-partitioned): it carries the correlation between cells
     that share neurons, which a regression's own standard error ignores.
 
-    Returns ``slope``, ``ci_low``, ``ci_high``, ``window_s`` and ``points`` (cluster sizes fitted).
+    ``span`` is ``(t_start, t_stop)``, the recording analysed. Returns ``slope``, ``ci_low``, ``ci_high``,
+    ``window_s`` and ``points`` (cluster sizes fitted).
     """
     sizes = [k for k in cluster_sizes]
     if len(sizes) < 3:
         raise ValueError(f"cluster_sizes: got {sizes}; accepted: three or more sizes for a slope")
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    kwargs = {"t_start": t_start, "t_stop": t_stop, "n_shuffles": n_shuffles}
+    kwargs = {"span": span, "n_shuffles": n_shuffles}
     point = _weighted_slope(cluster_rate_cv(spike_trains, sizes, [window], rng=gen, **kwargs))  # type: ignore[arg-type]
     n = len(spike_trains)
     boots = []

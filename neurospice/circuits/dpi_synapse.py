@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..analysis.closed_form import dpi_gain, dpi_steady_state, dpi_tau
-from ..analysis.mismatch_closed_form import dpi_synapse_cv
+from ..analysis.mismatch_closed_form import SynapsePoint, dpi_synapse_cv
 from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology, TechnologyFacts
 from ..params import Param, ParamSpec, Values
@@ -183,8 +183,7 @@ class DPISynapse(Circuit):
         known here for other kinds, so they get ``tau_s`` and the steady current only).
         """
         regular = values.word("input_kind") == "regular" and values.whole("input_count") > 0
-        forms = dpi_synapse_cv(
-            self.device_sigmas(values, tech),
+        point = SynapsePoint(
             c=values.number("c_syn"),
             i_tau=values.number("i_tau"),
             i_th=values.number("i_th"),
@@ -196,6 +195,7 @@ class DPISynapse(Circuit):
             period=1.0 / values.number("input_rate"),
             n_pulses=values.whole("input_count"),
         )
+        forms = dpi_synapse_cv(self.device_sigmas(values, tech), point)
         if not regular:
             forms.pop("peak_current_a")
         return forms

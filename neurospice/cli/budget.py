@@ -56,7 +56,7 @@ def budget(
     as_json: JsonOpt = False,
 ) -> None:
     """Precision budget: CV against device area scale and against cluster size, measured; area and power of each."""
-    from ..studies.budget import precision_budget
+    from ..studies.budget import Targets, precision_budget
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, dict[str, Any]]:
         opts = run_options(seed=seed, mismatch=mode, workers=workers, samples=samples)
@@ -75,17 +75,19 @@ def budget(
         return c, t, ov, parse_tstop(tstop, c.default_tstop), {k: v for k, v in opts.items() if v is not None}
 
     c, t, ov, stop, opts = guard(prepare)
+    opts["targets"] = Targets(**{k: opts.pop(k) for k in ("cluster_sizes", "bits") if k in opts})
     scales_n = len(opts.get("scales") or (1, 2, 4, 8))
     with progress_bar(not quiet and sys.stderr.isatty(), scales_n * opts.get("samples", 32)) as update:
         result = guard(
             lambda: precision_budget(
                 c, t, overrides=ov, tstop=stop, out=out, resume=resume, client=dask, progress=update, **opts
-            )
+            ),
+            "the precision budget",
         )
     if out is not None:
         from ..present.plot import plot_budget
 
-        guard(lambda: plot_budget(out))
+        guard(lambda: plot_budget(out), "drawing budget.png")
     if as_json:
         typer.echo(
             json.dumps(

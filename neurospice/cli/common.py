@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
+import click
 import typer
 
 from ..ngspice_models import TechnologyError
@@ -86,8 +87,13 @@ def bad_input(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def guard(fn: Callable[[], T]) -> T:
-    """Run ``fn``; bad input exits 2, a missing installation, failed simulation or failed write exits 1."""
+def guard(fn: Callable[[], T], step: str = "") -> T:
+    """Run ``fn``; bad input exits 2, a missing installation, failed simulation or failed write exits 1.
+
+    Only neurospice's own errors are bad input; anything else is an internal error, exit 1, naming
+    ``step`` (what the command was doing: ``fn``'s name when not given)."""
+    step = step or ("" if getattr(fn, "__name__", "<lambda>") == "<lambda>" else fn.__name__)
+    where = f" in {step}" if step else ""
     from ..engines import SimulationError
     from ..montecarlo import RunInterrupted
     from ..netlists.gate import UnsafeDeckError
@@ -107,8 +113,7 @@ def guard(fn: Callable[[], T]) -> T:
     except (ValueError, FileExistsError, FileNotFoundError, NotADirectoryError) as exc:
         if not isinstance(exc, ParameterError) and not raised_here(exc):
             # a library's ValueError (matplotlib, pandas...) is no statement about the user's input
-            typer.echo(f"error: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:300]})", err=True)
-            raise typer.Exit(1) from None
+            internal(exc, where)
         bad_input(str(exc))
     except UnsafeDeckError as exc:
         typer.echo(f"error: internal error: {exc}", err=True)
@@ -116,6 +121,16 @@ def guard(fn: Callable[[], T]) -> T:
     except (TechnologyError, SimulationError, OSError) as exc:
         typer.echo(f"error: {' | '.join(str(exc).strip().splitlines()) or type(exc).__name__}", err=True)
         raise typer.Exit(1) from None
+    except (typer.Exit, typer.Abort, click.ClickException, KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # a bug, not the user's input: one line naming the step, exit 1
+        internal(exc, where)
+
+
+def internal(exc: BaseException, where: str) -> NoReturn:
+    """An unexpected error: one line, exit 1 (the message of another library, shortened; never a traceback)."""
+    typer.echo(f"error: internal error{where} ({type(exc).__name__}: {' '.join(str(exc).split())[:300]})", err=True)
+    raise typer.Exit(1) from None
 
 
 _PACKAGE = Path(__file__).resolve().parents[1]

@@ -111,7 +111,8 @@ def mismatch(
                 progress=update,
                 keep_spikes=keep_spikes,
                 **{"seed": 1, **opts},
-            )
+            ),
+            "the Monte Carlo run",
         )
     result = summary(table)
     if report and out is not None and result["ok"]:  # with no sample to show, no report (the run says why)

@@ -62,7 +62,7 @@ def simulate(
         return c, t, ov, parse_tstop(tstop, c.default_tstop), opts
 
     c, t, ov, stop, opts = guard(prepare)
-    result = guard(lambda: run_simulate(c, t, ov, tstop=stop, options=opts, engine=engine))
+    result = guard(lambda: run_simulate(c, t, ov, tstop=stop, options=opts, engine=engine), "the simulation")
     if out is not None:
         guard(lambda: write_run(result, out))
     for warning in result.warnings:

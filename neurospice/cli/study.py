@@ -72,7 +72,7 @@ def precision(
     as_json: JsonOpt = False,
 ) -> None:
     """Precision from averaging: N mismatched DPI neurons, cluster-rate CV x window, vs the published table."""
-    from ..studies.precision import calibrate_sizes, precision_study, validate_study
+    from ..studies.precision import ClusterAnalysis, Recording, calibrate_sizes, precision_study, validate_study
 
     def prepare() -> dict[str, Any]:
         texts = {
@@ -97,24 +97,15 @@ def precision(
         sizes = number_list(cluster_sizes, "cluster_sizes", "", whole=True)
         wins = number_list(windows, "windows", "s")
         # the whole design, before calibration or simulation spends any time
-        validate_study(
-            study["neurons"],
-            study["input_rate"],
-            study["duration"],
-            study["settle"],
-            ov,
-            sizes,
-            wins,
-            study["shuffles"],
-            study["bits"],
-            run["mismatch"],
-        )
+        recording = Recording(study["input_rate"], study["duration"], study["settle"])
+        analysis = ClusterAnalysis(sizes, wins, study["shuffles"], study["bits"])
+        validate_study(study["neurons"], recording, ov, analysis, run["mismatch"])
         check_new_run(out, resume)
         return {
             "tech": tech_,
             "overrides": ov,
-            "sizes": sizes,
-            "windows": wins,
+            "recording": recording,
+            "analysis": analysis,
             "calibrate": given["target_cv"],
             **study,
             **run,
@@ -130,7 +121,8 @@ def precision(
     }
     calibration: list[dict[str, float]] = []
     if a["calibrate"] is not None:
-        pilots = {"pilot": a["pilot"], "input_rate": a["input_rate"], "overrides": a["overrides"], **common}
+        pilots = {"pilot": a["pilot"], "overrides": a["overrides"], **common}
+        pilots["recording"] = Recording(input_rate=a["input_rate"], duration=0.3)
         a["overrides"], calibration = guard(lambda: calibrate_sizes(a["tech"], a["calibrate"], **pilots))
         if not as_json:
             for step in calibration:
@@ -143,14 +135,9 @@ def precision(
             lambda: precision_study(
                 a["tech"],
                 neurons=a["neurons"],
-                input_rate=a["input_rate"],
-                duration=a["duration"],
-                settle=a["settle"],
+                recording=a["recording"],
                 overrides=a["overrides"],
-                cluster_sizes=a["sizes"],
-                windows=a["windows"],
-                n_shuffles=a["shuffles"],
-                bits_method=a["bits"],
+                analysis=a["analysis"],
                 mismatch=a["mismatch"],
                 out=out,
                 resume=resume,
@@ -158,7 +145,8 @@ def precision(
                 timeout=a["timeout"],
                 grace=a["grace"] if a["grace"] is not None else 5.0,
                 **common,
-            )
+            ),
+            "the precision study",
         )
     report_path = _figures(out, report)
     _print_precision(result, calibration, report_path, out, as_json)

@@ -12,6 +12,7 @@ import typer
 from ..montecarlo import RUN_OPTIONS, default_mismatch
 from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ..params import ParameterError
+from ..studies.design import LARGE_SWEEP, check_total
 from ._app import app
 from .common import (
     AccuracyOpt,
@@ -78,7 +79,7 @@ def sweep(
 ) -> None:
     """Simulate a grid of parameter values; with --samples, a Monte Carlo at every point (same seeds at each)."""
     from ..params.grid import Grid
-    from ..studies.design import design_sweep, sweep_summary
+    from ..studies.design import design_sweep
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, Any, dict[str, Any]]:
         axes = list(vary or [])
@@ -115,11 +116,10 @@ def sweep(
         table = guard(
             lambda: design_sweep(
                 c, t, grid, overrides=ov, tstop=stop, out=out, resume=resume, client=dask, progress=update, **opts
-            )
+            ),
+            "the sweep",
         )
-    summary = table.attrs.get("summary")  # computed with the run when it was stored
-    if summary is None:
-        summary = guard(lambda: sweep_summary(table, table.attrs["manifest"]))
+    summary = table.attrs["summary"]  # computed with the run (and stored with it under --out)
     if out is not None and plot:
         from ..present.plot import plot_sweep
 
@@ -137,22 +137,6 @@ def sweep(
 
 
 #: simulations a sweep runs without --allow-large (about an hour of a 100 ms neuron run on 2 cores)
-LARGE_SWEEP = 10_000
-
-
-def check_total(points: int, samples: int, allow_large: bool) -> None:
-    """Refuse a sweep of more than :data:`LARGE_SWEEP` simulations unless asked for, and always one of more than
-    a run can hold (said before anything runs)."""
-    from ..store.runs import MAX_RUN_SAMPLES
-
-    total = points * max(samples, 1)
-    said = f"{points} points x {max(samples, 1)} {'samples' if samples else 'nominal run'} = {total} simulations"
-    if total > MAX_RUN_SAMPLES:
-        raise ParameterError("vary", f"{said}; accepted: at most {MAX_RUN_SAMPLES} in one run")
-    if total > LARGE_SWEEP and not allow_large:
-        raise ParameterError("allow-large", f"{said}; more than {LARGE_SWEEP} needs --allow-large")
-
-
 def print_sweep(
     circuit: Any, tech: str, grid: Any, summary: Any, table: Any, opts: dict[str, Any], out: Path | None, as_json: bool
 ) -> None:

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..netlists.gate import check_deck
 from ..ngspice_models import trusted_model_files
+from ..params.options import SimOptions
 from .base import NetlistError, SimulationError, Vectors
 
 __all__ = ["Engine"]
@@ -90,12 +91,15 @@ class Engine:
 
     name = "ngspice"
 
-    def load(self, deck: str, settings: tuple[str, ...] = (), tech: Any = None) -> None:
+    def load(
+        self, deck: str, settings: tuple[str, ...] = (), tech: Any = None, options: SimOptions | None = None
+    ) -> None:
         """Load ``deck`` (replacing any loaded circuit); raise :class:`NetlistError` with ngspice's messages.
 
         ``settings`` are ngspice variables the deck's technology needs at parse time (``set``
         before loading, ``unset`` again before a deck that does not ask for them). ``tech`` (what
-        the deck's header loads) is for engines that translate the deck; ngspice reads the header.
+        the deck's header loads) and ``options`` (what its ``.options`` line says) are for engines that translate
+        the deck; ngspice reads both from the deck itself.
         """
         check_deck(deck, trusted_model_files())  # before anything of it reaches ngspice
         self._clear()
@@ -131,7 +135,9 @@ class Engine:
         data = self._ng.plot(None, plot)
         return {name.lower(): np.real(np.asarray(vec._data)).astype(np.float64) for name, vec in data.items()}
 
-    def simulate(self, deck: str, settings: tuple[str, ...] = (), tech: Any = None) -> Vectors:
+    def simulate(
+        self, deck: str, settings: tuple[str, ...] = (), tech: Any = None, options: SimOptions | None = None
+    ) -> Vectors:
         """Load ``deck`` (with the technology's ``settings``) and run it."""
         self.load(deck, settings, tech)
         return self.run()

@@ -38,7 +38,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -48,9 +48,11 @@ from ..circuits import Circuit, get_circuit
 from ..engines import check_engine
 from ..ngspice_models import Technology, get_technology
 from ..params import Param, ParameterError, ParamSpec
-from ..params.options import SimOptions, accuracy_name, default_mismatch, default_options
+from ..params.options import accuracy_name, default_mismatch, default_options
 from ..sim.simulation import validate_tstop
 from ..store import PartWriter, StoreError, load_run, open_run, record_status, versions
+from ..store.declarations import declarations
+from .config import Execution, RunConfig, RunOptions, run_config
 from .dispatch import DaskExecutor, LocalPool, StopRequest, Task, catch_interrupts, connect_dask
 from .worker import STATUS_OK, MismatchMode, Spec, run_sample, run_sample_locked, setup
 
@@ -108,6 +110,7 @@ def run_manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, s
         **({"circuit_source": source} if source else {}),
         "technology": tech.provenance(),
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.values.items()},
+        "declarations": declarations(circuit),
         "tstop_s": spec.tstop,
         "mismatch": spec.mode,
         "samples": samples,
@@ -140,12 +143,6 @@ SAME_RUN = (
 )
 
 
-def _version() -> str:
-    from .. import __version__
-
-    return __version__
-
-
 class RunInterrupted(KeyboardInterrupt):
     """A run stopped by SIGINT/SIGTERM after storing what had finished; ``resume=True`` completes it."""
 
@@ -162,19 +159,9 @@ def monte_carlo(
     samples: int,
     seed: int,
     overrides: Mapping[str, object] | None = None,
-    tstop: float | None = None,
-    workers: int | None = None,
-    mismatch: MismatchMode | None = None,
-    out: str | Path | None = None,
-    resume: bool = False,
     keep_waveforms: bool = False,
-    client: Any = None,
-    progress: Callable[[int, int, int], None] | None = None,
-    options: SimOptions | None = None,
-    timeout: float | None = None,
     keep_spikes: bool = False,
-    grace: float = 5.0,
-    engine: str = "ngspice",
+    **run: Unpack[RunOptions],
 ) -> pd.DataFrame:
     """Run ``samples`` mismatch samples of ``circuit`` and return their table (one row per sample).
 
@@ -184,36 +171,19 @@ def monte_carlo(
         A circuit / technology or its name.
     samples, seed
         Number of samples and the master seed (per-sample seeds are spawned from it).
-    overrides, tstop
-        Circuit parameters and transient length (validated before anything runs).
-    workers
-        Worker processes on this machine, 1..1024 (default: all cores). Ignored with ``client``.
-    mismatch
-        ``pdk`` (technology's statistical model) or ``pelgrom`` (offsets drawn here, stored); default
-        ``pdk`` on ngspice, ``pelgrom`` on VACASK (which has no ``pdk`` mode).
-    out, resume
-        Folder to stream results to (locked while the run writes it); ``resume=True`` completes an
-        interrupted run there, running exactly the samples no readable part holds.
+    overrides
+        Circuit parameters (validated before anything runs).
     keep_waveforms
         Also store each sample's probe waveforms (``out/waveforms/sample-NNNNNN.parquet``).
-    client
-        A ``dask.distributed.Client`` or a scheduler address: run the samples on that cluster.
-    progress
-        Called as ``progress(done, failed, total)`` after each stored sample.
-    options
-        Simulator options (default: the engine's ``default`` accuracy preset); recorded in the manifest.
-    timeout
-        Seconds one sample may take (after its worker's one-off set-up); the worker is killed and
-        the sample recorded as ``timeout`` (after one retry). Local workers only.
     keep_spikes
         Also store each sample's spike times (s) in a list column ``spike_times`` (spiking
         circuits; what population studies such as :func:`neurospice.studies.precision.precision_study` read).
-    grace
-        Seconds running samples may take to finish after a first SIGINT (main thread only);
-        then, or at a second SIGINT or a SIGTERM, they are killed. What finished is stored and
-        :class:`RunInterrupted` is raised.
-    engine
-        ``ngspice`` (default) or ``vacask`` (:mod:`neurospice.engines.vacask`); recorded in the manifest.
+    **run
+        The run's configuration (:class:`~neurospice.montecarlo.config.RunOptions`): ``tstop``,
+        ``mismatch``, ``options``, ``engine``, ``out``, ``resume``, ``workers``, ``client``,
+        ``progress``, ``timeout``, ``grace``. After a first SIGINT running samples may take
+        ``grace`` seconds to finish (main thread only); then, or at a second SIGINT or a SIGTERM,
+        they are killed, what finished is stored and :class:`RunInterrupted` is raised.
 
     Every row has ``attempts`` (1, or 2 when the first attempt failed, crashed or timed out and
     the sample was run again on a fresh worker) and ``first_failure`` (that first attempt's
@@ -221,25 +191,21 @@ def monte_carlo(
     at once; what was stored before is intact and ``resume`` completes the run.
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
-    spec, seeds = prepare_spec(
-        circuit, tech, samples, seed, overrides, tstop, mismatch, keep_waveforms, options, engine
-    )
+    config = run_config(run)
+    spec, seeds = prepare_spec(circuit, tech, samples, seed, overrides, config, keep_waveforms)
     spec = dataclasses.replace(spec, keep_spikes=bool(keep_spikes))
-    check_dispatch(workers, timeout, grace)
-    executor = make_executor(spec, workers, client, timeout, samples)
+    check_dispatch(config.execution)
+    executor = make_executor(spec, config.execution, samples)
     manifest = run_manifest(circuit, tech, spec, samples, seed)
-    return run_tasks(executor, manifest, SAME_RUN, out, resume, seeds, progress, grace)
+    return run_tasks(executor, manifest, SAME_RUN, config, seeds)
 
 
 def run_tasks(
     executor: Any,
     manifest: dict[str, Any],
     compare: tuple[str, ...],
-    out: str | Path | None,
-    resume: bool,
+    config: RunConfig,
     seeds: Sequence[int] | np.ndarray,
-    progress: Callable[[int, int, int], None] | None,
-    grace: float,
 ) -> pd.DataFrame:
     """Run task ``i`` with ``seeds[i]`` for every ``i`` not yet stored in ``out``; stream, retry, resume.
 
@@ -247,7 +213,8 @@ def run_tasks(
     the folder locked while written, a first interrupt draining for ``grace`` seconds.
     """
     total = len(seeds)
-    out_dir = Path(out) if out is not None else None
+    out_dir, resume = config.folder.out, config.folder.resume
+    grace, progress = config.execution.grace, config.execution.progress
     try:
         with catch_interrupts(grace) as stop:
             folder = (
@@ -313,7 +280,9 @@ def _drive(
         raise
 
 
-def check_dispatch(workers: int | None, timeout: float | None, grace: float) -> None:
+def check_dispatch(execution: Execution) -> None:
+    """Refuse workers, timeout or grace out of range (before anything runs)."""
+    workers, timeout, grace = execution.workers, execution.timeout, execution.grace
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)):
         raise ParameterError("workers", f"got {workers!r}; accepted: {RUN_OPTIONS['workers'].accepted()}")
     for name, value in (("workers", workers), ("timeout", timeout), ("grace", grace)):
@@ -323,9 +292,7 @@ def check_dispatch(workers: int | None, timeout: float | None, grace: float) -> 
 
 def make_executor(
     spec: Any,
-    workers: int | None,
-    client: Any,
-    timeout: float | None,
+    execution: Execution,
     samples: int,
     functions: tuple[Callable[..., Any], ...] = (setup, run_sample_locked, run_sample),
 ) -> Any:
@@ -334,6 +301,7 @@ def make_executor(
     ``functions`` are the worker's set-up, its task runner, and the runner Dask calls (thread-safe).
     """
     setup_fn, run_fn, dask_fn = functions
+    workers, client, timeout = execution.workers, execution.client, execution.timeout
     if client is not None:
         if isinstance(client, str):
             client = connect_dask(client)
@@ -359,21 +327,18 @@ def prepare_spec(
     samples: int,
     seed: int,
     overrides: Mapping[str, object] | None,
-    tstop: float | None,
-    mismatch: str | None,
-    keep_waveforms: bool,
-    options: SimOptions | None,
-    engine: str = "ngspice",
+    config: RunConfig,
+    keep_waveforms: bool = False,
 ) -> tuple[Spec, np.ndarray]:
+    """A run's worker specification and per-sample seeds, everything validated (nothing has run yet)."""
+    engine, options, tstop = config.engine, config.options, config.tstop
     check_engine(engine, tech)
-    mismatch = mismatch or default_mismatch(engine)
+    mismatch = config.mismatch or default_mismatch(engine)
     for name, value in (("samples", samples), ("seed", seed)):
         if isinstance(value, bool) or not isinstance(value, int):  # the API takes ints; text is the CLI's business
             raise ParameterError(name, f"got {value!r}; accepted: {RUN_OPTIONS[name].accepted()}")
     for name, given in (("samples", samples), ("seed", seed), ("mismatch", mismatch)):
         RUN_OPTIONS[name].coerce(given)
-    if options is not None and not isinstance(options, SimOptions):
-        raise ParameterError("options", f"got {options!r}; accepted: a SimOptions")
     if engine == "vacask" and mismatch == "pdk":
         raise ParameterError(
             "mismatch",
@@ -391,7 +356,8 @@ def prepare_spec(
     if engine == "vacask":  # what VACASK cannot take is refused here, before any sample runs
         from ..engines.vacask import VacaskEngine
 
-        VacaskEngine.translate(circuit.deck(values, tech, stop, options=options or default_options(engine)), tech)
+        chosen = options or default_options(engine)
+        VacaskEngine.translate(circuit.bind(values, tech, stop).deck(chosen), tech, chosen)
     spec = Spec(
         circuit.name,
         tech.name,

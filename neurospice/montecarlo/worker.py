@@ -102,7 +102,8 @@ def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
     try:
         if spec.mode in ("pdk", "nominal"):  # parse once, then redraw (pdk) or rerun (nominal) per sample
             if not state["loaded"]:
-                engine.load(bench.deck(spec.options, mismatch=spec.mode == "pdk"), tech.ngspice_settings, tech)
+                deck = bench.deck(spec.options, mismatch=spec.mode == "pdk")
+                engine.load(deck, tech.ngspice_settings, tech, spec.options)
                 state["loaded"] = True
             if spec.mode == "pdk":
                 engine.command(f"setseed {seed}")
@@ -110,7 +111,7 @@ def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
         else:
             offsets = offsets_for(bench.devices, tech, seed)
             row.update({f"dvt_{k}": v for k, v in offsets.items()})
-            engine.load(bench.deck(spec.options, offsets=offsets), tech.ngspice_settings, tech)
+            engine.load(bench.deck(spec.options, offsets=offsets), tech.ngspice_settings, tech, spec.options)
             state["loaded"] = False
         t_sim = time.perf_counter()
         vectors = engine.run()

@@ -18,7 +18,8 @@ from .units import format_si, parse_si
 __all__ = ["Param", "ParamSpec", "ParameterError", "Value", "Values"]
 
 Value = float | int | str | tuple[float, ...]
-Kind = Literal["float", "int", "choice", "floats"]
+#: "bool" and "text" describe settings (study-file keys), not circuit parameters
+Kind = Literal["float", "int", "choice", "floats", "bool", "text"]
 
 
 class ParameterError(ValueError):
@@ -46,6 +47,8 @@ class Param:
         """Say in words what this parameter accepts."""
         if self.kind == "choice":
             return "one of " + ", ".join(self.choices)
+        if self.kind in ("bool", "text"):
+            return "true or false" if self.kind == "bool" else "non-empty text"
         what = {"float": "a number", "int": "a whole number", "floats": "comma-separated numbers"}[self.kind]
         lo, hi = (self._bound_text(b) for b in (self.low, self.high))
         return f"{what} in [{lo}, {hi}]"
@@ -61,6 +64,8 @@ class Param:
             if not isinstance(raw, str) or raw not in self.choices:
                 raise ParameterError(self.name, f"got {raw!r}; accepted: {self.accepted()}")
             return raw
+        if self.kind in ("bool", "text"):
+            return self._setting(raw)
         if self.kind == "floats":
             items = raw.split(",") if isinstance(raw, str) else raw
             if not isinstance(items, (list, tuple)):
@@ -70,6 +75,14 @@ class Param:
         if self.kind == "int":
             return self._whole(raw)
         return self._number(raw)
+
+    def _setting(self, raw: object) -> Value:
+        """A true/false value (``bool``: an int record) or non-empty text (``text``)."""
+        if self.kind == "bool" and isinstance(raw, bool):
+            return int(raw)
+        if self.kind == "text" and isinstance(raw, str) and raw.strip():
+            return raw
+        raise ParameterError(self.name, f"got {raw!r}; accepted: {self.accepted()}")
 
     def _whole(self, raw: object) -> int:
         """A whole number, exact beyond 2**53 when given as an int or plain digits."""

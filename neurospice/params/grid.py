@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -60,16 +60,23 @@ def parse_axis(text: str, spec: ParamSpec) -> Axis:
         if log and (float(start) <= 0 or float(stop) <= 0):  # type: ignore[arg-type]
             raise ParameterError("vary", f"{text!r}: a log range needs positive ends")
         raw = (np.geomspace if log else np.linspace)(float(start), float(stop), n)  # type: ignore[arg-type]
-        values = tuple(param.coerce(float(x)) for x in raw)
+        values = tuple(param.coerce(float(f"{x:.12g}")) for x in raw)  # 4e-12, not 4.000000000000001e-12
         if param.kind == "int" and len(set(values)) != len(values):
             raise ParameterError("vary", f"{text!r}: {name} is a whole number; these points repeat")
         return Axis(name, values, "log" if log else "linear")
-    items = [p.strip() for p in rest.split(",") if p.strip()]
+    return list_axis(name, [p.strip() for p in rest.split(",") if p.strip()], spec, text)
+
+
+def list_axis(name: str, items: Sequence[object], spec: ParamSpec, text: str = "") -> Axis:
+    """An axis of the listed values (numbers as they are, text with SI prefixes), each validated once."""
+    if name not in spec:
+        raise ParameterError(name, f"unknown parameter; accepted names: {', '.join(p.name for p in spec)}")
+    shown = text or f"{name}={list(items)}"
     if not items:
-        raise ParameterError("vary", f"{text!r}: no values; accepted: NAME=V1,V2,... or NAME=START:STOP:N[:log]")
-    values = tuple(param.coerce(item) for item in items)
+        raise ParameterError("vary", f"{shown!r}: no values; accepted: NAME=V1,V2,... or NAME=START:STOP:N[:log]")
+    values = tuple(spec[name].coerce(item) for item in items)
     if len(set(values)) != len(values):
-        raise ParameterError("vary", f"{text!r}: a value is repeated")
+        raise ParameterError("vary", f"{shown!r}: a value is repeated")
     return Axis(name, values, "list")
 
 
@@ -95,7 +102,18 @@ class Grid:
 
     @classmethod
     def parse(cls, texts: Sequence[str], spec: ParamSpec, zipped: bool = False) -> Grid:
+        """Axes from ``NAME=...`` texts (the command line's ``--vary``)."""
         return cls(tuple(parse_axis(t, spec) for t in texts), zipped)
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, str | Sequence[object]], spec: ParamSpec, zipped: bool = False) -> Grid:
+        """Axes from a study file's ``[vary]`` table: a range as text, or a list of values as TOML gives them
+        (numbers stay numbers)."""
+        axes = (
+            parse_axis(f"{name}={raw}", spec) if isinstance(raw, str) else list_axis(name, list(raw), spec)
+            for name, raw in table.items()
+        )
+        return cls(tuple(axes), zipped)
 
     def __len__(self) -> int:
         if self.zipped:

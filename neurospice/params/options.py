@@ -15,6 +15,7 @@ from . import ParameterError
 
 __all__ = [
     "ACCURACY",
+    "ACCURACY_NAMES",
     "ENGINES",
     "VACASK_ACCURACY",
     "EngineName",
@@ -146,6 +147,10 @@ def default_mismatch(engine: str) -> Literal["pdk", "pelgrom"]:
     """The mismatch mode a run on ``engine`` uses when none is given: ``pdk`` on ngspice, ``pelgrom`` on VACASK
     (the PDK's own draws happen inside ngspice's parser)."""
     return "pelgrom" if engine == "vacask" else "pdk"
+
+
+#: every preset name of any engine (which engine has which: :func:`presets`)
+ACCURACY_NAMES = tuple(dict.fromkeys([*ACCURACY, *VACASK_ACCURACY]))
 
 
 def presets(engine: str = "ngspice") -> dict[str, SimOptions]:

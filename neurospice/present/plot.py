@@ -52,13 +52,12 @@ def plot_sweep(run_dir: Path, out: Path | None = None, metrics: list[str] | None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..circuits import circuit_of_run
+    from ..store.declarations import declared_metrics, declared_units
     from ..store.sweeps import read_sweep
 
     summary, manifest = read_sweep(Path(run_dir))
     axes_info = manifest["grid"]["axes"]
-    circuit = circuit_of_run(manifest)
-    declared = {m.name: m for m in circuit.metrics}
+    declared = declared_metrics(manifest)
     drawable = {str(m) for m, rows in summary.groupby("metric") if np.isfinite(rows["p50"].to_numpy(float)).any()}
     chosen = metrics or [
         m
@@ -112,7 +111,7 @@ def plot_sweep(run_dir: Path, out: Path | None = None, metrics: list[str] | None
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             if labels is not None:  # a choice parameter: one tick per word
                 ax.set_xticks(x, labels)
-        x_unit = circuit.params[x_name].unit if x_name in circuit.params else ""
+        x_unit = declared_units(manifest).get(x_name, "")
         grid[rows - 1, col].set_xlabel(f"{x_name} ({x_unit})")
     how = "nominal" if nominal else f"{manifest['samples_per_point']} samples per point, {manifest['mismatch']}"
     fig.suptitle(f"{Path(str(manifest['circuit'])).name} on {manifest['technology']['technology']} ({how})")

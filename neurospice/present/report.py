@@ -25,6 +25,7 @@ from ..analysis.reference import published_cluster_cv
 from ..analysis.summary import metric_columns
 from ..params import ParameterError
 from ..store import atomic_write, load_run
+from ..store.declarations import declared_metrics
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -196,17 +197,6 @@ def _contribution_section(table: pd.DataFrame, metrics: pd.DataFrame, mode: str)
     return "".join(out)
 
 
-def _declared(circuit: str) -> dict[str, Metric]:
-    """The circuit's metric declarations (none if the run's circuit cannot be opened any more)."""
-    from ..circuits import get_circuit
-    from ..params import ParameterError
-
-    try:
-        return {m.name: m for m in get_circuit(circuit).metrics}
-    except ParameterError:
-        return {}
-
-
 def _page(title: str, sections: list[str]) -> str:
     body = "\n".join(sections)
     return (
@@ -229,7 +219,7 @@ def mismatch_report(
 ) -> Path:
     """Write the HTML report of a Monte Carlo table (``load_run``'s, with its manifest in ``attrs``)."""
     manifest = table.attrs.get("manifest", {})
-    metrics = metric_table(table, predicted, _declared(manifest.get("circuit", "")))
+    metrics = metric_table(table, predicted, declared_metrics(manifest))
     counts = table["status"].value_counts().to_dict() if not table.empty else {}
     title = (
         f"Mismatch report: {manifest.get('circuit', '?')} on {manifest.get('technology', {}).get('technology', '?')}"

@@ -103,7 +103,7 @@ def simulate(
     bench = bench.with_facts(facts)
     sim = get_engine(engine)
     start = time.perf_counter()
-    vectors = sim.simulate(bench.deck(options, offsets=offsets), tech.ngspice_settings, tech)
+    vectors = sim.simulate(bench.deck(options, offsets=offsets), tech.ngspice_settings, tech, options)
     wall = time.perf_counter() - start
     waves = bench.waveforms(vectors)
     record = provenance_record(tech, options, sim.version if engine == "ngspice" else None, engine)

@@ -12,24 +12,32 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import pandas as pd
 
 from ..analysis.budget import budget_table, cluster_mean_cv
 from ..analysis.cv import coefficient_of_variation
 from ..circuits import Circuit, get_circuit
+from ..montecarlo.config import RunOptions, run_config
 from ..ngspice_models import Technology, get_technology
 from ..params import ParameterError
 from ..params.grid import Axis, Grid
-from ..params.options import SimOptions
 from ..store import atomic_write
 from .design import design_sweep
 
-__all__ = ["BudgetResult", "precision_budget", "write_budget"]
+__all__ = ["BudgetResult", "Targets", "precision_budget", "write_budget"]
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What a precision budget is asked: the cluster sizes whose mean is measured, the precisions (bits) budgeted."""
+
+    cluster_sizes: Sequence[int] = (1, 2, 4, 8, 16)
+    bits: Sequence[float] = (6.0, 8.0, 10.0)
 
 
 @dataclass(frozen=True)
@@ -49,27 +57,23 @@ def precision_budget(
     *,
     metric: str = "isi_rate_hz",
     scales: Sequence[float] = (1.0, 2.0, 4.0, 8.0),
-    cluster_sizes: Sequence[int] = (1, 2, 4, 8, 16),
-    bits: Sequence[float] = (6.0, 8.0, 10.0),
+    targets: Targets | None = None,
     samples: int = 32,
     seed: int = 1,
     overrides: Mapping[str, object] | None = None,
-    tstop: float | None = None,
-    mismatch: str = "pdk",
-    out: str | Path | None = None,
-    resume: bool = False,
-    workers: int | None = None,
-    client: Any = None,
-    progress: Callable[[int, int, int], None] | None = None,
-    options: SimOptions | None = None,
+    **run: Unpack[RunOptions],
 ) -> BudgetResult:
-    """Measure CV(``metric``) against device area scale and against cluster size; budget ``bits``.
+    """Measure CV(``metric``) against device area scale and against cluster size; budget the target ``bits``.
 
-    With ``out``, the sweep is stored in ``out`` (resumable) with ``scaling.csv``, ``clusters.csv``,
-    ``budget.csv`` and ``budget.json`` beside it. ``options``: simulator options (default
-    :class:`~neurospice.params.options.SimOptions`), recorded with the sweep.
+    ``targets`` are the cluster sizes measured and the precisions budgeted (:class:`Targets`). ``run`` takes
+    the keywords of every run (:mod:`neurospice.montecarlo.config`; ``mismatch`` defaults to ``pdk``). With
+    ``out``, the sweep is stored in ``out`` (resumable) with ``scaling.csv``, ``clusters.csv``,
+    ``budget.csv`` and ``budget.json`` beside it.
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
+    targets = targets or Targets()
+    cluster_sizes, bits = targets.cluster_sizes, targets.bits
+    mismatch = run_config(run).mismatch or "pdk"
     if not circuit.analog_sizes:
         raise ParameterError("circuit", f"{circuit.name} declares no analog device sizes to scale")
     if metric not in {m.name for m in circuit.metrics}:
@@ -87,22 +91,9 @@ def precision_budget(
         max_scale = min(max_scale, (p.high / v) ** 2)
         axes.append(Axis(name, tuple(p.coerce(v * math.sqrt(s)) for s in scale_list), "list"))
     fixed = {k: v for k, v in (overrides or {}).items() if k not in circuit.analog_sizes}
-    table = design_sweep(
-        circuit,
-        tech,
-        Grid(tuple(axes), zipped=True),
-        samples=samples,
-        seed=seed,
-        overrides=fixed,
-        tstop=tstop,
-        mismatch=mismatch,
-        out=out,
-        resume=resume,
-        workers=workers,
-        client=client,
-        progress=progress,
-        options=options,
-    )
+    grid = Grid(tuple(axes), zipped=True)
+    sweep: RunOptions = {**run, "mismatch": mismatch}
+    table = design_sweep(circuit, tech, grid, samples=samples, seed=seed, overrides=fixed, **sweep)
     ok = table[table["status"] == "ok"]
     rows = []
     for point, scale in enumerate(scale_list):
@@ -139,8 +130,8 @@ def precision_budget(
         **{str(k): v for k, v in budget.attrs.items()},
     }
     result = BudgetResult(scaling, clusters, budget, table, settings)
-    if out is not None:
-        write_budget(result, Path(out))
+    if run.get("out") is not None:
+        write_budget(result, Path(str(run["out"])))
     return result
 
 

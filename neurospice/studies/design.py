@@ -13,9 +13,9 @@ parameters..., ``sample``), SI coordinates, metric units and the run's provenanc
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -23,16 +23,42 @@ import pandas as pd
 from ..analysis.summary import point_summary
 from ..circuits import Circuit, circuit_of_run, get_circuit
 from ..montecarlo import SAME_RUN, check_dispatch, make_executor, prepare_spec, run_manifest, run_tasks
+from ..montecarlo.config import RunOptions, run_config
 from ..montecarlo.worker import SweepSpec, run_sweep_sample, run_sweep_sample_locked, sweep_setup
 from ..ngspice_models import Technology, get_technology
 from ..params import ParameterError, Values
 from ..params.grid import Grid
-from ..params.options import SimOptions
 from ..store import atomic_write, load_run, read_manifest
+from ..store.declarations import declared_units
+from ..store.runs import MAX_RUN_SAMPLES
 from ..store.sweeps import SUMMARY, SWEEP_FORMAT
 
-__all__ = ["design_sweep", "load_dataset", "load_sweep", "run_dataset", "sweep_dataset", "sweep_summary"]
+__all__ = [
+    "LARGE_SWEEP",
+    "check_total",
+    "design_sweep",
+    "load_dataset",
+    "load_sweep",
+    "run_dataset",
+    "sweep_dataset",
+    "sweep_summary",
+]
 _SAME_SWEEP = (*SAME_RUN, "grid", "samples_per_point", "format")
+
+
+#: simulations a sweep runs without being asked to run more (``--allow-large``, ``allow_large``)
+LARGE_SWEEP = 10_000
+
+
+def check_total(points: int, samples: int, allow_large: bool) -> None:
+    """Refuse a sweep of more than :data:`LARGE_SWEEP` simulations unless asked for, and always one of more than
+    a run can hold (said before anything runs)."""
+    total = points * max(samples, 1)
+    said = f"{points} points x {max(samples, 1)} {'samples' if samples else 'nominal run'} = {total} simulations"
+    if total > MAX_RUN_SAMPLES:
+        raise ParameterError("vary", f"{said}; accepted: at most {MAX_RUN_SAMPLES} in one run")
+    if total > LARGE_SWEEP and not allow_large:
+        raise ParameterError("allow-large", f"{said}; more than {LARGE_SWEEP} needs --allow-large")
 
 
 def design_sweep(
@@ -44,17 +70,7 @@ def design_sweep(
     samples: int = 0,
     seed: int = 1,
     overrides: Mapping[str, object] | None = None,
-    tstop: float | None = None,
-    mismatch: str | None = None,
-    out: str | Path | None = None,
-    resume: bool = False,
-    workers: int | None = None,
-    client: Any = None,
-    progress: Callable[[int, int, int], None] | None = None,
-    options: SimOptions | None = None,
-    timeout: float | None = None,
-    grace: float = 5.0,
-    engine: str = "ngspice",
+    **run: Unpack[RunOptions],
 ) -> pd.DataFrame:
     """Simulate ``circuit`` at every point of the grid ``vary`` (``["i_tau=1p:100p:9:log", ...]``).
 
@@ -63,10 +79,13 @@ def design_sweep(
     point (default mode: ``pdk`` on ngspice, ``pelgrom`` on ``engine="vacask"``). Every point's values are
     validated before anything runs. Returns the tidy sample table
     (columns ``point``, the grid parameters, ``device``, ``seed``, ``status``, metrics...); its
-    ``attrs["manifest"]`` is the run's manifest (grid, seeds, provenance). With ``out``, the
-    per-point summary is stored as ``out/summary.csv`` once every sample is in.
+    ``attrs["manifest"]`` is the run's manifest (grid, seeds, provenance, declarations) and
+    ``attrs["summary"]`` the per-point summary (:func:`sweep_summary`); with ``out`` that summary is
+    stored as ``out/summary.csv`` once every sample is in. ``run`` takes the
+    keywords of every run (:mod:`neurospice.montecarlo.config`: ``tstop``, ``mismatch``, ``out``, ``workers``...).
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
+    config = run_config(run)
     grid = vary if isinstance(vary, Grid) else Grid.parse(list(vary), circuit.params, zipped)
     base = dict(overrides or {})
     clash = [n for n in grid.names if n in base]
@@ -75,13 +94,13 @@ def design_sweep(
     if isinstance(samples, bool) or not isinstance(samples, int) or not 0 <= samples <= 100_000:
         raise ParameterError("samples", f"got {samples!r}; accepted: a whole number in [0, 100000] (0: nominal)")
     per_point = max(samples, 1)
-    mode = mismatch if samples else None
+    point_config = dataclasses.replace(config, mismatch=config.mismatch if samples else None)
     points = [circuit.values({**base, **point}, tech) for point in grid.points()]  # validated once, here
     specs = []
     for values in points:
-        spec, seeds = prepare_spec(circuit, tech, per_point, seed, values, tstop, mode, False, options, engine)
+        spec, seeds = prepare_spec(circuit, tech, per_point, seed, values, point_config)
         specs.append(spec if samples else dataclasses.replace(spec, mode="nominal"))
-    check_dispatch(workers, timeout, grace)
+    check_dispatch(config.execution)
     sweep = SweepSpec(tuple(specs), per_point, grid.names, tuple(tuple(p.values()) for p in grid.points()))
     total = len(specs) * per_point
     manifest = run_manifest(circuit, tech, specs[0], total, seed)
@@ -91,17 +110,19 @@ def design_sweep(
         samples_per_point=samples,
         mismatch=specs[0].mode,
         common_random_numbers=bool(samples),
-        fixed={k: str(v) for k, v in base.items()},
+        fixed={k: _stored(points[0][k]) for k in base},
+        params={k: _stored(v) for k, v in points[0].items() if k not in grid.names},
     )
     functions = (sweep_setup, run_sweep_sample_locked, run_sweep_sample)
-    executor = make_executor(sweep, workers, client, timeout, total, functions)
+    executor = make_executor(sweep, config.execution, total, functions)
     all_seeds = np.tile(seeds, len(specs))  # common random numbers: sample k has one seed at every point
-    table = run_tasks(executor, manifest, _SAME_SWEEP, out, resume, all_seeds, progress, grace)
+    table = run_tasks(executor, manifest, _SAME_SWEEP, config, all_seeds)
     table.attrs["manifest"] = manifest  # what sweep_summary and sweep_dataset read
+    summary = sweep_summary(table, manifest, points)
+    table.attrs["summary"] = summary  # the same result whatever the flags: the CLI prints it
+    out = config.folder.out
     if out is not None:  # what plots and reports draw (the present layer reads stored data only)
-        summary = sweep_summary(table, manifest, points)
         atomic_write(Path(out) / SUMMARY, lambda p: summary.to_csv(p, index=False))
-        table.attrs["summary"] = summary  # what the CLI prints: not computed (bootstrapped) twice
     return table
 
 
@@ -150,6 +171,11 @@ def _closed_form(circuit: Circuit, tech: Technology, values: Values) -> dict[str
     return {m: float(p["cv"]) for m, p in circuit.predicted_cv(values, tech, facts).items()}  # type: ignore[arg-type]
 
 
+def _stored(value: Any) -> Any:
+    """A validated value as the manifest stores it (JSON: a list of numbers for a ``floats`` parameter)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
@@ -169,7 +195,7 @@ def sweep_dataset(table: pd.DataFrame, manifest: Mapping[str, Any]) -> Any:
     names = [a["name"] for a in axes]
     samples = max(int(manifest["samples_per_point"]), 1)
     metrics = [m for m in metric_columns(table) if m not in names]
-    units = _declared_units(manifest)
+    units = declared_units(manifest)
     ok = table.assign(**{m: table[m].where(table["status"] == "ok") for m in metrics})
     if manifest["grid"]["zipped"]:
         dims = ["point", "sample"]
@@ -202,15 +228,6 @@ def sweep_dataset(table: pd.DataFrame, manifest: Mapping[str, Any]) -> Any:
     return ds
 
 
-def _declared_units(manifest: Mapping[str, Any]) -> dict[str, str]:
-    """Units of the run's circuit's metrics and parameters, by name (none if it cannot be opened any more)."""
-    try:
-        found = circuit_of_run(manifest)
-    except (ParameterError, KeyError):
-        return {}
-    return {**{p.name: p.unit for p in found.params}, **{m.name: m.unit for m in found.metrics}}
-
-
 def _json(manifest: Mapping[str, Any]) -> str:
     import json
 
@@ -230,7 +247,7 @@ def run_dataset(table: pd.DataFrame, manifest: Mapping[str, Any] | None = None) 
     keep = [*metric_columns(table), *(c for c in table.columns if c.startswith("dvt_")), "status"]
     frame = table.set_index("sample")[[c for c in keep if c in table.columns]]
     ds = xr.Dataset.from_dataframe(frame).assign_coords(seed=("sample", table["seed"].to_numpy()))
-    units = _declared_units(manifest)
+    units = declared_units(manifest)
     for name in ds.data_vars:
         ds[name].attrs["units"] = "V" if str(name).startswith("dvt_") else units.get(str(name), "")
     ds.attrs.update(

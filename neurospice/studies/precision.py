@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -35,16 +35,19 @@ from ..analysis import (
 )
 from ..circuits import get_circuit
 from ..engines import SimulationError
-from ..montecarlo import RUN_OPTIONS, MismatchMode, default_mismatch, monte_carlo
+from ..montecarlo import RUN_OPTIONS, default_mismatch, monte_carlo
+from ..montecarlo.config import RunOptions, run_config
 from ..ngspice_models import Technology, get_technology
 from ..params import Param, ParameterError, ParamSpec
-from ..params.options import SimOptions, accuracy_name, default_options
+from ..params.options import accuracy_name, default_options
 from ..store import atomic_write
 
 __all__ = [
     "PRECISION_DEFAULTS",
     "STUDY_OPTIONS",
+    "ClusterAnalysis",
     "PrecisionResult",
+    "Recording",
     "calibrate_sizes",
     "precision_study",
     "scaled_sizes",
@@ -84,6 +87,33 @@ ANALOG_SIZES = ("dpi", "lk", "mem", "rst", "ahp", "syn_in", "syn_w", "syn_thr", 
 
 
 @dataclass(frozen=True)
+class Recording:
+    """What every neuron of the core sees and what of it is analysed: a regular train at ``input_rate`` (Hz);
+    the spikes of ``duration`` seconds after ``settle`` seconds of onset."""
+
+    input_rate: float = 200.0
+    duration: float = 1.0
+    settle: float = 0.2
+
+    @property
+    def tstop(self) -> float:
+        """The transient's length: the onset left out, then the recording analysed."""
+        return self.settle + self.duration
+
+
+@dataclass(frozen=True)
+class ClusterAnalysis:
+    """How the spikes are split: ``cluster_sizes`` (default: powers of two up to half the core), ``windows``
+    (default: the published windows, 10 ms .. 5 s, that fit in the recording, and the recording itself),
+    ``n_shuffles`` random partitions per cell (the paper: 10), and how a CV becomes bits."""
+
+    cluster_sizes: Sequence[int] | None = None
+    windows: Sequence[float] | None = None
+    n_shuffles: int = 10
+    bits_method: BitsMethod = "log2_inv_cv2"
+
+
+@dataclass(frozen=True)
 class PrecisionResult:
     """Outcome of :func:`precision_study`."""
 
@@ -104,7 +134,7 @@ def _slope(
     if len(sizes) < 3:
         nan = float("nan")
         return {"slope": nan, "ci_low": nan, "ci_high": nan, "window_s": window, "points": float(len(sizes))}
-    return cv_slope(trains, sizes, window, t_start=t0, t_stop=t1, n_shuffles=shuffles, rng=seed)
+    return cv_slope(trains, sizes, window, span=(t0, t1), n_shuffles=shuffles, rng=seed)
 
 
 def _cluster_sizes(neurons: int) -> list[int]:
@@ -113,14 +143,9 @@ def _cluster_sizes(neurons: int) -> list[int]:
 
 def validate_study(
     neurons: int,
-    input_rate: float,
-    duration: float,
-    settle: float,
+    recording: Recording,
     overrides: Mapping[str, object] | None,
-    cluster_sizes: Sequence[int] | None,
-    windows: Sequence[float] | None,
-    n_shuffles: int = 10,
-    bits_method: str = "log2_inv_cv2",
+    analysis: ClusterAnalysis,
     mismatch: str = "pdk",
 ) -> tuple[list[int], list[float], dict[str, object]]:
     """Refuse a study that cannot run, before anything is simulated (calibration included).
@@ -131,22 +156,27 @@ def validate_study(
     """
     if isinstance(neurons, bool) or not isinstance(neurons, int):
         raise ParameterError("neurons", f"got {neurons!r}; accepted: {STUDY_OPTIONS['neurons'].accepted()}")
+    duration, settle = recording.duration, recording.settle
     for name, value in (
         ("neurons", neurons),
-        ("input_rate", input_rate),
+        ("input_rate", recording.input_rate),
         ("duration", duration),
         ("settle", settle),
-        ("shuffles", n_shuffles),
-        ("bits", bits_method),
+        ("shuffles", analysis.n_shuffles),
+        ("bits", analysis.bits_method),
     ):
         if isinstance(value, str) and name != "bits":
             raise ParameterError(name, f"got {value!r}; accepted: {STUDY_OPTIONS[name].accepted()}")
         STUDY_OPTIONS[name].coerce(value)
     RUN_OPTIONS["mismatch"].coerce(mismatch)
-    sizes = list(cluster_sizes) if cluster_sizes is not None else _cluster_sizes(neurons)
-    wins = list(windows) if windows is not None else sorted({*(w for w in DEFAULT_WINDOWS if w <= duration), duration})
-    check_cluster_design(neurons, sizes, wins, settle, settle + duration, n_shuffles, bits_method)
-    params = {**PRECISION_DEFAULTS, **(overrides or {}), "input_rate": input_rate}
+    sizes = list(analysis.cluster_sizes) if analysis.cluster_sizes is not None else _cluster_sizes(neurons)
+    wins = (
+        list(analysis.windows)
+        if analysis.windows is not None
+        else sorted({*(w for w in DEFAULT_WINDOWS if w <= duration), duration})
+    )
+    check_cluster_design(neurons, sizes, wins, settle, recording.tstop, analysis.n_shuffles, analysis.bits_method)
+    params = {**PRECISION_DEFAULTS, **(overrides or {}), "input_rate": recording.input_rate}
     get_circuit("dpi-neuron").params.resolve(params)
     return sizes, wins, params
 
@@ -155,25 +185,11 @@ def precision_study(
     tech: str | Technology = "gf180mcu",
     *,
     neurons: int = 256,
-    input_rate: float = 200.0,
-    duration: float = 1.0,
-    settle: float = 0.2,
+    recording: Recording | None = None,
     seed: int = 1,
     overrides: Mapping[str, object] | None = None,
-    cluster_sizes: Sequence[int] | None = None,
-    windows: Sequence[float] | None = None,
-    n_shuffles: int = 10,
-    bits_method: BitsMethod = "log2_inv_cv2",
-    mismatch: MismatchMode | None = None,
-    workers: int | None = None,
-    out: str | Path | None = None,
-    resume: bool = False,
-    client: Any = None,
-    progress: Callable[[int, int, int], None] | None = None,
-    timeout: float | None = None,
-    grace: float = 5.0,
-    options: SimOptions | None = None,
-    engine: str = "ngspice",
+    analysis: ClusterAnalysis | None = None,
+    **run: Unpack[RunOptions],
 ) -> PrecisionResult:
     """Simulate ``neurons`` mismatched DPI neurons under a regular input and tabulate cluster-rate CVs.
 
@@ -183,49 +199,29 @@ def precision_study(
         Technology (name or object).
     neurons
         Neurons of the core (each a Monte Carlo sample with its own seed); at least 4.
-    input_rate, duration, settle
-        Regular input rate (Hz); analysed recording (s) after ``settle`` seconds of onset.
+    recording
+        The input rate and the recording analysed (:class:`Recording`; default 200 Hz, 1 s after 0.2 s).
     seed
         Master seed (per-neuron seeds are spawned from it and stored).
     overrides
         Neuron and synapse parameters on top of :data:`PRECISION_DEFAULTS` (``neurospice show dpi-neuron``).
-    cluster_sizes, windows
-        Default: powers of two up to ``neurons/2``; the published windows (10 ms .. 5 s) that fit
-        in ``duration``, and ``duration`` itself.
-    n_shuffles, bits_method
-        Random partitions per cell (the paper: 10); CV-to-bits conversion.
-    mismatch, workers, out, resume, client, progress, timeout, grace, options, engine
-        As for :func:`neurospice.monte_carlo`. With ``out``, the tables are written there too
-        (``cluster_cv.csv``, ``bits_<method>.csv`` (rows cluster size, columns window),
-        ``comparison.csv``, ``precision.json``; the heat map is drawn from them by
-        :func:`neurospice.present.report.save_precision_heatmap`).
+    analysis
+        Cluster sizes, windows, shuffles and the bits conversion (:class:`ClusterAnalysis`).
+    **run
+        As for :func:`neurospice.monte_carlo` (:mod:`neurospice.montecarlo.config`), except ``tstop``: the
+        recording sets it. With ``out``, the tables are written there too (``cluster_cv.csv``,
+        ``bits_<method>.csv`` (rows cluster size, columns window), ``comparison.csv``, ``precision.json``;
+        the heat map is drawn from them by :func:`neurospice.present.report.save_precision_heatmap`).
     """
     tech = get_technology(tech) if isinstance(tech, str) else tech
-    mismatch = mismatch or default_mismatch(engine)
-    sizes, wins, params = validate_study(
-        neurons, input_rate, duration, settle, overrides, cluster_sizes, windows, n_shuffles, bits_method, mismatch
-    )
+    recording, analysis = recording or Recording(), analysis or ClusterAnalysis()
+    config = run_config(run, accepted=[k for k in RunOptions.__annotations__ if k != "tstop"])
+    mismatch = config.mismatch or default_mismatch(config.engine)
+    sizes, wins, params = validate_study(neurons, recording, overrides, analysis, mismatch)
+    settle, tstop, seed_ = recording.settle, recording.tstop, seed
+    per_neuron: RunOptions = {**run, "tstop": tstop, "mismatch": mismatch}
     neuron = get_circuit("dpi-neuron")
-    tstop = settle + duration
-    samples = monte_carlo(
-        neuron,
-        tech,
-        samples=neurons,
-        seed=seed,
-        overrides=params,
-        tstop=tstop,
-        workers=workers,
-        mismatch=mismatch,
-        out=out,
-        resume=resume,
-        client=client,
-        progress=progress,
-        timeout=timeout,
-        keep_spikes=True,
-        grace=grace,
-        options=options,
-        engine=engine,
-    )
+    samples = monte_carlo(neuron, tech, samples=neurons, seed=seed, overrides=params, keep_spikes=True, **per_neuron)
     ok = samples[samples["status"] == "ok"]
     trains = [np.asarray(s, dtype=np.float64) for s in ok["spike_times"]]
     if len(trains) < 2 * max(sizes):
@@ -234,37 +230,38 @@ def precision_study(
             f"only {len(trains)} of {neurons} neurons simulated: too few for clusters of {max(sizes)}",
             "\n".join(str(m) for m in failed),
         )
+    shuffles, method = analysis.n_shuffles, analysis.bits_method
     table = cluster_rate_cv(
-        trains, sizes, wins, t_start=settle, t_stop=tstop, n_shuffles=n_shuffles, rng=seed, bits_method=bits_method
+        trains, sizes, wins, span=(settle, tstop), n_shuffles=shuffles, rng=seed_, bits_method=method
     )
-    rates = np.array([np.count_nonzero((s >= settle) & (s < tstop)) / duration for s in trains])
+    rates = np.array([np.count_nonzero((s >= settle) & (s < tstop)) / recording.duration for s in trains])
     result = PrecisionResult(
         table=table,
         comparison=compare_cluster_cv(table),
         samples=samples,
         rates_hz=rates,
         single_cv=coefficient_of_variation(rates, seed=seed),
-        slope=_slope(trains, sizes, max(wins), settle, tstop, n_shuffles, seed),
+        slope=_slope(trains, sizes, max(wins), settle, tstop, shuffles, seed),
         t_start=settle,
         t_stop=tstop,
         settings={
             "technology": tech.name,
             "neurons": neurons,
             "ok": len(trains),
-            "input_rate_hz": input_rate,
-            "duration_s": duration,
+            "input_rate_hz": recording.input_rate,
+            "duration_s": recording.duration,
             "settle_s": settle,
             "seed": seed,
             "mismatch": mismatch,
-            "engine": engine,
-            "accuracy": accuracy_name(options or default_options(engine), engine),
-            "n_shuffles": n_shuffles,
-            "bits_method": bits_method,
+            "engine": config.engine,
+            "accuracy": accuracy_name(config.options or default_options(config.engine), config.engine),
+            "n_shuffles": shuffles,
+            "bits_method": method,
             "params": {k: _plain(v) for k, v in params.items()},
         },
     )
-    if out is not None:
-        write_precision(result, Path(out))
+    if config.folder.out is not None:
+        write_precision(result, config.folder.out)
     return result
 
 
@@ -314,16 +311,11 @@ def calibrate_sizes(
     target_cv: float = 0.18,
     *,
     pilot: int = 32,
-    input_rate: float = 200.0,
-    duration: float = 0.3,
-    settle: float = 0.2,
+    recording: Recording | None = None,
     seed: int = 1,
     overrides: Mapping[str, object] | None = None,
     iterations: int = 2,
-    workers: int | None = None,
-    client: Any = None,
-    options: SimOptions | None = None,
-    engine: str = "ngspice",
+    **run: Unpack[RunOptions],
 ) -> tuple[dict[str, object], list[dict[str, float]]]:
     """Choose device sizes so the single-neuron rate CV lands on ``target_cv`` (DYNAP-SE: about 18 %).
 
@@ -339,23 +331,19 @@ def calibrate_sizes(
         raise ParameterError("target_cv", f"got {target_cv!r}; accepted: {STUDY_OPTIONS['target_cv'].accepted()}")
     STUDY_OPTIONS["target_cv"].coerce(target_cv)
     STUDY_OPTIONS["pilot"].coerce(pilot)
+    run_config(run, accepted=[k for k in RunOptions.__annotations__ if k not in ("tstop", "out", "resume")])
+    recording = recording or Recording(duration=0.3)
     current: dict[str, object] = dict(overrides or {})
     factor, history = 1.0, []
     for _ in range(max(1, iterations)):
         res = precision_study(
             tech,
             neurons=pilot,
-            input_rate=input_rate,
-            duration=duration,
-            settle=settle,
+            recording=recording,
             seed=seed,
             overrides=current,
-            cluster_sizes=[1],
-            windows=[duration],
-            workers=workers,
-            client=client,
-            options=options,
-            engine=engine,
+            analysis=ClusterAnalysis(cluster_sizes=[1], windows=[recording.duration]),
+            **run,
         )
         cv = res.single_cv
         record = {

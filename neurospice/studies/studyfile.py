@@ -34,40 +34,42 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..params import ParameterError
-from ..params.options import ENGINES, accuracy, default_mismatch
-from ..params.units import parse_si
+from ..params import Param, ParameterError, ParamSpec
+from ..params.options import ACCURACY_NAMES, ENGINES, accuracy, default_mismatch
 
-__all__ = ["Study", "StudyError", "read_study"]
+__all__ = ["SCHEMA", "Study", "StudyError", "read_study"]
 
-_TOP = {
-    "kind",
-    "circuit",
-    "describe",
-    "technology",
-    "samples",
-    "seed",
-    "mismatch",
-    "tstop",
-    "out",
-    "report",
-    "workers",
-    "params",
-    "vary",
-    "zip",
-    "budget",
-    "description",
-    "accuracy",
-    "engine",
-    "include_dirs",
-    "allow_large",
-}
-_BUDGET = {"metric", "scales", "clusters", "bits"}
 KINDS = ("sweep", "mismatch", "budget")
+
+#: The study file's single-valued keys, declared and validated like circuit parameters.
+SCHEMA = ParamSpec(
+    (
+        Param("kind", "", "what the study runs", "sweep", kind="choice", choices=KINDS),
+        Param("circuit", "", "a built-in circuit name or a netlist path (relative to the file)", "x", kind="text"),
+        Param("describe", "", "the netlist's description TOML (relative to the file)", "x", kind="text"),
+        Param("technology", "", "the technology", "gf180mcu", kind="text"),
+        Param("samples", "", "mismatch samples (per point; per scale for a budget)", 0, 0, 10_000_000, kind="int"),
+        Param("seed", "", "master seed", 1, 0, 2**63 - 1, kind="int"),
+        Param("workers", "", "worker processes", 1, 1, 1024, kind="int"),
+        Param("mismatch", "", "mismatch mode", "pdk", kind="choice", choices=("pdk", "pelgrom")),
+        Param("engine", "", "simulator", "ngspice", kind="choice", choices=ENGINES),
+        Param("accuracy", "", "simulator options preset", "default", kind="choice", choices=ACCURACY_NAMES),
+        Param("tstop", "s", "transient length (SI prefixes allowed)", 0.1, 1e-6, 1e3),
+        Param("out", "", "run folder (relative to the file)", "x", kind="text"),
+        Param("report", "", "write the report or plot", False, kind="bool"),
+        Param("zip", "", "pair the axes of [vary] position by position", False, kind="bool"),
+        Param("allow_large", "", "a sweep of more than 10 000 simulations", False, kind="bool"),
+        Param("description", "", "free text", "x", kind="text"),
+    )
+)
+#: its tables and lists
+TABLES = ("params", "vary", "budget", "include_dirs")
+_BUDGET = {"metric", "scales", "clusters", "bits"}
 
 
 class StudyError(ParameterError):
@@ -99,8 +101,9 @@ class Study:
     out: Path | None = None
     report: bool = False
     workers: int | None = None
-    params: dict[str, str] = field(default_factory=dict)
-    vary: list[str] = field(default_factory=list)
+    params: dict[str, object] = field(default_factory=dict)
+    #: each axis as the file gives it: a range ``"START:STOP:N[:log]"`` or a list of values (numbers or text)
+    vary: dict[str, str | list[object]] = field(default_factory=dict)
     zipped: bool = False
     #: a sweep of more simulations than the CLI runs without ``--allow-large``
     allow_large: bool = False
@@ -142,84 +145,96 @@ def read_study(path: str | Path) -> Study:
     def fail(key: str, message: str) -> StudyError:
         return StudyError(path, key, _line_of(text, key), message)
 
-    unknown = sorted(set(data) - _TOP)
+    known = [p.name for p in SCHEMA] + list(TABLES)
+    unknown = sorted(set(data) - set(known))
     if unknown:
-        raise fail(unknown[0], f"unknown key; accepted: {', '.join(sorted(_TOP))}")
-    kind = data.get("kind")
-    if kind not in KINDS:
-        raise fail("kind", f"got {kind!r}; accepted: {', '.join(KINDS)}")
-    circuit = data.get("circuit")
-    if not isinstance(circuit, str) or not circuit:
-        raise fail("circuit", "a built-in circuit name or a netlist path is needed")
+        raise fail(unknown[0], f"unknown key; accepted: {', '.join(sorted(known))}")
+    values: dict[str, Any] = {}
+    for key in [p.name for p in SCHEMA if p.name in data]:
+        try:
+            values[key] = SCHEMA[key].coerce(data[key])
+        except ParameterError as exc:
+            raise fail(key, str(exc).removeprefix(f"parameter {key!r}: ")) from None
+    for key in ("kind", "circuit"):
+        if key not in values:
+            raise fail(key, f"missing; accepted: {SCHEMA[key].description} ({SCHEMA[key].accepted()})")
+    kind, engine = values["kind"], values.get("engine", "ngspice")
+    _check_engine(engine, kind, values.get("accuracy"), fail)
+    tables = _tables(data, kind, fail)
+    if kind == "mismatch" and values.get("samples", 0) < 1:
+        raise fail("samples", "a mismatch study needs samples >= 1")
+    return Study(
+        path=path,
+        text=text,
+        kind=kind,
+        circuit=_circuit_path(values["circuit"], path),
+        describe=str((path.parent / values["describe"]).resolve()) if "describe" in values else None,
+        include_dirs=_include_dirs(data.get("include_dirs", []), path, fail),
+        technology=values.get("technology", "gf180mcu"),
+        samples=values.get("samples", 0),
+        seed=values.get("seed", 1),
+        workers=values.get("workers"),
+        mismatch=values.get("mismatch", default_mismatch(engine)),
+        engine=engine,
+        accuracy=values.get("accuracy", "default"),
+        tstop=values.get("tstop"),
+        out=(path.parent / values["out"]).resolve() if "out" in values else None,
+        report=bool(values.get("report", False)),
+        zipped=bool(values.get("zip", False)),
+        allow_large=bool(values.get("allow_large", False)),
+        **tables,
+    )
+
+
+def _check_engine(engine: str, kind: str, preset: str | None, fail: Callable[[str, str], StudyError]) -> None:
+    """The engine runs this kind of study, and the accuracy preset is one of the engine's."""
+    if engine != "ngspice" and kind == "budget":
+        raise fail("engine", f"got {engine!r}; accepted for a budget: ngspice")
+    if preset is not None:
+        try:
+            accuracy(preset, engine)
+        except ParameterError as exc:
+            raise fail("accuracy", str(exc).removeprefix("parameter 'accuracy': ")) from None
+
+
+def _circuit_path(circuit: str, path: Path) -> str:
+    """A netlist path relative to the study file, resolved; a built-in circuit's name as it is."""
     if "/" in circuit or circuit.endswith((".spice", ".sp", ".cir", ".net", ".spi", ".ckt")):
-        circuit = str((path.parent / circuit).resolve())
-    describe = data.get("describe")
-    if describe is not None:
-        if not isinstance(describe, str):
-            raise fail("describe", "a path to the netlist's description TOML is needed")
-        describe = str((path.parent / describe).resolve())
-    include_dirs = data.get("include_dirs", [])
-    if not isinstance(include_dirs, list) or not all(isinstance(d, str) for d in include_dirs):
+        return str((path.parent / circuit).resolve())
+    return circuit
+
+
+def _include_dirs(given: object, path: Path, fail: Callable[[str, str], StudyError]) -> tuple[str, ...]:
+    """The folders a netlist's includes may read: inside the study file's own folder tree only."""
+    if not isinstance(given, list) or not all(isinstance(d, str) for d in given):
         raise fail("include_dirs", "a list of folder paths is needed")
     home = path.resolve().parent
-    outside = [d for d in include_dirs if not (home / d).resolve().is_relative_to(home)]
+    outside = [d for d in given if not (home / d).resolve().is_relative_to(home)]
     if outside:  # a study file is someone's file too: it may widen the includes only within its own folder tree
         raise fail(
             "include_dirs",
             f"{outside[0]!r} is outside the study file's folder; accepted: folders inside "
             "it (a folder elsewhere: --include-dir on the command line)",
         )
-    fields: dict[str, Any] = {}
-    for key, kinds in (
-        ("technology", str),
-        ("mismatch", str),
-        ("report", bool),
-        ("zip", bool),
-        ("engine", str),
-        ("allow_large", bool),
-    ):
-        if key in data and not isinstance(data[key], kinds):
-            raise fail(key, f"got {data[key]!r}; accepted: a {'true/false' if kinds is bool else 'text'} value")
-    for key, low in (("samples", 0), ("seed", 0), ("workers", 1)):
-        if key in data:
-            value = data[key]
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise fail(key, f"got {value!r}; accepted: a whole number of at least {low}")
-            fields[key] = value
-    engine = data.get("engine", "ngspice")
-    if engine not in ENGINES:
-        raise fail("engine", f"got {engine!r}; accepted: {', '.join(ENGINES)}")
-    if engine != "ngspice" and kind == "budget":
-        raise fail("engine", f"got {engine!r}; accepted for a budget: ngspice")
-    fields["engine"] = engine
-    if "accuracy" in data:
-        try:
-            accuracy(data["accuracy"], engine)
-        except ParameterError as exc:
-            raise fail("accuracy", str(exc).removeprefix("parameter 'accuracy': ")) from None
-        fields["accuracy"] = data["accuracy"]
-    if "tstop" in data:
-        fields["tstop"] = _seconds(data["tstop"], lambda m: fail("tstop", m))
-    if "out" in data:
-        if not isinstance(data["out"], str) or not data["out"].strip():
-            raise fail("out", "a folder path is needed")
-        fields["out"] = (path.parent / data["out"]).resolve()
+    return tuple(str((path.parent / d).resolve()) for d in given)
+
+
+def _tables(data: dict[str, Any], kind: str, fail: Callable[[str, str], StudyError]) -> dict[str, Any]:
+    """``params``, ``vary`` and ``budget``, each checked for its shape (the circuit checks the values)."""
     params = data.get("params", {})
     if not isinstance(params, dict) or any(isinstance(v, (dict, list)) for v in params.values()):
         raise fail("params", "a table of NAME = value is needed")
     vary = data.get("vary", {})
     if not isinstance(vary, dict):
         raise fail("vary", 'a table of NAME = "START:STOP:N[:log]" or a list is needed')
-    axes = []
     for name, spec in vary.items():
-        if isinstance(spec, list):
-            spec = ",".join(str(x) for x in spec)
-        if not isinstance(spec, str):
+        if not isinstance(spec, (str, list)) or (
+            isinstance(spec, list) and any(isinstance(x, (dict, list)) for x in spec)
+        ):
             raise fail(f"vary.{name}", f'got {spec!r}; accepted: "START:STOP:N[:log]" or a list of values')
-        axes.append(f"{name}={spec}")
-    if kind == "sweep" and not axes:
+    if kind == "sweep" and not vary:
         raise fail("vary", "a sweep needs at least one axis in [vary]")
-    if kind != "sweep" and axes:
+    if kind != "sweep" and vary:
         raise fail("vary", f"only a sweep varies parameters (kind is {kind!r})")
     budget = data.get("budget", {})
     if not isinstance(budget, dict) or set(budget) - _BUDGET:
@@ -230,32 +245,4 @@ def read_study(path: str | Path) -> Study:
             and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in budget[key])
         ):
             raise fail(f"budget.{key}", "a list of numbers is needed")
-    if kind == "mismatch" and fields.get("samples", 0) < 1:
-        raise fail("samples", "a mismatch study needs samples >= 1")
-    return Study(
-        path=path,
-        text=text,
-        kind=kind,
-        circuit=circuit,
-        describe=describe,
-        include_dirs=tuple(str((path.parent / d).resolve()) for d in include_dirs),
-        technology=data.get("technology", "gf180mcu"),
-        mismatch=data.get("mismatch", default_mismatch(engine)),
-        report=bool(data.get("report", False)),
-        params={k: str(v) for k, v in params.items()},
-        vary=axes,
-        zipped=bool(data.get("zip", False)),
-        allow_large=bool(data.get("allow_large", False)),
-        budget=budget,
-        **fields,
-    )
-
-
-def _seconds(raw: object, fail: Any) -> float:
-    try:
-        value = parse_si(raw, "s") if isinstance(raw, str) else float(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise fail(f"got {raw!r}; accepted: a time in seconds (SI prefixes allowed)") from None
-    if not math.isfinite(value) or value <= 0:
-        raise fail(f"got {raw!r}; accepted: a positive time")
-    return value
+    return {"params": dict(params), "vary": dict(vary), "budget": budget}

@@ -107,42 +107,52 @@ def flatten(deck: str) -> FlatDeck:
         line = lines[i]
         word = line.split()[0]
         if word == ".subckt":
-            words, pairs = _split(line)
-            body: list[str] = []
-            i += 1
-            while i < len(lines) and lines[i].split()[0] != ".ends":
-                if lines[i].split()[0] == ".subckt":
-                    raise DeckError(lines[i], "a subcircuit defined inside another")
-                body.append(lines[i])
-                i += 1
-            subckts[words[1]] = _Subckt(words[1], tuple(words[2:]), tuple(pairs.items()), tuple(body))
-        elif word == ".param":
-            for key, expr in _split(line)[1].items():
-                scope[key] = _number(expr, scope, line)
-        elif word == ".nodeset":
-            found = _NODESET.findall(line)
-            if len(found) != line.count("="):
-                raise DeckError(line, "a nodeset other than v(node)=value")
-            for node, expr in found:
-                flat.nodesets[node] = _number(expr, scope, line)
-        elif word in (".options", ".option"):
-            flat.options.update(_split(line)[1])
-        elif word == ".tran":
-            words = _split(line)[0]
-            if len(words) != 3:
-                raise DeckError(line, "a .tran other than '.tran step stop'")
-            flat.step, flat.stop = (_number(w, scope, line) for w in words[1:])
-        elif word.startswith(_SKIPPED):
-            pass
-        elif word.startswith("."):
-            raise DeckError(line, f"the directive {word} is not translated")
-        else:
+            i = _read_subckt(lines, i, subckts)
+        elif word.startswith(".") and not word.startswith(_SKIPPED):
+            _directive(line, word, scope, flat)
+        elif not word.startswith("."):
             top.append(line)
         i += 1
     if flat.stop <= 0:
         raise DeckError(".tran", "the deck has no transient analysis")
     _expand(top, "", {}, scope, subckts, flat.elements, ())
     return flat
+
+
+def _read_subckt(lines: list[str], i: int, subckts: dict[str, _Subckt]) -> int:
+    """Read the ``.subckt`` starting at ``lines[i]`` into ``subckts``; the index of its ``.ends``."""
+    words, pairs = _split(lines[i])
+    body: list[str] = []
+    i += 1
+    while i < len(lines) and lines[i].split()[0] != ".ends":
+        if lines[i].split()[0] == ".subckt":
+            raise DeckError(lines[i], "a subcircuit defined inside another")
+        body.append(lines[i])
+        i += 1
+    subckts[words[1]] = _Subckt(words[1], tuple(words[2:]), tuple(pairs.items()), tuple(body))
+    return i
+
+
+def _directive(line: str, word: str, scope: dict[str, float], flat: FlatDeck) -> None:
+    """A top-level ``.param``, ``.nodeset``, ``.options`` or ``.tran`` into ``scope`` or ``flat``; any other refused."""
+    if word == ".param":
+        for key, expr in _split(line)[1].items():
+            scope[key] = _number(expr, scope, line)
+    elif word == ".nodeset":
+        found = _NODESET.findall(line)
+        if len(found) != line.count("="):
+            raise DeckError(line, "a nodeset other than v(node)=value")
+        for node, expr in found:
+            flat.nodesets[node] = _number(expr, scope, line)
+    elif word in (".options", ".option"):
+        flat.options.update(_split(line)[1])
+    elif word == ".tran":
+        words = _split(line)[0]
+        if len(words) != 3:
+            raise DeckError(line, "a .tran other than '.tran step stop'")
+        flat.step, flat.stop = (_number(w, scope, line) for w in words[1:])
+    else:
+        raise DeckError(line, f"the directive {word} is not translated")
 
 
 def _expand(

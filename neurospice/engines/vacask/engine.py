@@ -116,17 +116,28 @@ class VacaskEngine:
         self._netlist: VacaskNetlist | None = None
 
     @staticmethod
-    def translate(deck: str, tech: Technology) -> VacaskNetlist:
-        """VACASK's netlist for a neurospice ``deck`` on ``tech`` (raises ``DeckError``, ``NetlistError``)."""
-        flat = flatten(deck)
-        return write_netlist(flat, tech.binned_models(), deck_options(flat), title=f"neurospice on {tech.name}")
+    def translate(deck: str, tech: Technology, options: SimOptions | None = None) -> VacaskNetlist:
+        """VACASK's netlist for a neurospice ``deck`` on ``tech`` (raises ``DeckError``, ``NetlistError``).
 
-    def load(self, deck: str, settings: tuple[str, ...] = (), tech: Technology | None = None) -> None:
-        """Translate ``deck`` (``settings``, ngspice variables, do not apply); ``tech`` is required."""
+        ``options`` are the run's simulator options; without them (a deck from elsewhere) they are read
+        from the deck's ``.options`` line."""
+        flat = flatten(deck)
+        chosen = options if options is not None else deck_options(flat)
+        return write_netlist(flat, tech.binned_models(), chosen, title=f"neurospice on {tech.name}")
+
+    def load(
+        self,
+        deck: str,
+        settings: tuple[str, ...] = (),
+        tech: Technology | None = None,
+        options: SimOptions | None = None,
+    ) -> None:
+        """Translate ``deck`` (``settings``, ngspice variables, do not apply); ``tech`` is required, ``options``
+        are the run's (read from the deck when not given)."""
         if tech is None:
             raise NetlistError("the vacask engine needs the deck's technology")
         check_deck(deck, trusted_model_files())  # the same final gate as ngspice's, before any translation
-        self._netlist = self.translate(deck, tech)
+        self._netlist = self.translate(deck, tech, options)
 
     def run(self, command: str = "run") -> Vectors:
         """Simulate the loaded netlist; vectors keyed by ngspice's names (``time``, ``vmem``, ``vdd#branch``)."""
@@ -158,9 +169,15 @@ class VacaskEngine:
             raise SimulationError(f"vacask did not run: {exc}") from None
         return {netlist.vectors.get(k, k): v for k, v in raw_vectors.items()}
 
-    def simulate(self, deck: str, settings: tuple[str, ...] = (), tech: Technology | None = None) -> Vectors:
+    def simulate(
+        self,
+        deck: str,
+        settings: tuple[str, ...] = (),
+        tech: Technology | None = None,
+        options: SimOptions | None = None,
+    ) -> Vectors:
         """Translate ``deck`` and run it."""
-        self.load(deck, settings, tech)
+        self.load(deck, settings, tech, options)
         return self.run()
 
     def command(self, command: str) -> str:
