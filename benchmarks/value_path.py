@@ -4,10 +4,10 @@ subcircuits parsed (the acceptance figures of the bound-testbench change; result
 
 Counters are wrapped around the functions that do each step before the command runs; the Monte
 Carlo workers are forked from this process, so they count too: every count is appended as one line to
-a file that the parent and its workers share, and summed at the end. ``--workers 2`` runs the same
-sweep on two workers.
+a file that the parent and its workers share, and summed at the end. ``--samples 2`` runs two mismatch
+samples at every point (``-n 2``) instead of one nominal run.
 
-Usage: python benchmarks/value_path.py [--workers 1]
+Usage: python benchmarks/value_path.py [--samples 0]
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def count(owner: Any, name: str, label: str, when: Callable[..., bool] = lambda 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--samples", type=int, default=0, help="mismatch samples per point (0: one nominal run)")
     args = parser.parse_args()
     count(Param, "coerce", "i_tau coerced", lambda self, raw: self.name == "i_tau")
     count(ParamSpec, "resolve", "parameter records resolved")
@@ -84,7 +84,7 @@ def main() -> None:
                 "--vary",
                 "i_tau=2p:8p:3:log",
                 "-n",
-                str(args.workers),
+                str(args.samples),
                 "--out",
                 str(Path(tmp) / "sweep"),
             ],
@@ -93,7 +93,7 @@ def main() -> None:
         raise SystemExit(result.output)
     counts = collections.Counter(LOG.read_text().splitlines())
     print(
-        f"neurospice sweep dpi-synapse --vary i_tau=2p:8p:3:log -n {args.workers} "
+        f"neurospice sweep dpi-synapse --vary i_tau=2p:8p:3:log -n {args.samples} "
         "(counts over the parent and its workers)"
     )
     print("| step | count |\n|---|---:|")

@@ -1,8 +1,8 @@
 """The folders are the layers, and they import one way: analyse <- parameters <- describe <- store <- run <-
 present <- interface.
 
-Read from the source (every import, including those inside functions; ``if TYPE_CHECKING:``
-blocks are type-only and skipped). Present (reports, plots) reads stored runs but never imports
+Read from the source (every import, including those inside functions). Type-only imports
+(``if TYPE_CHECKING:``) count for the direction of the layers but not for cycles. Present (reports, plots) reads stored runs but never imports
 the run layers, so a report never starts a simulator. No module imports another module's private
 name; no set of modules imports itself round a cycle; the package's top level holds only folders
 and the facade (``__init__``, ``__main__``).
@@ -53,14 +53,15 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
-def _imports(path: Path, module: str | None = None) -> list[tuple[str, list[str]]]:
-    """``(absolute module, imported names)`` for every runtime import of ``path`` (module ``module``)."""
+def _imports(path: Path, module: str | None = None, types: bool = False) -> list[tuple[str, list[str]]]:
+    """``(absolute module, imported names)`` for every runtime import of ``path`` (module ``module``); with
+    ``types``, the type-only ones (``if TYPE_CHECKING:``) too."""
     module = module or _module_name(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: list[tuple[str, list[str]]] = []
 
     def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and _is_type_checking(node):
+        if isinstance(node, ast.If) and _is_type_checking(node) and not types:
             for child in node.orelse:
                 visit(child)
             return
@@ -200,7 +201,9 @@ def _layer_violations(module: str, imports: list[tuple[str, list[str]]]) -> list
 
 @pytest.mark.parametrize("path", SOURCES, ids=[_module_name(p) for p in SOURCES])
 def test_imports_go_one_way(path: Path) -> None:
-    assert _layer_violations(_module_name(path), _imports(path)) == []
+    """Type-only imports too: a layer does not even name a type of the layers above it (the store owns the
+    records it writes)."""
+    assert _layer_violations(_module_name(path), _imports(path, types=True)) == []
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=[_module_name(p) for p in SOURCES])
@@ -221,6 +224,9 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     imports = _imports(fake, "neurospice.circuits.x")
     assert imports == [("numpy", []), ("neurospice.engines", ["get_engine"])]  # the type-only import is skipped
     assert _layer_violations("neurospice.circuits.x", imports)
+    typed = _imports(fake, "neurospice.circuits.x", types=True)
+    assert ("neurospice.engines", ["Engine"]) in typed  # the direction rule reads type-only imports too
+    assert _layer_violations("neurospice.store.simrun", [("neurospice.sim.simulation", ["SimulationResult"])])
     assert _layer_violations("neurospice.present.report", [("neurospice.sim.simulation", ["simulate"])])
     assert _layer_violations("neurospice.analysis.cv", [("neurospice.params", ["Param"])])
     assert not _layer_violations("neurospice.present.report", [("neurospice.store", ["load_run"])])

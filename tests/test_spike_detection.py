@@ -41,7 +41,11 @@ def _counts(tech_name: str, overrides: dict[str, str]) -> tuple[int, int, list[s
     c, tech = get_circuit("dpi-neuron"), get_technology(tech_name)
     values = c.values({**overrides, "dc_start": "5m"}, tech)
     waves = c.waveforms(get_engine().simulate(c.deck(values, tech, 0.05), tech.ngspice_settings))
-    return c.spike_times(waves, values).size, c.reset_times(waves, values).size, c.checks(waves, values)
+    return (
+        c.spike_times(waves, values).size,
+        c.reset_times(waves, values).size,
+        c.checks(c.bind(values, tech, 0.05), waves),
+    )
 
 
 GF_CASES = [{}, {"i_fb": "10p"}, {"i_fb": "1n"}, {"i_fb": "10u"}, {"i_spkthr": "1p"}, {"i_spkthr": "100p"},

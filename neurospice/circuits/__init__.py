@@ -6,9 +6,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..params import ParameterError
-from .base import Bench, Circuit, Device, Instance, Metric, Probe, Waveforms
+from .base import Circuit
+from .bench import Bench
 from .dpi_synapse import DPISynapse
 from .neurons import AxonHillock, DPINeuron
+from .records import Device, Instance, Metric, Probe, Waveforms
 from .user import UserCircuit, looks_like_a_path
 
 __all__ = [

@@ -20,23 +20,9 @@ from ..params.options import SimOptions
 from ..params.units import spice_number
 from .bench import Bench
 from .cost import area_metrics, power_metrics
-from .records import SUPPLY_PROBE, Device, Element, Instance, Metric, MetricKind, Probe, Waveforms, offset_params
+from .records import Device, Element, Instance, Metric, Probe, Waveforms
 
-__all__ = [
-    "SUPPLY_PROBE",
-    "Bench",
-    "Circuit",
-    "Device",
-    "Element",
-    "Instance",
-    "Metric",
-    "MetricKind",
-    "Probe",
-    "Waveforms",
-    "bias_instance",
-    "offset_params",
-    "spice_values",
-]
+__all__ = ["Circuit", "bias_instance", "numbers", "spice_values", "subckt_caps", "subckt_devices"]
 
 _SIZE = re.compile(r"^(?:syn_)?([wl])_")
 
@@ -160,17 +146,14 @@ class Circuit(ABC):
 
     def bind(self, values: Values, tech: Technology, tstop: float, facts: TechnologyFacts | None = None) -> Bench:
         """The testbench of ``values`` (validated: :meth:`values`) on ``tech`` for ``tstop`` seconds, built once."""
-        return Bench(
-            self,
-            values,
-            tech,
-            tstop,
-            self.elements(values, tech, tstop),
-            tuple(self.devices(values)),
-            tuple(self.capacitors(values)),
-            self.probes,
-            facts or TechnologyFacts.unknown(),
-        )
+        devices, sized = self.sized_devices(values)
+        elements, caps = self.elements(values, tech, tstop), tuple(self.capacitors(values))
+        unknown = TechnologyFacts.unknown()
+        return Bench(self, values, tech, tstop, elements, devices, caps, self.probes, facts or unknown, sized)
+
+    def sized_devices(self, values: Values) -> tuple[tuple[Device, ...], bool]:
+        """The devices a bench holds, and whether each has a numeric size (a built-in circuit's always do)."""
+        return tuple(self.devices(values)), True
 
     @abstractmethod
     def measure(self, bench: Bench, waves: Waveforms) -> dict[str, float]:
@@ -270,8 +253,9 @@ class Circuit(ABC):
         """Longest delay (s) from a spike to its reset edge."""
         return 1e-3
 
-    def checks(self, waves: Waveforms, values: Values) -> list[str]:
+    def checks(self, bench: Bench, waves: Waveforms) -> list[str]:
         """Disagreements between the spike count and the reset count (a warning recorded with the run)."""
+        values = bench.values
         if self.spike_probe is None or self.reset_probe is None:
             return []
         spikes, resets = self.spike_times(waves, values), self.reset_times(waves, values)

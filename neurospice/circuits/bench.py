@@ -116,4 +116,4 @@ class Bench:
 
     def checks(self, waves: Waveforms) -> list[str]:
         """What the run's own consistency checks found (warnings recorded with it)."""
-        return self.circuit.checks(waves, self.values)
+        return self.circuit.checks(self, waves)

@@ -10,8 +10,10 @@ from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology, TechnologyFacts
 from ..params import Param, ParamSpec, Values
 from ..params.units import spice_number
-from .base import SUPPLY_PROBE, Bench, Circuit, Element, Instance, Metric, Probe, Waveforms, bias_instance, numbers
+from .base import Circuit, bias_instance, numbers
+from .bench import Bench
 from .cost import AREA_METRICS, POWER_METRICS
+from .records import SUPPLY_PROBE, Element, Instance, Metric, Probe, Waveforms
 from .stimulus import EDGE, SpikeKind, pwl_source, spike_times
 
 __all__ = ["DPISynapse", "input_params", "size_params"]

@@ -15,21 +15,11 @@ from ..ngspice_models import Technology, TechnologyFacts
 from ..params import Param, ParamSpec, Values
 from ..params.options import SimOptions
 from ..params.units import spice_number
-from .base import (
-    SUPPLY_PROBE,
-    Bench,
-    Circuit,
-    Element,
-    Instance,
-    Metric,
-    Probe,
-    Waveforms,
-    bias_instance,
-    numbers,
-    spice_values,
-)
+from .base import Circuit, bias_instance, numbers, spice_values
+from .bench import Bench
 from .cost import AREA_METRICS, POWER_METRICS, SPIKE_ENERGY
 from .dpi_synapse import DPISynapse, input_params, size_params, synapse_elements
+from .records import SUPPLY_PROBE, Element, Instance, Metric, Probe, Waveforms
 
 __all__ = ["AxonHillock", "DPINeuron", "spike_metrics"]
 

@@ -29,12 +29,14 @@ from ..netlists.imported import (
     NetlistImportError,
     read_user_netlist,
 )
-from ..ngspice_models import DeviceKind, Technology, TechnologyFacts
+from ..ngspice_models import DeviceKind, Technology
 from ..params import Param, ParameterError, ParamSpec, Values
 from ..params.units import parse_si, spice_number
-from .base import Bench, Circuit, Device, Element, Metric, Probe, Waveforms
+from .base import Circuit
+from .bench import Bench
 from .cost import SPIKE_ENERGY, mean_over
 from .neurons import SPIKE_METRICS, spike_metrics
+from .records import Device, Element, Metric, Probe, Waveforms
 
 __all__ = ["UserCircuit", "looks_like_a_path"]
 
@@ -289,24 +291,13 @@ class UserCircuit(Circuit):
             return {}
         return spike_metrics(waves["time"], self.spike_times(waves, values), values.number("spike_onset"))
 
-    def bind(self, values: Values, tech: Technology, tstop: float, facts: TechnologyFacts | None = None) -> Bench:
-        """The testbench; its devices are empty when a W, L or m is not a number (pelgrom mode refuses that)."""
+    def sized_devices(self, values: Values) -> tuple[tuple[Device, ...], bool]:
+        """No devices, unsized, when a W, L or m is not a number (an expression only ngspice evaluates): the
+        area is then NaN, and pelgrom mode refuses the netlist (:meth:`devices` says why)."""
         try:
-            devices = tuple(self.devices(values))
+            return tuple(self.devices(values)), True
         except ParameterError:
-            devices = None
-        return Bench(
-            self,
-            values,
-            tech,
-            tstop,
-            self.elements(values, tech, tstop),
-            devices or (),
-            (),
-            self.probes,
-            facts or TechnologyFacts.unknown(),
-            sized=devices is not None,
-        )
+            return (), False
 
     def cost(self, bench: Bench, waves: Waveforms) -> dict[str, float]:
         """Transistor area (NaN when a W or L is not a number) and the power of the netlist's DC sources."""

@@ -5,44 +5,22 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING
 
 from ..analysis.closed_form import thermal_voltage
-from ..circuits import Circuit, Waveforms, get_circuit
+from ..circuits import Circuit, get_circuit
 from ..engines import check_engine, get_engine
 from ..ngspice_models import Technology, TechnologyFacts, get_technology
 from ..params import ParameterError, Values
 from ..params.options import SimOptions, default_options
 from ..store import provenance_record
+from ..store.simrun import SimulationResult
 from .characterization import characterize
 
 __all__ = ["SimulationResult", "fi_curve", "simulate", "sweep", "validate_tstop"]
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-@dataclass(frozen=True)
-class SimulationResult:
-    """Parameters used (SI), probe waveforms, metrics and provenance of one run."""
-
-    circuit: str
-    technology: str
-    tstop: float
-    params: Values
-    waves: Waveforms
-    metrics: dict[str, float]
-    facts: TechnologyFacts | None = None
-    wall_s: float = 0.0
-    ngspice_version: str = ""
-    spikes: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
-    provenance: dict[str, Any] = field(default_factory=dict)
-    #: what the run's own checks found (a spike count that disagrees with the reset count...)
-    warnings: list[str] = field(default_factory=list)
 
 
 def validate_tstop(tstop: float) -> float:

@@ -1,20 +1,42 @@
-"""Write a simulation run to a folder: all files or none."""
+"""A simulation run: its record (what :func:`neurospice.simulate` returns) and its folder, written all or none."""
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
+from ..circuits import Waveforms
+from ..ngspice_models import TechnologyFacts
+from ..params import Values
 from .files import check_new_dir, staged_dir
 
-if TYPE_CHECKING:  # the store sits below the run layer: the type only
-    from ..sim.simulation import SimulationResult
+__all__ = ["SimulationResult", "json_safe", "result_json", "write_run"]
 
-__all__ = ["json_safe", "result_json", "write_run"]
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Parameters used (SI), probe waveforms, metrics and provenance of one run."""
+
+    circuit: str
+    technology: str
+    tstop: float
+    params: Values
+    waves: Waveforms
+    metrics: dict[str, float]
+    facts: TechnologyFacts | None = None
+    wall_s: float = 0.0
+    ngspice_version: str = ""
+    spikes: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
+    provenance: dict[str, Any] = field(default_factory=dict)
+    #: what the run's own checks found (a spike count that disagrees with the reset count...)
+    warnings: list[str] = field(default_factory=list)
 
 
 def json_safe(value: Any) -> Any:
