@@ -4,7 +4,9 @@
 - :mod:`.common`: option types, run options parsed through their declarations
   (:data:`neurospice.montecarlo.RUN_OPTIONS`, :data:`neurospice.studies.precision.STUDY_OPTIONS`),
   error-to-exit-status mapping.
-- :mod:`.info`, :mod:`.single`, :mod:`.sweep`, :mod:`.mc`, :mod:`.study`: the commands.
+- one module per command: :mod:`.simulate`, :mod:`.plot`, :mod:`.sweep`, :mod:`.mismatch`, :mod:`.report`,
+  :mod:`.study`, :mod:`.budget`, :mod:`.run`, :mod:`.extract`, :mod:`.export`, :mod:`.show`, :mod:`.netlist`,
+  :mod:`.circuits`, :mod:`.characterize`, :mod:`.fetch`, :mod:`.doctor`.
 
 Bad input prints one line naming the parameter and what is accepted, exits with status 2 and
 leaves no output behind; a failed run exits 1; Ctrl-C exits 130.
@@ -12,7 +14,24 @@ leaves no output behind; a failed run exits 1; Ctrl-C exits 130.
 
 from __future__ import annotations
 
-from . import budget, export, extract, info, mc, run, single, study, sweep
+from . import (  # noqa: F401  (each module registers its command on the app)
+    budget,
+    characterize,
+    circuits,
+    doctor,
+    export,
+    extract,
+    fetch,
+    mismatch,
+    netlist,
+    plot,
+    report,
+    run,
+    show,
+    simulate,
+    study,
+    sweep,
+)
 from ._app import app, main
 
-__all__ = ["app", "budget", "export", "extract", "info", "main", "mc", "run", "single", "study", "sweep"]
+__all__ = ["app", "main"]

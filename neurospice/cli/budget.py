@@ -14,10 +14,16 @@ from ._app import app
 from .common import (
     AccuracyOpt,
     CircuitArg,
+    DaskOpt,
     JsonOpt,
+    ModeOpt,
+    QuietOpt,
+    ResumeOpt,
+    SeedOpt,
     SetOpt,
     TechOpt,
     TstopOpt,
+    WorkersOpt,
     check_new_run,
     check_run_options,
     circuit_named,
@@ -26,10 +32,10 @@ from .common import (
     overrides_from,
     parse_tstop,
     progress_bar,
+    run_options,
     sim_options,
     technology,
 )
-from .mc import DaskOpt, ModeOpt, QuietOpt, ResumeOpt, SeedOpt, WorkersOpt, run_options
 
 
 @app.command()

@@ -20,6 +20,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import click
 import typer
 
+from ..montecarlo import RUN_OPTIONS
 from ..ngspice_models import TechnologyError
 from ..params import ParameterError, ParamSpec
 from ..params.options import SimOptions
@@ -256,3 +257,40 @@ def progress_bar(show: bool, total: int) -> Iterator[Callable[[int, int, int], N
             bar.update(task, completed=done, failed=failed, rate=f"{rate:.1f} samples/s")
 
         yield update
+
+
+# ----------------------------------------------------------------------------- run options
+
+SamplesOpt = Annotated[str, typer.Option("--samples", "-n", help=help_of(RUN_OPTIONS, "samples"))]
+
+
+SeedOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "seed"))]
+
+
+ModeOpt = Annotated[str | None, typer.Option("--mismatch", help=help_of(RUN_OPTIONS, "mismatch"))]
+
+
+WorkersOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "workers"))]
+
+
+TimeoutOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "timeout"))]
+
+
+GraceOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "grace"))]
+
+
+OutOpt = Annotated[Path | None, typer.Option(help="folder for manifest.json, samples/*.parquet and the tables")]
+
+
+ResumeOpt = Annotated[bool, typer.Option(help="finish an interrupted run in --out")]
+
+
+DaskOpt = Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786)")]
+
+
+QuietOpt = Annotated[bool, typer.Option(help="no progress bar")]
+
+
+def run_options(**texts: str | None) -> dict[str, Any]:
+    """Declared run options from their text (None where not given: the library's default applies)."""
+    return {name: option(RUN_OPTIONS, name, text) for name, text in texts.items()}

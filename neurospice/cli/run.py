@@ -58,7 +58,7 @@ def _draw(plan: Any) -> None:
     if plan.study.kind == "sweep" and plan.study.report:
         plot_sweep(plan.folder)
     elif plan.study.kind == "mismatch" and plan.study.report:
-        from .mc import write_report
+        from .report import write_report
 
         write_report(plan.folder, plan.study.seed)
     elif plan.study.kind == "budget":

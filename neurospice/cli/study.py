@@ -15,10 +15,19 @@ from ..studies.precision import STUDY_OPTIONS
 from ._app import app
 from .common import (
     AccuracyOpt,
+    DaskOpt,
     EngineOpt,
+    GraceOpt,
     JsonOpt,
+    ModeOpt,
+    OutOpt,
+    QuietOpt,
+    ResumeOpt,
+    SeedOpt,
     SetOpt,
     TechOpt,
+    TimeoutOpt,
+    WorkersOpt,
     check_new_run,
     check_run_options,
     engine_for,
@@ -28,10 +37,10 @@ from .common import (
     option,
     overrides_from,
     progress_bar,
+    run_options,
     sim_options,
     technology,
 )
-from .mc import DaskOpt, GraceOpt, ModeOpt, OutOpt, QuietOpt, ResumeOpt, SeedOpt, TimeoutOpt, WorkersOpt, run_options
 
 NeuronsOpt = Annotated[str | None, typer.Option(help=help_of(STUDY_OPTIONS, "neurons"))]
 InputRateOpt = Annotated[str | None, typer.Option(help=help_of(STUDY_OPTIONS, "input_rate"))]

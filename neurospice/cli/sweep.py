@@ -17,14 +17,22 @@ from ._app import app
 from .common import (
     AccuracyOpt,
     CircuitArg,
+    DaskOpt,
     DescribeOpt,
     EngineOpt,
+    GraceOpt,
     IncludeDirOpt,
     JsonOpt,
+    ModeOpt,
+    QuietOpt,
+    ResumeOpt,
+    SeedOpt,
     SetOpt,
     SpikeNodeOpt,
     TechOpt,
+    TimeoutOpt,
     TstopOpt,
+    WorkersOpt,
     check_new_run,
     check_run_options,
     circuit_named,
@@ -33,10 +41,10 @@ from .common import (
     overrides_from,
     parse_tstop,
     progress_bar,
+    run_options,
     sim_options,
     technology,
 )
-from .mc import DaskOpt, GraceOpt, ModeOpt, QuietOpt, ResumeOpt, SeedOpt, TimeoutOpt, WorkersOpt, run_options
 
 VaryOpt = Annotated[
     list[str] | None,

@@ -1,4 +1,4 @@
-"""The Monte Carlo commands: ``mismatch`` (run, summarise, report) and ``report`` (draw a stored run again)."""
+"""The ``mismatch`` command: a Monte Carlo run, summarised (and reported)."""
 
 from __future__ import annotations
 
@@ -9,49 +9,43 @@ from typing import Annotated, Any
 
 import typer
 
-from ..montecarlo import RUN_OPTIONS, default_mismatch
+from ..montecarlo import default_mismatch
 from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ._app import app
 from .common import (
     AccuracyOpt,
     CircuitArg,
+    DaskOpt,
     DescribeOpt,
     EngineOpt,
+    GraceOpt,
     IncludeDirOpt,
     JsonOpt,
+    ModeOpt,
+    OutOpt,
+    QuietOpt,
+    ResumeOpt,
+    SamplesOpt,
+    SeedOpt,
     SetOpt,
     SpikeNodeOpt,
     TechOpt,
+    TimeoutOpt,
     TstopOpt,
+    WorkersOpt,
     check_new_run,
     check_run_options,
     circuit_named,
     engine_for,
     guard,
-    help_of,
-    option,
     overrides_from,
     parse_tstop,
     progress_bar,
+    run_options,
     sim_options,
     technology,
 )
-
-SamplesOpt = Annotated[str, typer.Option("--samples", "-n", help=help_of(RUN_OPTIONS, "samples"))]
-SeedOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "seed"))]
-ModeOpt = Annotated[str | None, typer.Option("--mismatch", help=help_of(RUN_OPTIONS, "mismatch"))]
-WorkersOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "workers"))]
-TimeoutOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "timeout"))]
-GraceOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "grace"))]
-OutOpt = Annotated[Path | None, typer.Option(help="folder for manifest.json, samples/*.parquet and the tables")]
-ResumeOpt = Annotated[bool, typer.Option(help="finish an interrupted run in --out")]
-DaskOpt = Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786)")]
-QuietOpt = Annotated[bool, typer.Option(help="no progress bar")]
-
-
-def run_options(**texts: str | None) -> dict[str, Any]:
-    """Declared run options from their text (None where not given: the library's default applies)."""
-    return {name: option(RUN_OPTIONS, name, text) for name, text in texts.items()}
+from .report import write_report
 
 
 @app.command()
@@ -121,26 +115,6 @@ def mismatch(
         c, t.name, opts.get("mismatch", default_mismatch(engine)), opts.get("seed", 1), out, result, as_json
     )
     _exit_if_none_ok(result, table)
-
-
-def write_report(out: Path, seed: int) -> Path:
-    """Compute what the report needs beyond the samples (stored with the run), then draw it."""
-    from ..present.report import check_reportable, write_mismatch_report
-    from ..studies.mismatch import REPORT_INPUTS, store_report_inputs
-
-    guard(lambda: check_reportable(out))
-    if not (out / REPORT_INPUTS).is_file():
-        guard(lambda: store_report_inputs(out, seed=seed))
-    return guard(lambda: write_mismatch_report(out))
-
-
-@app.command()
-def report(run_dir: Annotated[Path, typer.Argument(help="a folder written by `neurospice mismatch --out`")]) -> None:
-    """Draw a Monte Carlo run's HTML report again from its folder (report.html)."""
-    from ..store import read_manifest
-
-    guard(lambda: read_manifest(run_dir))
-    typer.echo(f"wrote {write_report(run_dir, seed=1)}")
 
 
 def _print_mismatch(

@@ -1,0 +1,36 @@
+"""The ``show`` command: a circuit's parameters, probes and metrics."""
+
+from __future__ import annotations
+
+import typer
+
+from ._app import app
+from .common import (
+    CircuitArg,
+    DescribeOpt,
+    IncludeDirOpt,
+    circuit_named,
+    guard,
+)
+
+
+@app.command()
+def show(circuit: CircuitArg, describe: DescribeOpt = None, include_dir: IncludeDirOpt = None) -> None:
+    """Print a circuit's parameters with units, defaults and ranges, and its probes."""
+    from ..params.units import format_si
+
+    c = guard(lambda: circuit_named(circuit, describe, include_dir))
+    typer.echo(f"{c.name}: {c.title}\n")
+    typer.echo(f"{'parameter':14s} {'unit':5s} {'default':>12s}  accepted / description")
+    for p in c.params:
+        default = (
+            p.default
+            if isinstance(p.default, str)
+            else (format_si(float(p.default), p.unit) if not isinstance(p.default, tuple) else "-")
+        )
+        typer.echo(f"{p.name:14s} {p.unit:5s} {default!s:>12s}  {p.accepted()}\n{'':34s}{p.description}")
+    typer.echo("\nprobes:")
+    for probe in c.probes:
+        typer.echo(f"  {probe.name:10s} {probe.unit:3s} {probe.description}")
+    for note in getattr(getattr(c, "source", None), "notes", ()):
+        typer.echo(f"note: {note}")
