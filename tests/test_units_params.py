@@ -112,3 +112,16 @@ def test_int_defaults_resolve_to_ints():
         for p in spec:
             if p.kind == "int":
                 assert type(values[p.name]) is int, p.name
+
+
+def test_a_values_record_is_not_coerced_again_but_its_sizes_still_meet_the_technology() -> None:
+    """``Circuit.values`` trusts a record of its own parameters (no second coercion) and still checks its sizes."""
+    from neurospice.circuits import get_circuit
+    from neurospice.ngspice_models import get_technology
+
+    neuron, sky = get_circuit("dpi-neuron"), get_technology("sky130")
+    values = neuron.values({}, sky)  # the 0.22 µm default switch raised to sky130's 0.42 µm
+    assert neuron.values(values, sky) is values
+    unchecked = neuron.params.resolve({})  # gf180mcu's defaults, never checked against sky130
+    with pytest.raises(ParameterError, match=r"w_pw.*sky130's devices need at least"):
+        neuron.values(unchecked, sky)

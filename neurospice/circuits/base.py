@@ -168,16 +168,20 @@ class Circuit(ABC):
 
         Device sizes below the technology's minimum W or L are refused when given, and raised to
         that minimum when they are defaults (the gf180mcu switch width 0.22 µm is 0.42 µm on sky130).
-        A :class:`Values` record of this circuit's parameters is already validated: it is returned as it is.
+        A :class:`Values` record of this circuit's parameters is already validated: it is not coerced
+        again, only its sizes are checked against ``tech`` (each of its values counts as given).
         """
         if isinstance(overrides, Values) and overrides.spec == self.params:
-            return overrides
+            return self._sized_for(tech, overrides, overrides)
         if overrides is not None and not isinstance(overrides, Mapping):
             return self.params.resolve(overrides)  # refused there, naming 'overrides'
         given = dict(overrides or {})
         if "vdd" in self.params and "vdd" not in given:
             given["vdd"] = tech.vdd
-        values = self.params.resolve(given)
+        return self._sized_for(tech, self.params.resolve(given), given)
+
+    def _sized_for(self, tech: Technology, values: Values, given: Mapping[str, object]) -> Values:
+        """``values`` with device sizes below ``tech``'s minimum refused (given) or raised to it (defaults)."""
         raised: dict[str, float] = {}
         for name, value in values.items():
             kind = _SIZE.match(name)
