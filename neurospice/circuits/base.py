@@ -111,6 +111,14 @@ class Circuit(ABC):
         """Where the circuit comes from beyond its name (a user netlist: its file and SHA-256)."""
         return {}
 
+    def technology_hint(self) -> str | None:
+        """The technology the circuit's own text names (a user netlist's PDK), None when it names none or several."""
+        return None
+
+    def model_sections(self) -> tuple[str, ...]:
+        """The technology's device sections the circuit needs besides its transistors (a user netlist's)."""
+        return ()
+
     def deck_title(self) -> str:
         """What the deck's title names (ngspice echoes it: never text a user's file controls)."""
         return self.name

@@ -93,7 +93,7 @@ class Bench:
         parts = [
             f"* neurospice testbench: {self.circuit.deck_title()} on {self.tech.name}",
             "* run on its own with: ngspice -b -r out.raw <this file>",
-            self.tech.header(mismatch),
+            self.tech.header(mismatch, self.circuit.model_sections()),
             *(read_netlist(n) for n in self.circuit.netlists),
             self.body(offsets),
             options.spice(),

@@ -115,6 +115,13 @@ class UserCircuit(Circuit):
         self.params = ParamSpec(tuple(spec))
         self.default_tstop = side["tstop"]
 
+    def model_sections(self) -> tuple[str, ...]:
+        return self.source.sections
+
+    def technology_hint(self) -> str | None:
+        named = self.source.technologies | self.source.device_technologies
+        return next(iter(named)) if len(named) == 1 else None
+
     def deck_title(self) -> str:
         return f"user netlist {self._digest[:12]}"
 
@@ -132,7 +139,7 @@ class UserCircuit(Circuit):
 
     def values(self, overrides: Mapping[str, object] | None, tech: Technology) -> Values:
         """Validated values; the netlist's devices must belong to ``tech``."""
-        foreign = sorted(self.source.technologies - {tech.name})
+        foreign = sorted((self.source.technologies | self.source.device_technologies) - {tech.name})
         if foreign:
             device = next((d for d in self.source.devices if d.technology == foreign[0]), None)
             if device is not None:
@@ -141,7 +148,11 @@ class UserCircuit(Circuit):
                     f"{self.name} uses {foreign[0]} devices ({device.instance}: "
                     f"{device.model}); run it with --tech {foreign[0]}",
                 )
-            line = next(ln for ln, t in self.source.pdk if t == foreign[0])
+            line = next((ln for ln, t in self.source.pdk if t == foreign[0]), None)
+            if line is None:  # only devices neurospice does not model name that PDK
+                raise ParameterError(
+                    "technology", f"{self.name} uses {foreign[0]} devices; run it with --tech {foreign[0]}"
+                )
             raise ParameterError(
                 "technology",
                 f"{line.path}, line {line.number} loads {foreign[0]}'s models, and "

@@ -29,6 +29,12 @@ T = TypeVar("T")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 TechOpt = Annotated[str, typer.Option("--tech", "-t", help="technology: gf180mcu, sky130 or ekv")]
+CircuitTechOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tech", "-t", help="technology: gf180mcu, sky130 or ekv (default: a netlist's own PDK, else gf180mcu)"
+    ),
+]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", help="NAME=VALUE, SI prefixes allowed (5p, 5pA)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
 TstopOpt = Annotated[str | None, typer.Option(help="transient length (s)")]
@@ -188,9 +194,12 @@ def parse_tstop(text: str | None, default: float) -> float:
     return validate_tstop(value)
 
 
-def technology(name: str) -> Any:
-    from ..ngspice_models import get_technology
+def technology(name: str | None, circuit: Any = None) -> Any:
+    """The technology named, or when none is: the one a user netlist's PDK lines and devices name, else the default."""
+    from ..ngspice_models import DEFAULT_TECHNOLOGY, get_technology
 
+    if name is None:
+        name = (circuit.technology_hint() if circuit is not None else None) or DEFAULT_TECHNOLOGY
     return get_technology(name)
 
 

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 import typer
 
 from ..montecarlo import default_mismatch
-from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ._app import app
 from .common import (
     AccuracyOpt,
     CircuitArg,
+    CircuitTechOpt,
     DaskOpt,
     DescribeOpt,
     EngineOpt,
@@ -29,7 +29,6 @@ from .common import (
     SeedOpt,
     SetOpt,
     SpikeNodeOpt,
-    TechOpt,
     TimeoutOpt,
     TstopOpt,
     WorkersOpt,
@@ -51,7 +50,7 @@ from .report import write_report
 @app.command()
 def mismatch(
     circuit: CircuitArg,
-    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    tech: CircuitTechOpt = None,
     samples: SamplesOpt = "100",
     seed: SeedOpt = None,
     set_: SetOpt = None,
@@ -82,7 +81,8 @@ def mismatch(
     def prepare() -> tuple[Any, Any, dict[str, str], float, dict[str, Any]]:
         opts = run_options(samples=samples, seed=seed, mismatch=mode, workers=workers, timeout=timeout, grace=grace)
         check_run_options(resume, report, out)
-        c, t = circuit_named(circuit, describe, include_dir), technology(tech)
+        c = circuit_named(circuit, describe, include_dir)
+        t = technology(tech, c)
         opts["engine"] = engine_for(engine, t)
         opts["options"] = sim_options(accuracy, engine)
         ov = overrides_from(set_, spike_node)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ._app import app
 from .common import (
     CircuitArg,
+    CircuitTechOpt,
     DescribeOpt,
     IncludeDirOpt,
     SetOpt,
     SpikeNodeOpt,
-    TechOpt,
     TstopOpt,
     circuit_named,
     guard,
@@ -25,7 +24,7 @@ from .common import (
 @app.command()
 def netlist(
     circuit: CircuitArg,
-    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    tech: CircuitTechOpt = None,
     set_: SetOpt = None,
     spike_node: SpikeNodeOpt = None,
     describe: DescribeOpt = None,
@@ -36,8 +35,8 @@ def netlist(
 
     def run() -> str:
         c = circuit_named(circuit, describe, include_dir)
-        values = c.values(overrides_from(set_, spike_node), technology(tech))
-        t = parse_tstop(tstop, c.default_tstop)
-        return str(c.deck(values, technology(tech), t))
+        tech_ = technology(tech, c)
+        values = c.values(overrides_from(set_, spike_node), tech_)
+        return str(c.deck(values, tech_, parse_tstop(tstop, c.default_tstop)))
 
     typer.echo(guard(run), nl=False)

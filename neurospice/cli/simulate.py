@@ -9,18 +9,17 @@ from typing import Annotated, Any
 
 import typer
 
-from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ._app import app
 from .common import (
     AccuracyOpt,
     CircuitArg,
+    CircuitTechOpt,
     DescribeOpt,
     EngineOpt,
     IncludeDirOpt,
     JsonOpt,
     SetOpt,
     SpikeNodeOpt,
-    TechOpt,
     TstopOpt,
     circuit_named,
     engine_for,
@@ -35,7 +34,7 @@ from .common import (
 @app.command()
 def simulate(
     circuit: CircuitArg,
-    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    tech: CircuitTechOpt = None,
     set_: SetOpt = None,
     spike_node: SpikeNodeOpt = None,
     describe: DescribeOpt = None,
@@ -51,7 +50,8 @@ def simulate(
     from ..store import check_new_dir, result_json, write_run
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, Any]:
-        c, t = circuit_named(circuit, describe, include_dir), technology(tech)
+        c = circuit_named(circuit, describe, include_dir)
+        t = technology(tech, c)
         ov = overrides_from(set_, spike_node)
         c.values(ov, t)  # validate before anything runs or is written
         opts = sim_options(accuracy, engine_for(engine, t))

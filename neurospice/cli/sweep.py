@@ -10,13 +10,13 @@ from typing import Annotated, Any
 import typer
 
 from ..montecarlo import RUN_OPTIONS, default_mismatch
-from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ..params import ParameterError
 from ..studies.design import LARGE_SWEEP, check_total
 from ._app import app
 from .common import (
     AccuracyOpt,
     CircuitArg,
+    CircuitTechOpt,
     DaskOpt,
     DescribeOpt,
     EngineOpt,
@@ -29,7 +29,6 @@ from .common import (
     SeedOpt,
     SetOpt,
     SpikeNodeOpt,
-    TechOpt,
     TimeoutOpt,
     TstopOpt,
     WorkersOpt,
@@ -62,7 +61,7 @@ def sweep(
     samples: Annotated[str, typer.Option("--samples", "-n", help="mismatch samples per point (0: nominal)")] = "0",
     seed: SeedOpt = None,
     mode: ModeOpt = None,
-    tech: TechOpt = DEFAULT_TECHNOLOGY,
+    tech: CircuitTechOpt = None,
     set_: SetOpt = None,
     spike_node: SpikeNodeOpt = None,
     describe: DescribeOpt = None,
@@ -102,7 +101,8 @@ def sweep(
         check_run_options(resume, False, out)
         if plot and out is None:
             raise ParameterError("plot", "needs --out (the plot is written there as sweep.png)")
-        c, t = circuit_named(circuit, describe, include_dir), technology(tech)
+        c = circuit_named(circuit, describe, include_dir)
+        t = technology(tech, c)
         ov = overrides_from(set_, spike_node)
         grid = Grid.parse(axes, c.params, zip_)
         check_total(len(grid), int(n) if isinstance(n, int) else 0, allow_large)

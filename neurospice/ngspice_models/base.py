@@ -122,8 +122,12 @@ class Technology(ABC):
         (:func:`neurospice.netlists.gate.check_deck`)."""
 
     @abstractmethod
-    def header(self, mismatch: bool) -> str:
+    def header(self, mismatch: bool, sections: tuple[str, ...] = ()) -> str:
         """SPICE text loading the models and defining the wrappers in :data:`WRAPPERS`.
+
+        ``sections`` are the PDK's other device sections a user netlist loads (gf180mcu's
+        ``mimcap_typical``...: :data:`neurospice.netlists.reader.DEVICE_SECTIONS`), read from the
+        same verified file.
 
         ``mismatch=False`` gives nominal devices whose threshold moves by their explicit ``dvt``
         parameter (0 unless set: Pelgrom-mode Monte Carlo sets it); ``True`` switches on the

@@ -45,7 +45,9 @@ class EKV(Technology):
             raise TechnologyError(f"ekv: {LIB} is missing from the installed package")
         return {"ekv.lib": LIB}
 
-    def header(self, mismatch: bool) -> str:
+    def header(self, mismatch: bool, sections: tuple[str, ...] = ()) -> str:
+        if sections:  # sky130's tt and tt_mm load every device section
+            raise TechnologyError(f"{self.name}: no separate device sections ({', '.join(sections)})")
         lib = self.model_files()["ekv.lib"]
         return "\n".join(
             [

@@ -45,6 +45,8 @@ MODEL_FILES = {
 }
 
 _CARDS: dict[str, dict[str, BinnedModel]] = {}
+#: the sections of sm141064.ngspice besides the transistors' a netlist may load (typical corner)
+DEVICE_SECTIONS = ("mimcap_typical", "res_typical", "moscap_typical", "diode_typical", "bjt_typical")
 #: BSIM4 releases the binned cards are written for (:meth:`GF180MCU.cards_file`): the PDK's own, and VACASK's
 CARD_VERSIONS = ("4.5", "4.8")
 
@@ -167,13 +169,19 @@ class GF180MCU(Technology):
             ".ends pfet",
         ]
 
-    def header(self, mismatch: bool) -> str:
+    def header(self, mismatch: bool, sections: tuple[str, ...] = ()) -> str:
         files = self.model_files()
         lib = files["sm141064.ngspice"]
+        unknown = [s for s in sections if s not in DEVICE_SECTIONS]
+        if unknown:
+            raise TechnologyError(
+                f"gf180mcu: no section {unknown[0]!r}; its device sections: {', '.join(DEVICE_SECTIONS)}"
+            )
         return "\n".join(
             [
                 f".include '{files['design.ngspice']}'",
                 f".lib '{lib}' typical",
+                *(f".lib '{lib}' {section}" for section in sections),
                 f".param sw_stat_global=0 sw_stat_mismatch={int(mismatch)}",
                 *self._fets(mismatch),
                 "* bias diodes use the BSIM4 model cards directly: no per-instance mismatch",

