@@ -160,3 +160,74 @@ def test_devices_name_their_pdk_without_a_model_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["simulate", str(bare), "--tech", "sky130"])
     assert result.exit_code == 2 and "uses gf180mcu devices (xm1: nmos_3p3)" in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+RING = """\
+* five-stage ring oscillator, GF180MCU 3.3 V inverters, today's device names
+.include /foss/pdks/gf180mcuD/libs.tech/ngspice/design.ngspice
+.lib /foss/pdks/gf180mcuD/libs.tech/ngspice/sm141064.ngspice typical
+.subckt inv in out vdd vss
+XMN out in vss vss nfet_03v3 L=0.28u W=1u nf=1
+XMP out in vdd vdd pfet_03v3 L=0.28u W=2u nf=1
+.ends inv
+X1 n0 n1 vdd 0 inv
+X2 n1 n2 vdd 0 inv
+X3 n2 n3 vdd 0 inv
+X4 n3 n4 vdd 0 inv
+X5 n4 n0 vdd 0 inv
+C0 n0 0 20f
+C1 n1 0 20f
+C2 n2 0 20f
+C3 n3 0 20f
+C4 n4 0 20f
+Vdd vdd 0 3.3
+.ic v(n0)=0 v(n1)=3.3 v(n2)=0 v(n3)=3.3 v(n4)=0
+.tran 10p 60n
+.end
+"""
+
+
+@pytest.mark.ngspice
+def test_a_nanosecond_transient_runs_at_its_own_length_and_matches_plain_ngspice(tmp_path: Path) -> None:
+    """The netlist's own ``.tran 10p 60n`` is the run's length and step; the period is plain ngspice's to 0.5 %."""
+    import re
+    import shutil
+    import subprocess
+
+    from neurospice.ngspice_models import get_technology
+    from neurospice.params import ParameterError
+
+    ring = tmp_path / "ring.spice"
+    ring.write_text(RING)
+    net = read_user_netlist(ring)
+    assert net.transient == pytest.approx((1e-11, 6e-8), rel=1e-12) and ".tran read" in "\n".join(net.notes)
+    result = simulate(str(ring), "gf180mcu", {"spike_node": "n0"})
+    assert result.tstop == pytest.approx(6e-8, rel=1e-12) and result.metrics["n_spikes"] > 30
+    # the same netlist in plain ngspice, its model lines pointing at the verified files, the pinned names
+    models = get_technology("gf180mcu").model_files()
+    plain = RING.replace("/foss/pdks/gf180mcuD/libs.tech/ngspice/design.ngspice", str(models["design.ngspice"]))
+    plain = plain.replace("/foss/pdks/gf180mcuD/libs.tech/ngspice/sm141064.ngspice", str(models["sm141064.ngspice"]))
+    plain = plain.replace("nfet_03v3", "nmos_3p3").replace("pfet_03v3", "pmos_3p3")
+    plain = plain.replace(
+        ".end\n", ".meas tran t1 when v(n0)=1.65 rise=5\n.meas tran t2 when v(n0)=1.65 rise=15\n.end\n"
+    )
+    (tmp_path / "plain.spice").write_text(plain)
+    ngspice = shutil.which("ngspice")
+    assert ngspice is not None
+    out = subprocess.run([ngspice, "-b", "plain.spice"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    measured = dict(re.findall(r"^(t[12])\s*=\s*(\S+)", out.stdout, re.MULTILINE))
+    t1, t2 = float(measured["t1"]), float(measured["t2"])
+    assert result.metrics["isi_rate_hz"] == pytest.approx(10 / (t2 - t1), rel=5e-3)
+    with pytest.raises(ParameterError, match="tstop"):
+        simulate(str(ring), "gf180mcu", {"spike_node": "n0"}, tstop=1e-10)  # below 1 ns: refused
+
+
+def test_the_netlist_s_own_transient_is_the_default_length_and_bounds_the_step() -> None:
+    from neurospice.circuits import get_circuit
+    from neurospice.ngspice_models import get_technology
+
+    circuit, gf = get_circuit(str(GF_AH)), get_technology("gf180mcu")  # its .tran 1u 10m
+    assert circuit.default_tstop == pytest.approx(0.01)
+    values = circuit.values({}, gf)
+    assert ".tran 1e-06 0.01" in circuit.deck(values, gf, 0.01)  # its own step
+    assert ".tran 1e-06 0.01" not in circuit.deck(values, gf, 0.02)  # another length: the options' step

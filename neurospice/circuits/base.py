@@ -115,6 +115,10 @@ class Circuit(ABC):
         """The technology the circuit's own text names (a user netlist's PDK), None when it names none or several."""
         return None
 
+    def transient_step(self, tstop: float) -> float | None:
+        """The transient's step a circuit asks for itself (a user netlist's own ``.tran``); None: the options'."""
+        return None
+
     def model_sections(self) -> tuple[str, ...]:
         """The technology's device sections the circuit needs besides its transistors (a user netlist's)."""
         return ()

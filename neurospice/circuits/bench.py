@@ -90,6 +90,8 @@ class Bench:
         devices' offsets as that subcircuit's ``dvt_<device>`` parameters.
         """
         options = options or SimOptions()
+        step = options.step(self.tstop)
+        own = self.circuit.transient_step(self.tstop)
         parts = [
             f"* neurospice testbench: {self.circuit.deck_title()} on {self.tech.name}",
             "* run on its own with: ngspice -b -r out.raw <this file>",
@@ -97,7 +99,7 @@ class Bench:
             *(read_netlist(n) for n in self.circuit.netlists),
             self.body(offsets),
             options.spice(),
-            f".tran {spice_number(options.step(self.tstop))} {spice_number(self.tstop)}",
+            f".tran {spice_number(min(step, own) if own else step)} {spice_number(self.tstop)}",
             ".end",
         ]
         return "\n".join(parts) + "\n"

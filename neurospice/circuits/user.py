@@ -113,10 +113,17 @@ class UserCircuit(Circuit):
             )
         )
         self.params = ParamSpec(tuple(spec))
-        self.default_tstop = side["tstop"]
+        # the description's length, else the netlist's own transient, else 0.1 s
+        own = self.source.transient
+        self.default_tstop = side["tstop"] if "tstop" in side else (own[1] if own is not None else 0.1)
 
     def model_sections(self) -> tuple[str, ...]:
         return self.source.sections
+
+    def transient_step(self, tstop: float) -> float | None:
+        """The netlist's own transient step, when it runs for the netlist's own length."""
+        own = self.source.transient
+        return own[0] if own is not None and math.isclose(own[1], tstop, rel_tol=1e-12) else None
 
     def technology_hint(self) -> str | None:
         named = self.source.technologies | self.source.device_technologies
@@ -407,8 +414,8 @@ _PARAM_KEYS = {"unit", "low", "high", "description"}
 
 def _sidecar(path: Path, source: ImportedNetlist) -> dict[str, Any]:
     """What ``NETLIST.toml`` beside the netlist declares: parameters' units, ranges and meaning, the spike node,
-    the transient length. Absent: every ``.param`` unbounded, no spike node, 0.1 s."""
-    found: dict[str, Any] = {"params": {}, "spike_node": "none", "tstop": 0.1, "onset": 0.0}
+    the transient length. Absent: every ``.param`` unbounded, no spike node, the netlist's own length."""
+    found: dict[str, Any] = {"params": {}, "spike_node": "none", "onset": 0.0}
     if not path.is_file():
         return found
     try:

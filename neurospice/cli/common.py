@@ -190,7 +190,7 @@ def parse_tstop(text: str | None, default: float) -> float:
     try:
         value = parse_si(text, "s")
     except ValueError:
-        raise ParameterError("tstop", f"got {text!r}; accepted: a time in [1 µs, 1000 s]") from None
+        raise ParameterError("tstop", f"got {text!r}; accepted: a time in [1 ns, 1000 s]") from None
     return validate_tstop(value)
 
 

@@ -124,6 +124,8 @@ class ImportedNetlist:
     sections: tuple[str, ...] = ()
     #: the technologies its devices belong to (modelled or not)
     device_technologies: frozenset[str] = frozenset()
+    #: its own transient analysis, ``(step, stop)`` in s (None when it asks for none)
+    transient: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,7 @@ def read_user_netlist(path: str | Path, include_dirs: tuple[str | Path, ...] = (
         source.pdk,
         source.sections,
         frozenset(used),
+        source.transient,
     )
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from ..ngspice_models.gf180mcu import DEVICE_SECTIONS as GF180_SECTIONS
 from ..params import ParameterError
+from ..params.units import parse_si
 
 __all__ = [
     "CARDS",
@@ -198,6 +199,8 @@ class SpiceSource:
     files: tuple[Path, ...] = field(default_factory=tuple)
     #: the PDK sections besides the transistors' that the netlist loads (:data:`DEVICE_SECTIONS`), in order
     sections: tuple[str, ...] = ()
+    #: the first transient analysis it asks for, ``(step, stop)`` in s (None: none, or not plain numbers)
+    transient: tuple[float, float] | None = None
 
 
 def pdk_file(target: str) -> tuple[str, str | None] | None:
@@ -231,8 +234,27 @@ def read_spice(path: str | Path, include_dirs: tuple[str | Path, ...] = ()) -> S
     reader = _Reader(tuple(roots))
     lines = reader.file(path, top=True, chain=())
     return SpiceSource(
-        path, tuple(lines), tuple(reader.pdk), tuple(reader.notes), tuple(reader.files), tuple(reader.sections)
+        path,
+        tuple(lines),
+        tuple(reader.pdk),
+        tuple(reader.notes),
+        tuple(reader.files),
+        tuple(reader.sections),
+        _transient(reader.transients),
     )
+
+
+def _transient(lines: list[SourceLine]) -> tuple[float, float] | None:
+    """``(step, stop)`` of the first ``.tran``/``tran step stop ...`` line whose two times are plain numbers."""
+    for line in lines:
+        words = line.text.split()
+        try:
+            step, stop = (parse_si(w, "s") for w in words[1:3])
+        except (ValueError, TypeError):
+            continue
+        if step > 0 and stop > 0:
+            return step, stop
+    return None
 
 
 class _Reader:
@@ -242,6 +264,8 @@ class _Reader:
         self.anchor = 0
         self.pdk: list[tuple[SourceLine, str]] = []
         self.sections: list[str] = []
+        #: the transient analyses the netlist asks for (a ``.tran`` card, a ``tran`` command of its ``.control``)
+        self.transients: list[SourceLine] = []
         self.files: list[Path] = []
         self.size = 0
 
@@ -303,6 +327,8 @@ class _Reader:
             word = head[1:] if head.startswith(".") else ""
             if block is not None:
                 start, kind = block
+                if kind == "control" and head == "tran":  # read as data: the block itself is never run
+                    self.transients.append(line)
                 if word == ("endl" if kind == "lib" else "endc"):
                     what = (
                         f".lib {start.show(start.text.split()[1])} section skipped"
@@ -320,6 +346,9 @@ class _Reader:
                 kept += [replace(inner, anchor=self.anchor) for inner in self._include(line, chain)]
             elif word == "endc":
                 self.note(line, ".endc without .control removed")
+            elif word == "tran":
+                self.transients.append(line)
+                self.note(line, ".tran read: the default length and step (a description's tstop or --tstop overrides)")
             elif word in DROPPED:
                 self.note(line, f".{word} removed")
             elif word in REFUSED:

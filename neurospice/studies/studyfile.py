@@ -59,7 +59,7 @@ SCHEMA = ParamSpec(
         Param("mismatch", "", "mismatch mode", "pdk", kind="choice", choices=("pdk", "pelgrom")),
         Param("engine", "", "simulator", "ngspice", kind="choice", choices=ENGINES),
         Param("accuracy", "", "simulator options preset", "default", kind="choice", choices=ACCURACY_NAMES),
-        Param("tstop", "s", "transient length (SI prefixes allowed)", 0.1, 1e-6, 1e3),
+        Param("tstop", "s", "transient length (SI prefixes allowed)", 0.1, 1e-9, 1e3),
         Param("out", "", "run folder (relative to the file)", "x", kind="text"),
         Param("report", "", "write the report or plot", False, kind="bool"),
         Param("zip", "", "pair the axes of [vary] position by position", False, kind="bool"),
