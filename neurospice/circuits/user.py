@@ -126,7 +126,7 @@ class UserCircuit(Circuit):
         return own[0] if own is not None and math.isclose(own[1], tstop, rel_tol=1e-12) else None
 
     def technology_hint(self) -> str | None:
-        named = self.source.technologies | self.source.device_technologies
+        named = self.source.named_technologies
         return next(iter(named)) if len(named) == 1 else None
 
     def deck_title(self) -> str:
@@ -146,7 +146,7 @@ class UserCircuit(Circuit):
 
     def values(self, overrides: Mapping[str, object] | None, tech: Technology) -> Values:
         """Validated values; the netlist's devices must belong to ``tech``."""
-        foreign = sorted((self.source.technologies | self.source.device_technologies) - {tech.name})
+        foreign = sorted(self.source.named_technologies - {tech.name})
         if foreign:
             device = next((d for d in self.source.devices if d.technology == foreign[0]), None)
             if device is not None:

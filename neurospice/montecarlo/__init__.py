@@ -47,7 +47,7 @@ from ..analysis.summary import run_summary as summary
 from ..circuits import Circuit, get_circuit
 from ..engines import check_engine
 from ..ngspice_models import Technology, get_technology
-from ..params import Param, ParameterError, ParamSpec
+from ..params import Param, ParameterError, ParamSpec, stored
 from ..params.options import accuracy_name, default_mismatch, default_options
 from ..sim.simulation import validate_tstop
 from ..store import PartWriter, StoreError, load_run, open_run, record_status, versions
@@ -109,7 +109,7 @@ def run_manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, s
         **({"circuit_include_dirs": list(circuit.include_dirs)} if circuit.include_dirs else {}),
         **({"circuit_source": source} if source else {}),
         "technology": tech.provenance(),
-        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.values.items()},
+        "params": {k: stored(v) for k, v in spec.values.items()},
         "declarations": declarations(circuit),
         "tstop_s": spec.tstop,
         "mismatch": spec.mode,

@@ -127,6 +127,11 @@ class ImportedNetlist:
     #: its own transient analysis, ``(step, stop)`` in s (None when it asks for none)
     transient: tuple[float, float] | None = None
 
+    @property
+    def named_technologies(self) -> frozenset[str]:
+        """Every technology the netlist names: by its model lines and by its devices."""
+        return self.technologies | self.device_technologies
+
 
 @dataclass(frozen=True)
 class Instance:

@@ -15,7 +15,7 @@ from typing import Literal
 
 from .units import format_si, parse_si
 
-__all__ = ["Param", "ParamSpec", "ParameterError", "Value", "Values"]
+__all__ = ["Param", "ParamSpec", "ParameterError", "Value", "Values", "stored"]
 
 Value = float | int | str | tuple[float, ...]
 #: "bool" and "text" describe settings (study-file keys), not circuit parameters
@@ -142,6 +142,12 @@ class ParamSpec:
     def __contains__(self, name: object) -> bool:
         return name in self._index
 
+    def param(self, name: str) -> Param:
+        """The parameter called ``name``; :class:`ParameterError` listing the accepted names otherwise."""
+        if name not in self._index:
+            raise ParameterError(name, f"unknown parameter; accepted names: {', '.join(self._index)}")
+        return self._index[name]
+
     def defaults(self) -> dict[str, Value]:
         """The default value of every parameter."""
         return {p.name: p.default for p in self.params}
@@ -152,11 +158,13 @@ class ParamSpec:
             raise ParameterError("overrides", f"got {overrides!r}; accepted: a mapping of parameter names to values")
         values = dict(self._defaults)
         for name, raw in (overrides or {}).items():
-            if name not in self._index:
-                known = ", ".join(self._index)
-                raise ParameterError(name, f"unknown parameter; accepted names: {known}")
-            values[name] = self._index[name].coerce(raw)
+            values[name] = self.param(name).coerce(raw)
         return Values(self, values)
+
+
+def stored(value: object) -> object:
+    """A value as a manifest or a JSON record stores it: a ``floats`` parameter's tuple as a list."""
+    return list(value) if isinstance(value, tuple) else value
 
 
 class Values(Mapping[str, Value]):
@@ -234,9 +242,7 @@ class Values(Mapping[str, Value]):
     def replace(self, changes: Mapping[str, object]) -> Values:
         """A new record with ``changes`` validated like any override (unknown names refused)."""
         for name in changes:
-            if name not in self._spec:
-                known = ", ".join(p.name for p in self._spec)
-                raise ParameterError(name, f"unknown parameter; accepted names: {known}")
+            self._spec.param(name)  # unknown names refused before any value is coerced
         data = dict(self._data)
         data.update({name: self._spec[name].coerce(raw) for name, raw in changes.items()})
         return Values(self._spec, data)

@@ -44,9 +44,7 @@ def parse_axis(text: str, spec: ParamSpec) -> Axis:
     name = name.strip()
     if not sep or not _NAME.match(name) or not rest.strip():
         raise ParameterError("vary", f"got {text!r}; accepted: NAME=START:STOP:N[:log] or NAME=V1,V2,...")
-    if name not in spec:
-        raise ParameterError(name, f"unknown parameter; accepted names: {', '.join(p.name for p in spec)}")
-    param = spec[name]
+    param = spec.param(name)
     if ":" in rest:
         parts = [p.strip() for p in rest.split(":")]
         if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] not in ("log", "lin", "linear")):
@@ -69,12 +67,11 @@ def parse_axis(text: str, spec: ParamSpec) -> Axis:
 
 def list_axis(name: str, items: Sequence[object], spec: ParamSpec, text: str = "") -> Axis:
     """An axis of the listed values (numbers as they are, text with SI prefixes), each validated once."""
-    if name not in spec:
-        raise ParameterError(name, f"unknown parameter; accepted names: {', '.join(p.name for p in spec)}")
+    param = spec.param(name)
     shown = text or f"{name}={list(items)}"
     if not items:
         raise ParameterError("vary", f"{shown!r}: no values; accepted: NAME=V1,V2,... or NAME=START:STOP:N[:log]")
-    values = tuple(spec[name].coerce(item) for item in items)
+    values = tuple(param.coerce(item) for item in items)
     if len(set(values)) != len(values):
         raise ParameterError("vary", f"{shown!r}: a value is repeated")
     return Axis(name, values, "list")

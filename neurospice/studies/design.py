@@ -26,7 +26,7 @@ from ..montecarlo import SAME_RUN, check_dispatch, make_executor, prepare_spec, 
 from ..montecarlo.config import RunOptions, run_config
 from ..montecarlo.worker import SweepSpec, run_sweep_sample, run_sweep_sample_locked, sweep_setup
 from ..ngspice_models import Technology, get_technology
-from ..params import ParameterError, Values
+from ..params import ParameterError, Values, stored
 from ..params.grid import Grid
 from ..store import atomic_write, load_run, read_manifest
 from ..store.declarations import declared_units
@@ -110,8 +110,8 @@ def design_sweep(
         samples_per_point=samples,
         mismatch=specs[0].mode,
         common_random_numbers=bool(samples),
-        fixed={k: _stored(points[0][k]) for k in base},
-        params={k: _stored(v) for k, v in points[0].items() if k not in grid.names},
+        fixed={k: stored(points[0][k]) for k in base},
+        params={k: stored(v) for k, v in points[0].items() if k not in grid.names},
     )
     functions = (sweep_setup, run_sweep_sample_locked, run_sweep_sample)
     executor = make_executor(sweep, config.execution, total, functions)
@@ -159,8 +159,8 @@ def sweep_summary(
 
 def _stored_values(circuit: Circuit, manifest: Mapping[str, Any], rows: pd.DataFrame, names: list[str]) -> Values:
     """A point's values from a stored sweep: the manifest's fixed values, then the point's grid coordinates."""
-    stored = {k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()}
-    return circuit.params.resolve({**stored, **{n: _plain(rows[n].iloc[0]) for n in names}})
+    point = {n: _plain(rows[n].iloc[0]) for n in names}
+    return circuit.params.resolve({**manifest["params"], **point})  # a floats parameter's list is accepted as it is
 
 
 def _closed_form(circuit: Circuit, tech: Technology, values: Values) -> dict[str, float]:
@@ -169,11 +169,6 @@ def _closed_form(circuit: Circuit, tech: Technology, values: Values) -> dict[str
 
     facts = technology_facts(tech, values)
     return {m: float(p["cv"]) for m, p in circuit.predicted_cv(values, tech, facts).items()}  # type: ignore[arg-type]
-
-
-def _stored(value: Any) -> Any:
-    """A validated value as the manifest stores it (JSON: a list of numbers for a ``floats`` parameter)."""
-    return list(value) if isinstance(value, tuple) else value
 
 
 def _plain(value: Any) -> Any:

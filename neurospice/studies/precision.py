@@ -38,7 +38,7 @@ from ..engines import SimulationError
 from ..montecarlo import RUN_OPTIONS, default_mismatch, monte_carlo
 from ..montecarlo.config import RunOptions, run_config
 from ..ngspice_models import Technology, get_technology
-from ..params import Param, ParameterError, ParamSpec
+from ..params import Param, ParameterError, ParamSpec, stored
 from ..params.options import accuracy_name, default_options
 from ..store import atomic_write
 
@@ -257,16 +257,12 @@ def precision_study(
             "accuracy": accuracy_name(config.options or default_options(config.engine), config.engine),
             "n_shuffles": shuffles,
             "bits_method": method,
-            "params": {k: _plain(v) for k, v in params.items()},
+            "params": {k: stored(v) for k, v in params.items()},
         },
     )
     if config.folder.out is not None:
         write_precision(result, config.folder.out)
     return result
-
-
-def _plain(value: object) -> object:
-    return list(value) if isinstance(value, tuple) else value
 
 
 def write_precision(result: PrecisionResult, out: Path) -> None:

@@ -90,18 +90,17 @@ def run_study(plan: StudyPlan, progress: Progress | None = None) -> pd.DataFrame
         "workers": study.workers,
         "options": accuracy(study.accuracy, study.engine),
         "mismatch": study.mismatch,  # type: ignore[typeddict-item]
+        "engine": study.engine,  # type: ignore[typeddict-item]
         "progress": progress,
     }
     if study.kind == "sweep":
         assert plan.grid is not None
-        sweep: RunOptions = {**run, "engine": study.engine}  # type: ignore[typeddict-item]
         return design_sweep(
-            plan.circuit, plan.tech, plan.grid, samples=study.samples, seed=study.seed, overrides=study.params, **sweep
+            plan.circuit, plan.tech, plan.grid, samples=study.samples, seed=study.seed, overrides=study.params, **run
         )
     if study.kind == "mismatch":
-        mc: RunOptions = {**run, "engine": study.engine}  # type: ignore[typeddict-item]
         return monte_carlo(
-            plan.circuit, plan.tech, samples=study.samples, seed=study.seed, overrides=study.params, **mc
+            plan.circuit, plan.tech, samples=study.samples, seed=study.seed, overrides=study.params, **run
         )
     b = study.budget
     targets = Targets(**{arg: b[key] for arg, key in (("cluster_sizes", "clusters"), ("bits", "bits")) if key in b})
