@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from ..analysis.spikes import swing_events, unmatched_events
 from ..netlists import read_netlist
+from ..netlists.analyses import Measure
 from ..netlists.imported import Instance as SubcktInstance
 from ..netlists.imported import parse_subckt
 from ..ngspice_models import Technology, TechnologyFacts
@@ -118,6 +119,25 @@ class Circuit(ABC):
     def transient_step(self, tstop: float) -> float | None:
         """The transient's step a circuit asks for itself (a user netlist's own ``.tran``); None: the options'."""
         return None
+
+    def analysis_cards(self) -> tuple[str, ...]:
+        """Analyses the deck runs besides its transient (a user netlist's own ``.op/.dc/.ac``)."""
+        return ()
+
+    @property
+    def measures(self) -> tuple[Measure, ...]:
+        """Measures run after the analyses (a user netlist's own ``.meas``), each a declared metric."""
+        return ()
+
+    def engine_limits(self) -> str:
+        """What of this circuit only ngspice runs ("" if nothing: every engine can)."""
+        return ""
+
+    def results(
+        self, bench: Bench, vectors: Mapping[str, NDArray[np.float64]], measured: Mapping[str, float]
+    ) -> dict[str, float]:
+        """Metrics of the circuit's own analyses besides the transient (none for a built-in circuit)."""
+        return {}
 
     def model_sections(self) -> tuple[str, ...]:
         """The technology's device sections the circuit needs besides its transistors (a user netlist's)."""

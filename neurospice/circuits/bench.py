@@ -35,7 +35,8 @@ __all__ = ["Bench"]
 
 @dataclass(frozen=True, eq=False)
 class Bench:
-    """One circuit bound to its values, technology and stop time: everything a deck and its metrics need."""
+    """One circuit bound to its values, technology and stop time (0: no transient, a user netlist whose own
+    analyses hold none): everything a deck and its metrics need."""
 
     circuit: Circuit
     values: Values
@@ -90,8 +91,6 @@ class Bench:
         devices' offsets as that subcircuit's ``dvt_<device>`` parameters.
         """
         options = options or SimOptions()
-        step = options.step(self.tstop)
-        own = self.circuit.transient_step(self.tstop)
         parts = [
             f"* neurospice testbench: {self.circuit.deck_title()} on {self.tech.name}",
             "* run on its own with: ngspice -b -r out.raw <this file>",
@@ -99,18 +98,28 @@ class Bench:
             *(read_netlist(n) for n in self.circuit.netlists),
             self.body(offsets),
             options.spice(),
-            f".tran {spice_number(min(step, own) if own else step)} {spice_number(self.tstop)}",
-            ".end",
+            *self.circuit.analysis_cards(),
         ]
-        return "\n".join(parts) + "\n"
+        if self.tstop > 0:  # 0: a netlist whose own analyses hold no transient
+            step = options.step(self.tstop)
+            own = self.circuit.transient_step(self.tstop)
+            parts.append(f".tran {spice_number(min(step, own) if own else step)} {spice_number(self.tstop)}")
+        return "\n".join([*parts, ".end"]) + "\n"
 
     def waveforms(self, vectors: Mapping[str, NDArray[np.float64]]) -> Waveforms:
         """Probe waveforms (in their units) from the engine's vectors."""
         return self.circuit.waveforms(vectors)
 
-    def evaluate(self, waves: Waveforms) -> dict[str, float]:
-        """Every declared metric of one run: the circuit's measurements, area and power."""
-        return {**self.circuit.measure(self, waves), **self.circuit.cost(self, waves)}
+    def evaluate(
+        self,
+        waves: Waveforms,
+        vectors: Mapping[str, NDArray[np.float64]] | None = None,
+        measured: Mapping[str, float] | None = None,
+    ) -> dict[str, float]:
+        """Every declared metric of one run: the circuit's measurements, area and power, and what its own
+        analyses gave (a user netlist's operating point and ``measured``, its measures' values)."""
+        found = {**self.circuit.measure(self, waves), **self.circuit.cost(self, waves)}
+        return {**found, **self.circuit.results(self, vectors or {}, measured or {})}
 
     def spike_times(self, waves: Waveforms) -> NDArray[np.float64]:
         """Spike times (s) of one run."""

@@ -9,6 +9,7 @@ device subcircuits draw their own offsets.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import re
@@ -21,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..analysis.spikes import detect_spikes
+from ..netlists.analyses import Measure
 from ..netlists.imported import (
     MAX_NESTING,
     Call,
@@ -28,8 +30,10 @@ from ..netlists.imported import (
     ImportedNetlist,
     NetlistImportError,
     read_user_netlist,
+    spice_tokens,
 )
 from ..ngspice_models import DeviceKind, Technology
+from ..ngspice_models.cards import evaluate
 from ..params import Param, ParameterError, ParamSpec, Values
 from ..params.units import parse_si, spice_number
 from .base import Circuit
@@ -54,7 +58,7 @@ class UserCircuit(Circuit):
     description = "a user netlist"
     netlists = ()
     needs_facts = False
-    metrics = (
+    metrics: tuple[Metric, ...] = (
         *SPIKE_METRICS,
         Metric("area_transistors_um2", "", "transistor area in µm² (W L m of every PDK transistor)", "setting"),
         Metric(
@@ -82,10 +86,13 @@ class UserCircuit(Circuit):
             self.describe = str(Path(describe).resolve())
         self._sidecar_path = Path(self.describe) if self.describe else Path(path).with_suffix(".toml")
         side = _sidecar(self._sidecar_path, self.source)
-        self.supplies = _dc_sources(self.source.body)
+        self.supplies = _dc_sources(self.source.body, self.source.params)
         self.probes = (
             *(Probe(f"v_{n}", n, "V", f"voltage of node {n}") for n in nodes if _NAME.match(n)),
-            *(Probe(f"i_{s}", f"{s}#branch", "A", f"current source {s} delivers", -1.0) for s in self.supplies),
+            *(
+                Probe(f"i_{s}", f"{s}#branch", "A", f"current the voltage source {s} delivers", -1.0)
+                for s in self.supplies
+            ),
         )
         spec = [
             side["params"].get(n) or Param(n, "", f".param {n} of the netlist", v)
@@ -113,9 +120,54 @@ class UserCircuit(Circuit):
             )
         )
         self.params = ParamSpec(tuple(spec))
-        # the description's length, else the netlist's own transient, else 0.1 s
+        # the description's length, else the netlist's own transient, else none when its own analyses hold no
+        # transient (an .op, .dc or .ac testbench: --tstop adds one), else 0.1 s
         own = self.source.transient
-        self.default_tstop = side["tstop"] if "tstop" in side else (own[1] if own is not None else 0.1)
+        default = 0.0 if self.source.analyses else 0.1
+        self.default_tstop = side["tstop"] if "tstop" in side else (own[1] if own is not None else default)
+        self.metrics = (*type(self).metrics, *self._own_metrics())
+
+    def _own_metrics(self) -> tuple[Metric, ...]:
+        """A metric for each measure of the netlist and, with an ``.op``, for each probe at the operating point."""
+        found = [Metric(m.name, m.unit, m.description) for m in self.source.measures]
+        clash = sorted({m.name for m in found} & {m.name for m in type(self).metrics})
+        if clash:
+            raise NetlistImportError(
+                self.source.path, None, f"a measure named {clash[0]}, which is a metric of every netlist; rename it"
+            )
+        if any(a.kind == "op" for a in self.source.analyses):
+            found += [Metric(f"op_{p.name}", p.unit, f"{p.description} at the operating point") for p in self.probes]
+        return tuple(found)
+
+    def analysis_cards(self) -> tuple[str, ...]:
+        """The netlist's own ``.op``, ``.dc`` and ``.ac`` (its ``.tran`` is the run's transient)."""
+        return tuple(a.card() for a in self.source.analyses if a.kind != "tran")
+
+    @property
+    def measures(self) -> tuple[Measure, ...]:
+        return self.source.measures
+
+    def engine_limits(self) -> str:
+        kinds = [f".{a.kind}" for a in self.source.analyses if a.kind != "tran"]
+        kinds += [".meas"] if self.source.measures else []
+        return f"the netlist's own {', '.join(kinds)}" if kinds else ""
+
+    def results(
+        self, bench: Bench, vectors: Mapping[str, NDArray[np.float64]], measured: Mapping[str, float]
+    ) -> dict[str, float]:
+        """Its measures' values and, with an ``.op``, every probe at the operating point; without a transient,
+        the power of its DC sources at that operating point."""
+        found = {m.name: float(measured.get(m.name, math.nan)) for m in self.source.measures}
+        if not any(a.kind == "op" for a in self.source.analyses):
+            return found
+        op = {p.name: float(p.scale * vectors[f"op:{p.vector}"][0]) for p in self.probes if f"op:{p.vector}" in vectors}
+        found.update({f"op_{p.name}": op.get(p.name, math.nan) for p in self.probes})
+        if bench.tstop == 0:
+            volts = self._supply_volts(bench.values)
+            parts = [v * op[f"i_{name}"] for name, v in volts.items() if f"i_{name}" in op]
+            power = sum(parts) if parts else math.nan
+            found.update(power_w=power, power_static_w=power)
+        return found
 
     def model_sections(self) -> tuple[str, ...]:
         return self.source.sections
@@ -305,7 +357,7 @@ class UserCircuit(Circuit):
 
     def measure(self, bench: Bench, waves: Waveforms) -> dict[str, float]:
         values = bench.values
-        if values.word("spike_node") == "none":
+        if values.word("spike_node") == "none" or "time" not in waves:
             return {}
         return spike_metrics(waves["time"], self.spike_times(waves, values), values.number("spike_onset"))
 
@@ -321,19 +373,47 @@ class UserCircuit(Circuit):
         """Transistor area (NaN when a W or L is not a number) and the power of the netlist's DC sources."""
         values = bench.values
         area = sum(d.w * d.l * d.mult for d in bench.devices) * 1e12 if bench.sized else float("nan")
+        if "time" not in waves:  # no transient: the operating point's power, if it has one (:meth:`results`)
+            nan = float("nan")
+            return {"area_transistors_um2": area, "power_w": nan, "power_static_w": nan, "energy_per_spike_j": nan}
         t = waves["time"]
         onset = min(values.number("spike_onset"), float(t[-1]))
-        found = [(volts, waves[f"i_{name}"]) for name, volts in self.supplies.items() if f"i_{name}" in waves]
+        volts = self._supply_volts(values)
+        found = [(v, waves[f"i_{name}"]) for name, v in volts.items() if f"i_{name}" in waves]
         active = sum(v * mean_over(t, i, onset, float(t[-1])) for v, i in found) if found else float("nan")
         static = sum(v * mean_over(t, i, float(t[0]), onset) for v, i in found) if found else float("nan")
         spikes = int(np.sum(self.spike_times(waves, values) >= onset))
         energy = active * (float(t[-1]) - onset) / spikes if spikes else float("nan")
         return {"area_transistors_um2": area, "power_w": active, "power_static_w": static, "energy_per_spike_j": energy}
 
+    def checks(self, bench: Bench, waves: Waveforms) -> list[str]:
+        """A spiking netlist whose node voltages never left their t = 0 operating point (all within 1 mV): an
+        equilibrium the integrator held, or a circuit that does not spike there; either way not mismatch."""
+        if bench.values.word("spike_node") == "none" or "time" not in waves:
+            return []
+        voltages = [w for name, w in waves.items() if name.startswith("v_") and w.size]
+        moved = max((float(np.max(np.abs(w - w[0]))) for w in voltages), default=0.0)
+        if moved >= 1e-3:
+            return []
+        return [
+            f"stuck at the operating point: no node moved more than {moved * 1e3:.2g} mV from its t = 0 value; "
+            "an unstable equilibrium the integrator held, or no input: try --accuracy legacy, an .ic, or a "
+            "start-up pulse"
+        ]
+
+    def _supply_volts(self, values: Values) -> dict[str, float]:
+        """Each DC voltage source's value with the run's parameters (``V1 vdd 0 {vdd}``)."""
+        numbers = {**self.source.params, **{k: float(v) for k, v in values.items() if isinstance(v, (int, float))}}
+        found = {}
+        for name, text in self.supplies.items():
+            with contextlib.suppress(ValueError, ZeroDivisionError):
+                found[name] = evaluate(text, numbers)
+        return found
+
     def spike_times(self, waves: Waveforms, values: Values) -> NDArray[np.float64]:
         """Upward crossings of the middle of the spike node's own swing (none if it swings less than 0.1 V)."""
         node = values.word("spike_node")
-        if node == "none":
+        if node == "none" or "time" not in waves:
             return np.empty(0)
         v = waves[f"v_{node}"]
         low, high = float(np.min(v)), float(np.max(v))
@@ -342,19 +422,24 @@ class UserCircuit(Circuit):
         return detect_spikes(waves["time"], v, (low + high) / 2, hysteresis=0.1 * (high - low))
 
     def waveforms(self, vectors: Mapping[str, NDArray[np.float64]]) -> Waveforms:
-        waves: Waveforms = {"time": vectors["time"]}
+        """The probes of its transient (none when it ran none: its own analyses are read by :meth:`results`)."""
+        plot = "tran:" if "tran:time" in vectors else ""  # ngspice names each plot's vectors; VACASK runs one
+        if f"{plot}time" not in vectors:
+            return {}
+        waves: Waveforms = {"time": vectors[f"{plot}time"]}
         for probe in self.probes:
-            if probe.vector in vectors:
-                waves[probe.name] = probe.scale * vectors[probe.vector]
+            if f"{plot}{probe.vector}" in vectors:
+                waves[probe.name] = probe.scale * vectors[f"{plot}{probe.vector}"]
         return waves
 
 
-def _dc_sources(body: tuple[str, ...]) -> dict[str, float]:
-    """Top-level voltage sources with a constant value (``V1 vdd 0 1.8``, ``V1 vdd 0 DC 1.8``), by name."""
-    found: dict[str, float] = {}
+def _dc_sources(body: tuple[str, ...], params: Mapping[str, float]) -> dict[str, str]:
+    """Top-level voltage sources with a constant value (``V1 vdd 0 1.8``, ``V1 vdd 0 DC 1.8``, ``V1 vdd 0 {vdd}``),
+    by name: the value as written (a number, or an expression of the netlist's ``.param`` values)."""
+    found: dict[str, str] = {}
     depth = 0
     for line in body:
-        tokens = line.split()
+        tokens = spice_tokens(line)
         head = tokens[0].lower() if tokens else ""
         depth += head == ".subckt"
         depth -= head == ".ends"
@@ -362,9 +447,10 @@ def _dc_sources(body: tuple[str, ...]) -> dict[str, float]:
             continue
         text = tokens[4] if tokens[3].lower() == "dc" and len(tokens) > 4 else tokens[3]
         try:
-            found[head] = parse_si(text)
-        except ValueError:
-            continue  # a stimulus (PULSE, PWL, a parameter): not a supply
+            evaluate(text, params)
+        except (ValueError, ZeroDivisionError):
+            continue  # a stimulus (PULSE, PWL), or an expression of more than the parameters: not a supply
+        found[head] = text
     return found
 
 

@@ -16,7 +16,7 @@ from .common import (
 
 @app.command()
 def show(circuit: CircuitArg, describe: DescribeOpt = None, include_dir: IncludeDirOpt = None) -> None:
-    """Print a circuit's parameters with units, defaults and ranges, and its probes."""
+    """Print a circuit's parameters with units, defaults and ranges, its probes, what it runs and its metrics."""
     from ..params.units import format_si
 
     c = guard(lambda: circuit_named(circuit, describe, include_dir))
@@ -32,5 +32,12 @@ def show(circuit: CircuitArg, describe: DescribeOpt = None, include_dir: Include
     typer.echo("\nprobes:")
     for probe in c.probes:
         typer.echo(f"  {probe.name:10s} {probe.unit:3s} {probe.description}")
+    runs = [card for card in c.analysis_cards()]
+    runs += [f"a {format_si(c.default_tstop, 's')} transient (--tstop sets it)"] if c.default_tstop else []
+    typer.echo("\nruns: " + ("; ".join(runs) if runs else "its own analyses only (--tstop adds a transient)"))
+    typer.echo("\nmetrics:")
+    for metric in c.metrics:
+        kind = f" [{metric.kind}]" if metric.kind != "measured" else ""
+        typer.echo(f"  {metric.name:22s} {metric.unit:4s} {metric.description}{kind}")
     for note in getattr(getattr(c, "source", None), "notes", ()):
         typer.echo(f"note: {note}")

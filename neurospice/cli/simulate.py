@@ -81,8 +81,10 @@ def _print_summary(result: Any, circuit: Any, out: Path | None) -> None:
     for d in declared.values():
         if d.predicts:
             predictions.setdefault(d.predicts, []).append(d)
+    runs = [card.split()[0] for card in circuit.analysis_cards()]
+    runs += [f"{format_si(result.tstop, 's')} transient"] if result.tstop else []
     typer.echo(
-        f"{result.circuit} on {result.technology}, {format_si(result.tstop, 's')} transient "
+        f"{result.circuit} on {result.technology}, {', '.join(runs)} "
         f"(ngspice {result.ngspice_version}, {result.wall_s:.2f} s)"
     )
     for key, value in m.items():

@@ -39,15 +39,20 @@ def engine_loaded() -> bool:
     return _ENGINE is not None
 
 
-def check_engine(name: str, tech: Any = None) -> str:
-    """``name`` if it is an engine that can run ``tech`` here; :class:`ParameterError` naming ``engine`` otherwise.
+def check_engine(name: str, tech: Any = None, circuit: Any = None) -> str:
+    """``name`` if it is an engine that can run ``tech`` (and ``circuit``) here; :class:`ParameterError` naming
+    ``engine`` otherwise.
 
-    Called before anything runs: VACASK must be installed and the technology must have binned cards for it.
+    Called before anything runs: VACASK must be installed, the technology must have binned cards for it, and
+    the circuit must ask for nothing only ngspice runs (a user netlist's own ``.dc``, ``.ac``, ``.meas``).
     """
     from ..params import ParameterError
 
     if not isinstance(name, str) or name not in ENGINES:
         raise ParameterError("engine", f"got {name!r}; accepted: {', '.join(ENGINES)}")
+    limits = circuit.engine_limits() if name == "vacask" and circuit is not None else ""
+    if limits:
+        raise ParameterError("engine", f"vacask cannot run {limits}; accepted: ngspice")
     if name == "vacask":
         from ..ngspice_models import TechnologyError
         from .vacask import vacask_available

@@ -39,6 +39,11 @@ _LOAD_ERROR = re.compile(
 )
 
 
+#: a measure command as :class:`neurospice.netlists.analyses.Measure` writes it: no character the control language
+#: gives a meaning beyond the measure (``>`` redirects output to a file, ``$`` and backquotes substitute, ``;``...)
+_MEASURE = re.compile(r"^meas (dc|ac|tran) ([a-z_][a-z0-9_]*) [a-z0-9_.,()=+\-#:\[\] ]+$")
+
+
 class Engine:
     """The process's ngspice shared library. Use :func:`get_engine`, not this constructor."""
 
@@ -58,6 +63,8 @@ class Engine:
         self.version: str = self._version()
         self._loaded = False
         self._settings: tuple[str, ...] = ()
+        #: the plot the last run made for each analysis kind (``tran`` -> ``tran1``)
+        self._plots: dict[str, str] = {}
 
     def _version(self) -> str:
         text = self._command("version -f")
@@ -126,14 +133,45 @@ class Engine:
             self._ng.exec_command(command)
         after = self._ng.plot_names
         text = self._output()
-        if _FAILURE.search(text) or not set(after) - before:
+        new = [p for p in after if p not in before]
+        if _FAILURE.search(text) or not new:
             raise SimulationError(f"ngspice analysis {command!r} failed", text.strip())
-        return self.vectors(after[0])
+        vectors = self.vectors(after[0])
+        self._plots.clear()
+        for plot in new:
+            kind = plot.rstrip("0123456789")
+            self._plots.setdefault(kind, plot)
+            vectors.update({f"{kind}:{k}": v for k, v in self.vectors(plot).items()})
+        return vectors
 
     def vectors(self, plot: str) -> Vectors:
-        """All vectors of ``plot`` as real float64 arrays, keyed by ngspice's lower-case names."""
+        """All vectors of ``plot`` as float64 arrays, keyed by ngspice's lower-case names (an AC analysis'
+        complex vectors as their magnitude)."""
         data = self._ng.plot(None, plot)
-        return {name.lower(): np.real(np.asarray(vec._data)).astype(np.float64) for name, vec in data.items()}
+        take = np.abs if plot.startswith("ac") else np.real
+        return {name.lower(): take(np.asarray(vec._data)).astype(np.float64) for name, vec in data.items()}
+
+    def measure(self, analysis: str, command: str) -> float:
+        """Run one ``meas`` command (:meth:`neurospice.netlists.analyses.Measure.command`) on the plot the last
+        :meth:`run` made for ``analysis`` (``dc``, ``ac``, ``tran``); its value, or :class:`SimulationError`
+        with ngspice's message when it finds nothing."""
+        from PySpice.Spice.NgSpice.Shared import NgSpiceCommandError
+
+        match = _MEASURE.match(command)
+        plot = self._plots.get(analysis)
+        if match is None or match.group(1) != analysis:
+            raise SimulationError(f"not a measure neurospice writes: {command[:40]!r}")
+        if plot is None:
+            raise SimulationError(f"measure {match.group(2)}: the run made no {analysis} analysis")
+        self._command(f"setplot {plot}")
+        self._ng.clear_output()
+        with contextlib.suppress(NgSpiceCommandError):
+            self._ng.exec_command(command)
+        found = self._ng.plot(None, plot).get(match.group(2))
+        if found is None or len(found._data) == 0:
+            said = " ".join(ln.strip() for ln in self._ng._stderr if ln.strip()) or "no value"
+            raise SimulationError(f"measure {match.group(2)} found nothing", said)
+        return float(np.real(np.asarray(found._data))[0])
 
     def simulate(
         self, deck: str, settings: tuple[str, ...] = (), tech: Any = None, options: SimOptions | None = None

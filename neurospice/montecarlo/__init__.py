@@ -49,7 +49,7 @@ from ..engines import check_engine
 from ..ngspice_models import Technology, get_technology
 from ..params import Param, ParameterError, ParamSpec, stored
 from ..params.options import accuracy_name, default_mismatch, default_options
-from ..sim.simulation import validate_tstop
+from ..sim.simulation import run_length
 from ..store import PartWriter, StoreError, load_run, open_run, record_status, versions
 from ..store.declarations import declarations
 from .config import Execution, RunConfig, RunOptions, run_config
@@ -332,7 +332,7 @@ def prepare_spec(
 ) -> tuple[Spec, np.ndarray]:
     """A run's worker specification and per-sample seeds, everything validated (nothing has run yet)."""
     engine, options, tstop = config.engine, config.options, config.tstop
-    check_engine(engine, tech)
+    check_engine(engine, tech, circuit)
     mismatch = config.mismatch or default_mismatch(engine)
     for name, value in (("samples", samples), ("seed", seed)):
         if isinstance(value, bool) or not isinstance(value, int):  # the API takes ints; text is the CLI's business
@@ -352,7 +352,7 @@ def prepare_spec(
             f"pelgrom mode needs devices with a threshold-offset parameter; "
             f"{circuit.name} has none: use pdk (the technology's own statistics)",
         )
-    stop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
+    stop = run_length(circuit, tstop)
     if engine == "vacask":  # what VACASK cannot take is refused here, before any sample runs
         from ..engines.vacask import VacaskEngine
 

@@ -23,7 +23,7 @@ from ..engines import SimulationError, get_engine
 from ..ngspice_models import Technology, TechnologyFacts, get_technology
 from ..params import Value, Values
 from ..params.options import SimOptions
-from ..sim.simulation import technology_facts
+from ..sim.simulation import run_measures, technology_facts
 
 __all__ = ["MismatchMode", "Spec", "offsets_for", "run_sample", "run_sample_locked", "setup"]
 
@@ -116,9 +116,10 @@ def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
         t_sim = time.perf_counter()
         vectors = engine.run()
         row["sim_s"] = time.perf_counter() - t_sim  # the engine's own analysis (the floor)
+        measured, said = run_measures(engine, bench)
         waves = bench.waveforms(vectors)
-        row.update(bench.evaluate(waves))
-        row["message"] = "; ".join(bench.checks(waves))  # a warning on an ok sample
+        row.update(bench.evaluate(waves, vectors, measured))
+        row["message"] = "; ".join([*bench.checks(waves), *said])  # a warning on an ok sample
         if spec.keep_spikes:
             row["spike_times"] = bench.spike_times(waves).tolist()
         if spec.keep_waveforms:

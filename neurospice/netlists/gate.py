@@ -27,7 +27,7 @@ from .reader import CARDS, ELEMENTS
 __all__ = ["GATE_CARDS", "UnsafeDeckError", "check_deck"]
 
 #: the dot cards a finished deck may hold: the circuit description and what neurospice adds
-GATE_CARDS = CARDS | {"include", "inc", "lib", "options", "option", "tran", "op", "dc", "end", "temp"}
+GATE_CARDS = CARDS | {"include", "inc", "lib", "options", "option", "tran", "op", "dc", "ac", "end", "temp"}
 _FORBIDDEN_CHAR = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
 _COMMAND_COMMENT = re.compile(r"^\*\s*#")
 _INCLUDE = re.compile(r"^\.(?:include|inc|lib)\s+(?:'([^']*)'|\"([^\"]*)\"|(\S+))(?:\s+(\S+))?\s*$", re.IGNORECASE)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..params.units import parse_si
+from .analyses import Analysis, Measure, read_analysis, read_measure
 from .reader import PDK_FILES, NetlistImportError, SourceLine, read_spice, spice_lines
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "NetlistImportError",
     "parse_subckt",
     "read_user_netlist",
+    "spice_tokens",
 ]
 
 #: Transistors of the supported PDKs that neurospice models (mismatch in pelgrom mode, area): the name a
@@ -126,6 +128,10 @@ class ImportedNetlist:
     device_technologies: frozenset[str] = frozenset()
     #: its own transient analysis, ``(step, stop)`` in s (None when it asks for none)
     transient: tuple[float, float] | None = None
+    #: the analyses it asks for (one of each kind, the first written), as neurospice rewrote them
+    analyses: tuple[Analysis, ...] = ()
+    #: its measures, in the order written
+    measures: tuple[Measure, ...] = ()
 
     @property
     def named_technologies(self) -> frozenset[str]:
@@ -149,7 +155,7 @@ def parse_subckt(text: str, subckt: str) -> tuple[dict[str, str], list[Instance]
     instances: list[Instance] = []
     inside = False
     for line in spice_lines(text):
-        tokens = _tokens(line)
+        tokens = spice_tokens(line)
         head = tokens[0].lower()
         if head == ".subckt" and len(tokens) > 1 and tokens[1].lower() == subckt.lower():
             inside = True
@@ -163,7 +169,7 @@ def parse_subckt(text: str, subckt: str) -> tuple[dict[str, str], list[Instance]
     raise ValueError(f"no .subckt {subckt} ... .ends in the netlist")
 
 
-def _tokens(line: str) -> list[str]:
+def spice_tokens(line: str) -> list[str]:
     """Whitespace tokens with quoted and braced values kept as one token each."""
     return re.sub(r"\{[^}]*\}", lambda m: m.group(0).replace(" ", ""), re.sub(r"'[^']*'", "''", line)).split()
 
@@ -197,7 +203,7 @@ def read_user_netlist(path: str | Path, include_dirs: tuple[str | Path, ...] = (
     top_elements = 0
     used: set[str] = set()  # technologies of the PDK devices it holds
     for line in source.lines:
-        tokens = _tokens(line.text)  # quoted and braced values as one token each
+        tokens = spice_tokens(line.text)  # quoted and braced values as one token each
         head = tokens[0].lower()
         if head == ".param":
             kept = _without_switches(line, notes)
@@ -236,6 +242,7 @@ def read_user_netlist(path: str | Path, include_dirs: tuple[str | Path, ...] = (
             "add a top level that instantiates it with its supplies and stimulus",
         )
     nodes -= {"0", "gnd"}  # ngspice's names for ground
+    analyses, measures = _analyses_and_measures(source.analyses, source.measures, params, notes)
     ordered = tuple(text for _, text in sorted(notes, key=lambda n: n[0]))  # in the netlist's order
     return ImportedNetlist(
         path,
@@ -252,7 +259,46 @@ def read_user_netlist(path: str | Path, include_dirs: tuple[str | Path, ...] = (
         source.sections,
         frozenset(used),
         source.transient,
+        analyses,
+        measures,
     )
+
+
+def _analyses_and_measures(
+    lines: tuple[SourceLine, ...],
+    measure_lines: tuple[SourceLine, ...],
+    params: dict[str, float],
+    notes: list[tuple[int, str]],
+) -> tuple[tuple[Analysis, ...], tuple[Measure, ...]]:
+    """The netlist's analyses (the first of each kind; a later one is noted, not run) and its measures (each
+    of an analysis it runs, each name once, a ``param=`` one over names measured before it)."""
+    found: dict[str, Analysis] = {}
+    for line in lines:
+        analysis = read_analysis(line, params)
+        if analysis.kind in found:
+            if analysis != found[analysis.kind]:
+                notes.append((line.anchor, f"{line.where}: a second .{analysis.kind} not run (the first one is)"))
+            continue
+        found[analysis.kind] = analysis
+    measures: list[Measure] = []
+    for line in measure_lines:
+        measure = read_measure(line, found)
+        if measure.expression:
+            known = {m.name for m in measures} | set(params)
+            unknown = sorted(set(re.findall(r"[a-z_][a-z0-9_]*", measure.expression)) - known - _FUNCTIONS)
+            if unknown:
+                raise line.fail(f"param=: {line.show(unknown[0])} is not a measure before it or a .param")
+        elif measure.analysis not in found:
+            raise line.fail(f"a measure of a .{measure.analysis} analysis the netlist does not ask for")
+        if any(m.name == measure.name for m in measures):
+            raise line.fail(f"a second measure named {line.show(measure.name)}")
+        measures.append(measure)
+    ordered = tuple(found[k] for k in ("op", "dc", "ac", "tran") if k in found)
+    return ordered, tuple(measures)
+
+
+#: functions a ``param=`` measure may call (:func:`neurospice.ngspice_models.cards.evaluate`)
+_FUNCTIONS = frozenset({"sqrt", "exp", "log", "abs", "min", "max", "pow"})
 
 
 def _element(

@@ -13,7 +13,9 @@ allow-list accepts, and the deck is written from what was read:
   ``//`` after a blank, ``;`` anywhere outside quotes and braces;
 - ``.control``/``.exec`` ... ``.endc`` blocks are removed (noted); ``.lib NAME`` ... ``.endl``
   section definitions of a file read whole are skipped (noted);
-- analysis and output cards (``.tran``, ``.meas``, ``.save``, ``.option``...) are removed (noted);
+- analysis cards and measures (``.op``, ``.dc``, ``.ac``, ``.tran``, ``.meas``, and the same commands
+  inside a ``.control`` block) are kept apart as data for :mod:`.analyses` to parse and rewrite;
+  output and option cards (``.save``, ``.option``, ``.print``...) are removed (noted);
 - ``.include``/``.inc``/``.lib`` of a PDK's model file (by its file name: ``sky130.lib.spice``,
   ``sm141064.ngspice``, ``design.ngspice``) is replaced by the technology's own verified files,
   which are never read from the path written; any other file must lie inside the netlist's own
@@ -76,10 +78,6 @@ CARDS = frozenset({"subckt", "ends", "global", "model", "func", "param", "ic", "
 #: dot cards removed with a note: neurospice writes its own analysis, options and outputs
 DROPPED = frozenset(
     {
-        "tran",
-        "dc",
-        "op",
-        "ac",
         "noise",
         "save",
         "option",
@@ -89,8 +87,6 @@ DROPPED = frozenset(
         "print",
         "plot",
         "end",
-        "meas",
-        "measure",
         "four",
         "tf",
         "sens",
@@ -145,6 +141,7 @@ REFUSED = {
 MAX_DEPTH = 8
 MAX_BYTES = 20_000_000
 _BLOCKS = ("control", "exec")
+_ANALYSES = ("op", "dc", "ac", "tran")
 _CONTROL_CHAR = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _COMMAND_COMMENT = re.compile(r"^\*\s*#")
 _MODEL_NAME = re.compile(r"^[A-Za-z_][\w.\-+]*$")
@@ -201,6 +198,10 @@ class SpiceSource:
     sections: tuple[str, ...] = ()
     #: the first transient analysis it asks for, ``(step, stop)`` in s (None: none, or not plain numbers)
     transient: tuple[float, float] | None = None
+    #: the analysis lines it asks for (cards and ``.control`` commands, read as data: :mod:`.analyses` parses them)
+    analyses: tuple[SourceLine, ...] = ()
+    #: its measure lines (``.meas`` cards and ``meas`` commands)
+    measures: tuple[SourceLine, ...] = ()
 
 
 def pdk_file(target: str) -> tuple[str, str | None] | None:
@@ -240,7 +241,9 @@ def read_spice(path: str | Path, include_dirs: tuple[str | Path, ...] = ()) -> S
         tuple(reader.notes),
         tuple(reader.files),
         tuple(reader.sections),
-        _transient(reader.transients),
+        _transient([a for a in reader.analyses if a.text.split()[0].lower().lstrip(".") == "tran"]),
+        tuple(reader.analyses),
+        tuple(reader.measures),
     )
 
 
@@ -264,8 +267,10 @@ class _Reader:
         self.anchor = 0
         self.pdk: list[tuple[SourceLine, str]] = []
         self.sections: list[str] = []
-        #: the transient analyses the netlist asks for (a ``.tran`` card, a ``tran`` command of its ``.control``)
-        self.transients: list[SourceLine] = []
+        #: the analyses the netlist asks for (``.op/.dc/.ac/.tran`` cards, the same commands of its ``.control``)
+        self.analyses: list[SourceLine] = []
+        #: its measures (``.meas``/``.measure`` cards, ``meas`` commands of its ``.control``), in order
+        self.measures: list[SourceLine] = []
         self.files: list[Path] = []
         self.size = 0
 
@@ -326,19 +331,8 @@ class _Reader:
             head = line.text.split()[0].lower()
             word = head[1:] if head.startswith(".") else ""
             if block is not None:
-                start, kind = block
-                if kind == "control" and head == "tran":  # read as data: the block itself is never run
-                    self.transients.append(line)
-                if word == ("endl" if kind == "lib" else "endc"):
-                    what = (
-                        f".lib {start.show(start.text.split()[1])} section skipped"
-                        if kind == "lib"
-                        else f".{kind} block removed (neurospice runs the analysis)"
-                    )
-                    self.note(start, what, line.number)
-                    block = None
-                continue
-            if word in _BLOCKS:
+                block = self._in_block(line, head, word, block)
+            elif word in _BLOCKS:
                 block = (line, word)
             elif word == "lib" and len(line.text.split()) == 2:
                 block = (line, "lib")
@@ -346,9 +340,8 @@ class _Reader:
                 kept += [replace(inner, anchor=self.anchor) for inner in self._include(line, chain)]
             elif word == "endc":
                 self.note(line, ".endc without .control removed")
-            elif word == "tran":
-                self.transients.append(line)
-                self.note(line, ".tran read: the default length and step (a description's tstop or --tstop overrides)")
+            elif word in _ANALYSES or word in ("meas", "measure"):
+                self._analysis(line, word)
             elif word in DROPPED:
                 self.note(line, f".{word} removed")
             elif word in REFUSED:
@@ -359,6 +352,37 @@ class _Reader:
             start, kind = block
             raise start.fail(f".{kind} without {'.endl' if kind == 'lib' else '.endc'}")
         return kept
+
+    def _in_block(
+        self, line: SourceLine, head: str, word: str, block: tuple[SourceLine, str]
+    ) -> tuple[SourceLine, str] | None:
+        """A line inside a ``.control`` block or a skipped ``.lib`` section: the block's analysis and ``meas``
+        commands are kept as data (the block itself is never run); the block, or None at its end."""
+        start, kind = block
+        if kind == "control" and head in _ANALYSES:
+            self.analyses.append(line)
+        elif kind == "control" and head in ("meas", "measure"):
+            self.measures.append(line)
+        if word != ("endl" if kind == "lib" else "endc"):
+            return block
+        what = (
+            f".lib {start.show(start.text.split()[1])} section skipped"
+            if kind == "lib"
+            else f".{kind} block removed (its analyses and measures read as data)"
+        )
+        self.note(start, what, line.number)
+        return None
+
+    def _analysis(self, line: SourceLine, word: str) -> None:
+        """An analysis card or a measure, kept as data (:mod:`.analyses` parses it)."""
+        if word in ("meas", "measure"):
+            self.measures.append(line)
+            return
+        self.analyses.append(line)
+        if word == "tran":
+            self.note(line, ".tran read: the default length and step (a description's tstop or --tstop overrides)")
+        else:
+            self.note(line, f".{word} read: neurospice runs it")
 
     def _include(self, line: SourceLine, chain: tuple[Path, ...]) -> list[SourceLine]:
         words = _path_words(line)

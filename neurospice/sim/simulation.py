@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from ..analysis.closed_form import thermal_voltage
 from ..circuits import Circuit, get_circuit
-from ..engines import check_engine, get_engine
+from ..circuits.bench import Bench
+from ..engines import SimEngine, SimulationError, check_engine, get_engine
 from ..ngspice_models import Technology, TechnologyFacts, get_technology
 from ..params import ParameterError, Values
 from ..params.options import SimOptions, default_options
@@ -17,7 +18,7 @@ from ..store import provenance_record
 from ..store.simrun import SimulationResult
 from .characterization import characterize
 
-__all__ = ["SimulationResult", "fi_curve", "simulate", "sweep", "validate_tstop"]
+__all__ = ["SimulationResult", "fi_curve", "run_length", "run_measures", "simulate", "sweep", "validate_tstop"]
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,6 +29,35 @@ def validate_tstop(tstop: float) -> float:
     if not (isinstance(tstop, (int, float)) and math.isfinite(tstop) and 1e-9 <= tstop <= 1e3):
         raise ParameterError("tstop", f"got {tstop!r}; accepted: a time in [1 ns, 1000 s]")
     return float(tstop)
+
+
+def run_length(circuit: Circuit, tstop: float | None) -> float:
+    """The transient's length: ``tstop`` (validated), else the circuit's own (0: its own analyses hold none)."""
+    if circuit.default_tstop == 0 and not tstop:
+        return 0.0
+    return validate_tstop(circuit.default_tstop if tstop is None else tstop)
+
+
+def run_measures(engine: SimEngine, bench: Bench) -> tuple[dict[str, float], list[str]]:
+    """The values of the circuit's measures after a run (:attr:`Circuit.measures`: ngspice's ``meas`` on its
+    analysis' plot, or a ``param=`` expression over those before it), and ngspice's message for each that
+    found nothing (its value is NaN)."""
+    found: dict[str, float] = {}
+    said: list[str] = []
+    numbers = {k: float(v) for k, v in bench.values.items() if isinstance(v, (int, float))}
+    for measure in bench.circuit.measures:
+        try:
+            if measure.expression:
+                found[measure.name] = measure.evaluate({**numbers, **found})
+            else:
+                found[measure.name] = engine.measure(measure.analysis, measure.command(numbers))
+        except SimulationError as exc:
+            found[measure.name] = math.nan
+            said.append(f"measure {measure.name}: {exc.output or exc}")
+        except (ValueError, ZeroDivisionError, OverflowError):
+            found[measure.name] = math.nan
+            said.append(f"measure {measure.name}: its expression has no value (a measure it uses found nothing?)")
+    return found, said
 
 
 _FACTS: dict[tuple[str, float, float], TechnologyFacts] = {}
@@ -69,12 +99,12 @@ def simulate(
     that engine's ``default`` accuracy preset.
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
-    check_engine(engine, tech)
+    check_engine(engine, tech, circuit)
     if options is not None and not isinstance(options, SimOptions):
         raise ParameterError("options", f"got {options!r}; accepted: a SimOptions")
     options = options or default_options(engine)
     values = circuit.values(overrides, tech)
-    tstop = validate_tstop(circuit.default_tstop if tstop is None else tstop)
+    tstop = run_length(circuit, tstop)
     bench = circuit.bind(values, tech, tstop)
     bench.check_offsets(offsets)  # before anything runs
     facts = technology_facts(tech, values) if circuit.needs_facts else TechnologyFacts.unknown()
@@ -82,6 +112,7 @@ def simulate(
     sim = get_engine(engine)
     start = time.perf_counter()
     vectors = sim.simulate(bench.deck(options, offsets=offsets), tech.ngspice_settings, tech, options)
+    measured, said = run_measures(sim, bench)
     wall = time.perf_counter() - start
     waves = bench.waveforms(vectors)
     record = provenance_record(tech, options, sim.version if engine == "ngspice" else None, engine)
@@ -91,13 +122,13 @@ def simulate(
         tstop,
         values,
         waves,
-        bench.evaluate(waves),
+        bench.evaluate(waves, vectors, measured),
         facts,
         wall,
         sim.version,
         bench.spike_times(waves),
         record,
-        bench.checks(waves),
+        [*bench.checks(waves), *said],
     )
 
 
@@ -120,7 +151,7 @@ def sweep(
 
     base = dict(overrides or {})
     resolved = [circuit.params.resolve({**base, param: v})[param] for v in values]  # refuse bad input up front
-    validate_tstop(circuit.default_tstop if tstop is None else tstop)
+    run_length(circuit, tstop)
     rows = []
     for value in resolved:
         result = simulate(circuit, tech, {**base, param: value}, tstop=tstop)

@@ -185,3 +185,7 @@ class VacaskEngine:
         if command in ("reset", "destroy all"):
             return ""
         raise SimulationError(f"the vacask engine has no command {command!r} (pdk-mode mismatch needs ngspice)")
+
+    def measure(self, analysis: str, command: str) -> float:
+        """VACASK runs no ngspice measure (:func:`neurospice.engines.check_engine` refuses such a circuit first)."""
+        raise SimulationError("the vacask engine runs no measures (a netlist's .meas needs ngspice)")
