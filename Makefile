@@ -14,11 +14,13 @@ SAMPLES ?= 64
 
 setup: system venv models
 
-# Debian's ngspice 39 and its shared library (-dev gives the unversioned libngspice.so)
+# Debian's ngspice 39 and its shared library (-dev gives the unversioned libngspice.so), and xschem 2.8.1
+# (schematics as input: it netlists .sch files without a display)
 system:
-	@if ! command -v ngspice >/dev/null || ! ls /usr/lib/*/libngspice.so >/dev/null 2>&1; then \
+	@if ! command -v ngspice >/dev/null || ! ls /usr/lib/*/libngspice.so >/dev/null 2>&1 \
+		|| ! command -v xschem >/dev/null; then \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ngspice libngspice0 libngspice0-dev; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ngspice libngspice0 libngspice0-dev xschem; \
 	fi
 
 venv: $(BIN)/neurospice

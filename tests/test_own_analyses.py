@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from typer.testing import CliRunner
 from neurospice.cli import app
 from neurospice.netlists.imported import NetlistImportError, read_user_netlist
 from neurospice.sim.simulation import simulate
+from tests.plain import plain_measures
 
 ROOT = Path(__file__).resolve().parents[1]
 OTA = ROOT / "tests" / "data" / "user" / "ota5t_gf180.spice"
@@ -46,10 +45,7 @@ def _plain_ngspice(tmp_path: Path, netlist: Path, edits: dict[str, str] | None =
     include = f".include {models['design.ngspice']}\n"
     text = text.replace(include, include + ".param sw_stat_global=0 sw_stat_mismatch=0\n")
     (tmp_path / "plain.spice").write_text(text)
-    ngspice = shutil.which("ngspice")
-    assert ngspice is not None
-    out = subprocess.run([ngspice, "-b", "plain.spice"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    return {k: float(v) for k, v in re.findall(r"^(\w+)\s*=\s*([-+0-9.eE]+)", out.stdout, re.MULTILINE)}
+    return plain_measures(tmp_path, "plain.spice")
 
 
 def test_analyses_and_measures_are_read_as_data_from_cards_and_from_the_control_block() -> None:

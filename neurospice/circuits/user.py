@@ -32,8 +32,10 @@ from ..netlists.imported import (
     read_user_netlist,
     spice_tokens,
 )
+from ..netlists.xschem import netlist_schematic
 from ..ngspice_models import DeviceKind, Technology
 from ..ngspice_models.cards import evaluate
+from ..ngspice_models.gf180mcu import cache_dir
 from ..params import Param, ParameterError, ParamSpec, Values
 from ..params.units import parse_si, spice_number
 from .base import Circuit
@@ -49,7 +51,7 @@ _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 def looks_like_a_path(name: str) -> bool:
     """A circuit argument that names a netlist file rather than a built-in circuit."""
-    return "/" in name or name.lower().endswith((".spice", ".sp", ".cir", ".net", ".spi", ".ckt"))
+    return "/" in name or name.lower().endswith((".spice", ".sp", ".cir", ".net", ".spi", ".ckt", ".sch"))
 
 
 class UserCircuit(Circuit):
@@ -75,16 +77,23 @@ class UserCircuit(Circuit):
         self, path: str | Path, describe: str | Path | None = None, include_dirs: tuple[str, ...] = ()
     ) -> None:
         self.include_dirs = tuple(str(Path(d).expanduser().resolve()) for d in include_dirs)
+        self.schematic = ""
+        if Path(path).suffix.lower() == ".sch":  # netlisted by xschem (once: kept under its files' SHA-256)
+            self.schematic = str(Path(path).resolve())
+            self.include_dirs = (str(Path(path).resolve().parent), *self.include_dirs)
+            path = netlist_schematic(path, cache_dir())
         self.source: ImportedNetlist = read_user_netlist(path, self.include_dirs)
         self._digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        self.name = str(Path(path).resolve())  # what a worker process opens again
-        self.title = f"user netlist {Path(path).name}"
+        self.name = self.schematic or str(Path(path).resolve())  # what a worker process opens again
+        self.netlist_path = Path(path).resolve()
+        self.title = f"user {'schematic' if self.schematic else 'netlist'} {Path(self.name).name}"
         nodes = self.source.nodes
         if describe is not None:
             if not Path(describe).is_file():
                 raise ParameterError("describe", f"{describe}: no such file; accepted: a TOML description")
             self.describe = str(Path(describe).resolve())
-        self._sidecar_path = Path(self.describe) if self.describe else Path(path).with_suffix(".toml")
+        beside = Path(self.schematic or path).with_suffix(".toml")  # NETLIST.toml, or SCHEMATIC.toml
+        self._sidecar_path = Path(self.describe) if self.describe else beside
         side = _sidecar(self._sidecar_path, self.source)
         self.supplies = _dc_sources(self.source.body, self.source.params)
         self.probes = (
@@ -187,7 +196,11 @@ class UserCircuit(Circuit):
     def provenance(self) -> dict[str, str]:
         """The netlist file, the files it includes, its description file and their SHA-256 (a resume refuses a
         changed one)."""
-        found = {"netlist": self.name, "sha256": hashlib.sha256(Path(self.name).read_bytes()).hexdigest()}
+        digest = hashlib.sha256(self.netlist_path.read_bytes()).hexdigest()
+        found = {"netlist": str(self.netlist_path), "sha256": digest}
+        if self.schematic:
+            found["schematic"] = self.schematic
+            found["schematic_sha256"] = hashlib.sha256(Path(self.schematic).read_bytes()).hexdigest()
         for number, included in enumerate(self.source.files[1:], start=1):
             found[f"include_{number}"] = str(included)
             found[f"include_{number}_sha256"] = hashlib.sha256(included.read_bytes()).hexdigest()

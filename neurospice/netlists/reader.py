@@ -32,6 +32,7 @@ allow-list accepts, and the deck is written from what was read:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -92,7 +93,6 @@ DROPPED = frozenset(
         "sens",
         "pz",
         "disto",
-        "temp",
         "width",
         "title",
         "csparam",
@@ -342,6 +342,8 @@ class _Reader:
                 self.note(line, ".endc without .control removed")
             elif word in _ANALYSES or word in ("meas", "measure"):
                 self._analysis(line, word)
+            elif word == "temp":
+                kept.append(replace(self._temperature(line), anchor=self.anchor))
             elif word in DROPPED:
                 self.note(line, f".{word} removed")
             elif word in REFUSED:
@@ -373,6 +375,18 @@ class _Reader:
         self.note(start, what, line.number)
         return None
 
+    def _temperature(self, line: SourceLine) -> SourceLine:
+        """A ``.temp`` card, rewritten from its one number: the run is at that temperature (°C)."""
+        words = line.text.split()
+        try:
+            celsius = parse_si(words[1]) if len(words) == 2 else math.nan
+        except ValueError:
+            celsius = math.nan
+        if not -273.15 < celsius < 1000:
+            raise line.fail(".temp: one temperature in °C is expected")
+        self.note(line, f".temp kept: the run is at {celsius:g} °C")
+        return replace(line, text=f".temp {celsius!r}")
+
     def _analysis(self, line: SourceLine, word: str) -> None:
         """An analysis card or a measure, kept as data (:mod:`.analyses` parses it)."""
         if word in ("meas", "measure"):
@@ -398,6 +412,12 @@ class _Reader:
             loads = self._pdk_section(line, tech, section, said)
             self.pdk.append((line, tech))
             self.note(line, f"{said} replaced by the technology's own verified models{loads}")
+            if Path(target).name.lower() == "design.ngspice":
+                self.note(
+                    line,
+                    "design.ngspice turns gf180mcu's global and mismatch variation on by default (each plain "
+                    "ngspice run is a random sample): neurospice's nominal runs turn both off, Monte Carlo per mode",
+                )
             return []
         if card.lower() == ".lib" and len(words) != 3:
             raise line.fail(f"{said}: a library file and one section are expected")
