@@ -214,3 +214,31 @@ def test_a_spiking_netlist_that_never_leaves_its_operating_point_carries_a_warni
     assert rows["message"].str.startswith("stuck at the operating point").all()
     moving = simulate(str(LIF), "gf180mcu", {"spike_node": "spk"})
     assert not moving.warnings
+
+
+@pytest.mark.ngspice
+def test_a_marginal_equilibrium_that_one_integrator_holds_is_a_warning_naming_the_other(tmp_path: Path) -> None:
+    """With C_fb = 50 fF the LIF's operating point is barely unstable: gear at its 4 us steps damps the
+    growing oscillation away (BDF2's numerical damping; steps of 0.1 us leave it), trapezoidal leaves it. The
+    legacy run says it is stuck and that the reference preset leaves: the result is the integrator's."""
+    from neurospice.params.options import accuracy
+
+    path = tmp_path / "marginal.spice"
+    path.write_text(LIF.read_text().replace("Cfb spk vmem 0.5p", "Cfb spk vmem 0.05p"))
+    held = simulate(str(path), "gf180mcu", {"spike_node": "spk"}, options=accuracy("legacy"))
+    assert held.metrics["n_spikes"] == 0
+    said = [w for w in held.warnings if w.startswith("accuracy: the reference preset leaves the operating point")]
+    assert len(said) == 1 and "the legacy one does not" in said[0]
+    left = simulate(str(path), "gf180mcu", {"spike_node": "spk"})  # trapezoidal: it fires, nothing to say
+    assert left.metrics["n_spikes"] > 100 and not left.warnings
+
+
+@pytest.mark.ngspice
+def test_a_sweep_of_the_ota_s_bias_moves_its_unity_gain_frequency_as_subthreshold_g_m_does() -> None:
+    """In weak inversion g_m = kappa I / U_T: the unity-gain frequency g_m / (2 pi C_L) doubles with the bias."""
+    import neurospice as ns
+
+    table = ns.design_sweep(str(OTA), "gf180mcu", ["ibias=0.25u:0.5u:2"], samples=2, seed=1, workers=1)
+    assert (table["status"] == "ok").all()
+    ugf = table.groupby("ibias")["ugf"].mean()
+    assert ugf.loc[0.5e-6] / ugf.loc[0.25e-6] == pytest.approx(2.0, rel=0.15)

@@ -18,6 +18,7 @@ from ..ngspice_models import DeviceKind, Technology
 from ..params.units import spice_number
 
 __all__ = [
+    "STUCK",
     "SUPPLY_PROBE",
     "BiasCell",
     "Device",
@@ -31,6 +32,9 @@ __all__ = [
 ]
 
 Waveforms = dict[str, NDArray[np.float64]]
+
+#: how a run's warning begins when its nodes never left their t = 0 operating point
+STUCK = "stuck at the operating point"
 
 #: What a metric is: measured from the waveforms; a closed form from parameters and technology
 #: figures only; a model evaluated with quantities measured in the same run; a technology figure;

@@ -42,7 +42,7 @@ from .base import Circuit
 from .bench import Bench
 from .cost import SPIKE_ENERGY, mean_over
 from .neurons import SPIKE_METRICS, spike_metrics
-from .records import Device, Element, Metric, Probe, Waveforms
+from .records import STUCK, Device, Element, Metric, Probe, Waveforms
 
 __all__ = ["UserCircuit", "looks_like_a_path"]
 
@@ -159,6 +159,7 @@ class UserCircuit(Circuit):
     def engine_limits(self) -> str:
         kinds = [f".{a.kind}" for a in self.source.analyses if a.kind != "tran"]
         kinds += [".meas"] if self.source.measures else []
+        kinds += [".temp"] if any(line.lower().startswith(".temp") for line in self.source.body) else []
         return f"the netlist's own {', '.join(kinds)}" if kinds else ""
 
     def results(
@@ -409,8 +410,8 @@ class UserCircuit(Circuit):
         if moved >= 1e-3:
             return []
         return [
-            f"stuck at the operating point: no node moved more than {moved * 1e3:.2g} mV from its t = 0 value; "
-            "an unstable equilibrium the integrator held, or no input: try --accuracy legacy, an .ic, or a "
+            f"{STUCK}: no node moved more than {moved * 1e3:.2g} mV from its t = 0 value; "
+            "an unstable equilibrium the integrator held, or no input: try another --accuracy, an .ic, or a "
             "start-up pulse"
         ]
 

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 from ..analysis.closed_form import thermal_voltage
 from ..circuits import Circuit, get_circuit
 from ..circuits.bench import Bench
+from ..circuits.records import STUCK
 from ..engines import SimEngine, SimulationError, check_engine, get_engine
 from ..ngspice_models import Technology, TechnologyFacts, get_technology
 from ..params import ParameterError, Values
-from ..params.options import SimOptions, default_options
+from ..params.options import SimOptions, default_options, presets
 from ..store import provenance_record
 from ..store.simrun import SimulationResult
 from .characterization import characterize
@@ -115,6 +116,9 @@ def simulate(
     measured, said = run_measures(sim, bench)
     wall = time.perf_counter() - start
     waves = bench.waveforms(vectors)
+    checks = [*bench.checks(waves), *said]
+    if any(c.startswith(STUCK) for c in checks):
+        checks += _second_opinion(bench, engine, options, offsets)
     record = provenance_record(tech, options, sim.version if engine == "ngspice" else None, engine)
     return SimulationResult(
         circuit.name,
@@ -128,8 +132,27 @@ def simulate(
         sim.version,
         bench.spike_times(waves),
         record,
-        [*bench.checks(waves), *said],
+        checks,
     )
+
+
+def _second_opinion(bench: Bench, engine: str, options: SimOptions, offsets: Mapping[str, float] | None) -> list[str]:
+    """A run stuck at its operating point, run again with another integrator (``reference``, or ``legacy`` from
+    ``reference``): what it says when it leaves, since then the result depends on the integrator, not the
+    circuit (near a marginal equilibrium gear's damping can hold what trapezoidal leaves, and the reverse)."""
+    table = presets(engine)
+    name = next((n for n, o in table.items() if o == options), "given")
+    other = "legacy" if name == "reference" and "legacy" in table else "reference"
+    sim = get_engine(engine)
+    vectors = sim.simulate(bench.deck(table[other], offsets=offsets), bench.tech.ngspice_settings, bench.tech)
+    waves = bench.waveforms(vectors)
+    if any(c.startswith(STUCK) for c in bench.checks(waves)):
+        return []
+    spikes = bench.spike_times(waves).size
+    return [
+        f"accuracy: the {other} preset leaves the operating point ({spikes} spikes), the {name} one does not: "
+        f"the equilibrium is marginal and the result depends on the integrator; compare with --accuracy {other}"
+    ]
 
 
 def sweep(
