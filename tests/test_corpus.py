@@ -157,3 +157,22 @@ def test_every_cell_s_delay_gets_a_monte_carlo_spread(cells: Path, tmp_path: Pat
     assert (rows["status"] == "ok").all(), rows["message"].tolist()
     for cell in CELLS:
         assert rows[f"d_{cell}"].std() > 0, cell
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
+def test_the_accuracy_presets_on_the_corpus(cells: Path, tmp_path: Path) -> None:
+    """fast, default and legacy give every delay alike (0.026 % apart, measured); reference, whose tolerances
+    are for pA circuits (abstol 1e-16 A, chgtol 1e-18 C, reltol 1e-7), cannot step through a 40 ps edge of
+    these cells: ngspice's own "timestep too small", naming the node, is what the run says."""
+    from neurospice.engines import SimulationError
+    from neurospice.params.options import ACCURACY
+    from neurospice.sim.simulation import simulate
+
+    bench = str(_testbench(cells, tmp_path))
+    runs = {name: simulate(bench, "sky130", options=ACCURACY[name]).metrics for name in ("fast", "default", "legacy")}
+    for name in CELLS:
+        delays = [m[f"d_{name}"] for m in runs.values()]
+        assert max(delays) / min(delays) < 1.001, name
+    with pytest.raises(SimulationError, match=r"(?i)timestep too small"):
+        simulate(bench, "sky130", options=ACCURACY["reference"])

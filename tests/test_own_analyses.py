@@ -104,6 +104,8 @@ def test_the_measures_get_a_monte_carlo_spread(mode: str) -> None:
     assert first["ugf"].tolist() == again["ugf"].tolist()  # the per-sample seeds reproduce every sample
     nominal = simulate(str(OTA), "gf180mcu").metrics["ugf"]
     assert abs(first["ugf"].mean() / nominal - 1) < 0.1
+    reference = monte_carlo(str(BETA), "gf180mcu", samples=4, seed=3, mismatch=mode, workers=1)
+    assert (reference["status"] == "ok").all() and reference["i_hi"].std() > 0 and reference["line_reg"].std() > 0
 
 
 @pytest.mark.ngspice

@@ -136,12 +136,14 @@ class Engine:
         new = [p for p in after if p not in before]
         if _FAILURE.search(text) or not new:
             raise SimulationError(f"ngspice analysis {command!r} failed", text.strip())
-        vectors = self.vectors(after[0])
+        current = self.vectors(after[0])  # the last analysis' vectors, by their own names (a built-in's transient)
+        vectors = dict(current)
         self._plots.clear()
-        for plot in new:
+        for plot in new:  # and every analysis' vectors by ``kind:name`` (``tran:time``, ``op:out``, ``ac:out``)
             kind = plot.rstrip("0123456789")
             self._plots.setdefault(kind, plot)
-            vectors.update({f"{kind}:{k}": v for k, v in self.vectors(plot).items()})
+            found = current if plot == after[0] else self.vectors(plot)
+            vectors.update({f"{kind}:{k}": v for k, v in found.items()})
         return vectors
 
     def vectors(self, plot: str) -> Vectors:
