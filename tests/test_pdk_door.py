@@ -44,7 +44,7 @@ def _sky130_lib_line() -> str:
     return next(line for line in SKY_AH.read_text().splitlines() if "sky130.lib.spice" in line)
 
 
-def test_the_pdk_tree_is_recognised_by_path_and_other_corners_are_one_line(tmp_path: Path) -> None:
+def test_the_pdk_tree_is_recognised_by_path_its_corner_is_the_default_and_others_are_one_line(tmp_path: Path) -> None:
     block = _variant(tmp_path, SKY_AH, "block.spice", {_sky130_lib_line(): SKY130_BLOCK})
     net = read_user_netlist(block)
     assert net.technologies == {"sky130"} and len(net.pdk) == 4
@@ -52,10 +52,14 @@ def test_the_pdk_tree_is_recognised_by_path_and_other_corners_are_one_line(tmp_p
     assert notes.count("replaced by the technology's own verified models") == 4
     assert "/usr/local/share" not in "\n".join(net.body)  # none of the PDK's text or paths reaches the deck
     ss = _variant(tmp_path, SKY_AH, "ss.spice", {_sky130_lib_line(): SKY130_BLOCK.replace("corners/tt", "corners/ss")})
-    with pytest.raises(NetlistImportError, match=r"line \d+: .include .*corners/ss.spice: section or corner 'ss'"):
-        read_user_netlist(ss)
-    result = runner.invoke(app, ["show", str(ss), "--tech", "sky130"])
+    assert read_user_netlist(ss).corner == "ss"  # xschem's block at the ss corner: the run's default corner
+    high = SKY130_BLOCK.replace("res_typical__cap_typical.spice", "res_high__cap_high.spice")
+    rc = _variant(tmp_path, SKY_AH, "rc.spice", {_sky130_lib_line(): high})
+    with pytest.raises(NetlistImportError, match=r"line \d+: .include .*res_high__cap_high.spice: section or corner"):
+        read_user_netlist(rc)
+    result = runner.invoke(app, ["show", str(rc)])
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+    assert "section or corner 'res_high__cap_high'" in result.output
 
 
 @pytest.mark.ngspice
@@ -119,7 +123,7 @@ def test_a_pdk_device_section_is_loaded_and_a_device_neurospice_does_not_model_i
     )
     net = read_user_netlist(mim)
     notes = "\n".join(net.notes)
-    assert net.sections == ("mimcap_typical",) and "(its section mimcap_typical too)" in notes
+    assert net.sections == ("mimcap_typical",) and "(its section mimcap too, at the run's corner)" in notes
     assert "nfet_06v0 is the pinned release's nmos_6p0" in notes
     assert "nfet_06v0 runs with the PDK's own model, but neurospice does not model it" in notes
     assert [d.instance for d in net.devices] == [f"xm{i}" for i in range(1, 7)]  # the 6 V device is not counted
@@ -128,15 +132,21 @@ def test_a_pdk_device_section_is_loaded_and_a_device_neurospice_does_not_model_i
     assert m["n_spikes"] > 0 and m["isi_rate_hz"] == pytest.approx(reference["isi_rate_hz"], rel=0.05)
 
 
-def test_a_corner_or_a_device_the_pinned_release_lacks_is_one_line(tmp_path: Path) -> None:
+def test_a_corner_is_the_run_s_default_and_a_section_or_device_the_pinned_release_lacks_is_one_line(
+    tmp_path: Path,
+) -> None:
     lib = "/home/someone/gf180mcu/models/ngspice/sm141064.ngspice"
     ss = _variant(tmp_path, GF_AH, "ss.spice", {f".lib {lib} typical": f".lib {lib} ss"})
-    with pytest.raises(NetlistImportError, match=r"line 3: .lib .*: section or corner 'ss'; accepted: typical, mim"):
-        read_user_netlist(ss)
+    assert read_user_netlist(ss).corner == "ss"  # the run's default corner (the conditions' test runs one)
+    bogus = _variant(tmp_path, GF_AH, "bogus.spice", {f".lib {lib} typical": f".lib {lib} slowest"})
+    with pytest.raises(
+        NetlistImportError, match=r"line 3: .lib .*: section or corner 'slowest'; accepted: typical, ff"
+    ):
+        read_user_netlist(bogus)
     five = _variant(tmp_path, GF_AH, "five.spice", {"XM6 vrst vpw 0 0 nmos_3p3": "XM6 vrst vpw 0 0 nfet_05v0"})
     with pytest.raises(NetlistImportError, match=r"line 11: nfet_05v0 is a gf180mcu device the pinned release"):
         read_user_netlist(five)
-    for path in (ss, five):
+    for path in (bogus, five):
         result = runner.invoke(app, ["simulate", str(path), "--tech", "gf180mcu"])
         assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
 

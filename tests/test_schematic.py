@@ -54,7 +54,8 @@ def test_a_schematic_is_netlisted_by_xschem_and_runs_its_own_dc_sweep_like_plain
     assert circuit.name == str(sch.resolve()) and circuit.provenance()["schematic"] == str(sch.resolve())
     assert len(circuit.source.devices) == 6 and [a.kind for a in circuit.source.analyses] == ["dc"]  # M lines
     notes = "\n".join(circuit.source.notes)
-    assert ".temp kept: the run is at 30 °C" in notes and ".option removed" in notes
+    assert "the run's default temperature is 30 °C" in notes and ".option removed" in notes
+    assert circuit.params["temp"].default == 30.0
     result = simulate(str(sch), "gf180mcu")
     # plain ngspice on the netlist xschem wrote: model lines at the verified files, the pinned names, the
     # PDK's statistics off (as the nominal run has them), an output card for batch mode

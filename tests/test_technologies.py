@@ -75,7 +75,7 @@ def test_subthreshold_figures(tech: Technology, device: str) -> None:
 def test_ekv_i0_matches_its_own_closed_form() -> None:
     """Weak inversion EKV: I0 = I_spec exp(-V_T0/(n U_T)), I_spec = 2 n KP (W/L) U_T^2."""
     ut = thermal_voltage()
-    fit = characterize(get_technology("ekv"), "nmos", i_low=1e-14, i_high=1e-11).fit
+    fit = characterize(get_technology("ekv"), "nmos", window=(1e-14, 1e-11)).fit
     n, kp, vt0, ut_model = 1.40, 200e-6, 0.60, 0.025852
     i0 = 2 * n * kp * ut_model**2 * math.exp(-vt0 / (n * ut_model))
     assert fit.kappa == pytest.approx(1 / n * ut / ut_model, rel=0.01)

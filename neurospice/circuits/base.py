@@ -16,14 +16,14 @@ from ..netlists.analyses import Measure
 from ..netlists.imported import Instance as SubcktInstance
 from ..netlists.imported import parse_subckt
 from ..ngspice_models import Technology, TechnologyFacts
-from ..params import ParameterError, ParamSpec, Values
+from ..params import Param, ParameterError, ParamSpec, Values
 from ..params.options import SimOptions
 from ..params.units import spice_number
 from .bench import Bench
 from .cost import area_metrics, power_metrics
 from .records import Device, Element, Instance, Metric, Probe, Waveforms
 
-__all__ = ["Circuit", "bias_instance", "numbers", "spice_values", "subckt_caps", "subckt_devices"]
+__all__ = ["CONDITIONS", "Circuit", "bias_instance", "numbers", "spice_values", "subckt_caps", "subckt_devices"]
 
 _SIZE = re.compile(r"^(?:syn_)?([wl])_")
 
@@ -76,6 +76,22 @@ def bias_instance(name: str, node: str, kind: str, i_ref: float, w: float, l: fl
 def numbers(values: Values, *names: str, prefix: str = "") -> tuple[tuple[str, float], ...]:
     """``(name, value)`` of each numeric parameter ``prefix + name``, as an instance line passes them."""
     return tuple((name, values.number(prefix + name)) for name in names)
+
+
+#: the conditions of every run besides the supply (each circuit's ``vdd``): the temperature and the process corner.
+#: ``typical`` and ``tt`` name the typical corner on every technology; the others are the PDK's own section names,
+#: validated per technology (:attr:`neurospice.ngspice_models.Technology.corners`)
+CONDITIONS = (
+    Param("temp", "°C", "temperature (every device and closed form: U_T = kT/q)", 27.0, -55.0, 175.0),
+    Param(
+        "corner",
+        "",
+        "process corner of the transistors (the PDK's section: ff, ss, fs, sf; typical or tt)",
+        "typical",
+        kind="choice",
+        choices=("typical", "tt", "ff", "ss", "fs", "sf"),
+    ),
+)
 
 
 class Circuit(ABC):
@@ -204,13 +220,20 @@ class Circuit(ABC):
         again, only its sizes are checked against ``tech`` (each of its values counts as given).
         """
         if isinstance(overrides, Values) and overrides.spec == self.params:
-            return self._sized_for(tech, overrides, overrides)
+            return self._conditions_for(tech, self._sized_for(tech, overrides, overrides))
         if overrides is not None and not isinstance(overrides, Mapping):
             return self.params.resolve(overrides)  # refused there, naming 'overrides'
         given = dict(overrides or {})
         if "vdd" in self.params and "vdd" not in given:
             given["vdd"] = tech.vdd
-        return self._sized_for(tech, self.params.resolve(given), given)
+        return self._conditions_for(tech, self._sized_for(tech, self.params.resolve(given), given))
+
+    def _conditions_for(self, tech: Technology, values: Values) -> Values:
+        """``values`` if ``tech`` has their process corner; :class:`ParameterError` naming ``corner`` otherwise."""
+        corner = values.word("corner") if "corner" in values else "typical"
+        if corner not in tech.corners:
+            raise ParameterError("corner", f"got {corner!r} on {tech.name}; accepted: {', '.join(tech.corners)}")
+        return values
 
     def _sized_for(self, tech: Technology, values: Values, given: Mapping[str, object]) -> Values:
         """``values`` with device sizes below ``tech``'s minimum refused (given) or raised to it (defaults)."""

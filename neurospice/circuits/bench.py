@@ -6,8 +6,8 @@ from the ``.sp`` files once per process) and the probes are fields, and :meth:`B
 the text of one deck (options, mismatch, threshold offsets) in one pass. What is measured from a
 run's waveforms takes the bench: the values it ran with and the technology figures it is judged by.
 
-The bench is also where the conditions of a run belong (temperature, process corner): a field
-each, read by the technology's header when they are added.
+The conditions of a run are its values' ``temp`` and ``corner`` (:data:`neurospice.circuits.base.CONDITIONS`):
+the technology's header loads that corner's models, and the deck runs at that temperature.
 """
 
 from __future__ import annotations
@@ -60,6 +60,16 @@ class Bench:
         cells = (e.bias_cell() for e in self.elements if isinstance(e, Instance))
         return tuple(c for c in cells if c is not None)
 
+    @property
+    def temp(self) -> float:
+        """The run's temperature (°C)."""
+        return self.values.number("temp") if "temp" in self.values else 27.0
+
+    @property
+    def corner(self) -> str:
+        """The run's process corner (the technology's own name)."""
+        return self.values.word("corner") if "corner" in self.values else "typical"
+
     def with_facts(self, facts: TechnologyFacts) -> Bench:
         """The same bench judged by ``facts`` (the run layer measures them before the run)."""
         return dataclasses.replace(self, facts=facts)
@@ -94,10 +104,11 @@ class Bench:
         parts = [
             f"* neurospice testbench: {self.circuit.deck_title()} on {self.tech.name}",
             "* run on its own with: ngspice -b -r out.raw <this file>",
-            self.tech.header(mismatch, self.circuit.model_sections()),
+            self.tech.header(mismatch, self.circuit.model_sections(), self.corner),
             *(read_netlist(n) for n in self.circuit.netlists),
             self.body(offsets),
             options.spice(),
+            f".temp {spice_number(self.temp)}",
             *self.circuit.analysis_cards(),
         ]
         if self.tstop > 0:  # 0: a netlist whose own analyses hold no transient

@@ -10,7 +10,7 @@ from ..analysis.waveform import fit_exponential_decay
 from ..ngspice_models import Technology, TechnologyFacts
 from ..params import Param, ParamSpec, Values
 from ..params.units import spice_number
-from .base import Circuit, bias_instance, numbers
+from .base import CONDITIONS, Circuit, bias_instance, numbers
 from .bench import Bench
 from .cost import AREA_METRICS, POWER_METRICS
 from .records import SUPPLY_PROBE, Element, Instance, Metric, Probe, Waveforms
@@ -153,6 +153,7 @@ class DPISynapse(Circuit):
             Param("i_w", "A", "weight bias current I_w drawn during an input pulse", 500e-12, 1e-14, 1e-7),
             Param("c_syn", "F", "integrating capacitor C_syn", 1.5e-12, 1e-15, 1e-10),
             Param("vdd", "V", "supply voltage", 3.3, 1.0, 3.6),
+            *CONDITIONS,
             Param("v_out", "V", "voltage held at the output node (a neuron membrane, a current meter)", 0.0, 0.0, 3.6),
             *size_params(
                 ("in", "input switch M_D3", 1e-6, 1e-6),

@@ -15,7 +15,7 @@ from ..ngspice_models import Technology, TechnologyFacts
 from ..params import Param, ParamSpec, Values
 from ..params.options import SimOptions
 from ..params.units import spice_number
-from .base import Circuit, bias_instance, numbers, spice_values
+from .base import CONDITIONS, Circuit, bias_instance, numbers, spice_values
 from .bench import Bench
 from .cost import AREA_METRICS, POWER_METRICS, SPIKE_ENERGY
 from .dpi_synapse import DPISynapse, input_params, size_params, synapse_elements
@@ -150,6 +150,7 @@ class DPINeuron(Circuit):
             Param("c_ref", "F", "refractory capacitor C_ref", 0.5e-12, 1e-15, 1e-10),
             Param("c_ahp", "F", "adaptation capacitor C_ahp", 1e-12, 1e-15, 1e-10),
             Param("vdd", "V", "supply voltage", 3.3, 1.0, 3.6),
+            *CONDITIONS,
             *size_params(
                 ("dpi", "input DPI pair ML1/ML2", 1e-6, 1e-6),
                 ("lk", "leak transistor ML3", 1e-6, 1e-6),
@@ -356,6 +357,7 @@ class AxonHillock(Circuit):
             Param("c_mem", "F", "membrane capacitor C_mem", 1e-12, 1e-15, 1e-10),
             Param("c_fb", "F", "feedback capacitor C_fb", 0.5e-12, 1e-15, 1e-10),
             Param("vdd", "V", "supply voltage", 3.3, 1.0, 3.6),
+            *CONDITIONS,
             *size_params(
                 ("inv", "inverter transistors", 1e-6, 1e-6),
                 ("r", "reset transistors MR1, MR2 (long: DIBL would raise I_r above its bias)", 1e-6, 4e-6),

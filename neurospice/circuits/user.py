@@ -10,6 +10,7 @@ device subcircuits draw their own offsets.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import math
 import re
@@ -38,7 +39,7 @@ from ..ngspice_models.cards import evaluate
 from ..ngspice_models.gf180mcu import cache_dir
 from ..params import Param, ParameterError, ParamSpec, Values
 from ..params.units import parse_si, spice_number
-from .base import Circuit
+from .base import CONDITIONS, Circuit
 from .bench import Bench
 from .cost import SPIKE_ENERGY, mean_over
 from .neurons import SPIKE_METRICS, spike_metrics
@@ -128,6 +129,9 @@ class UserCircuit(Circuit):
                 1e3,
             )
         )
+        temp, corner = CONDITIONS  # the netlist's own .temp and corner are the defaults
+        spec.append(dataclasses.replace(temp, default=self.source.temp if self.source.temp is not None else 27.0))
+        spec.append(dataclasses.replace(corner, default=self.source.corner or "typical"))
         self.params = ParamSpec(tuple(spec))
         # the description's length, else the netlist's own transient, else none when its own analyses hold no
         # transient (an .op, .dc or .ac testbench: --tstop adds one), else 0.1 s
@@ -159,7 +163,7 @@ class UserCircuit(Circuit):
     def engine_limits(self) -> str:
         kinds = [f".{a.kind}" for a in self.source.analyses if a.kind != "tran"]
         kinds += [".meas"] if self.source.measures else []
-        kinds += [".temp"] if any(line.lower().startswith(".temp") for line in self.source.body) else []
+
         return f"the netlist's own {', '.join(kinds)}" if kinds else ""
 
     def results(

@@ -132,6 +132,9 @@ class ImportedNetlist:
     analyses: tuple[Analysis, ...] = ()
     #: its measures, in the order written
     measures: tuple[Measure, ...] = ()
+    #: the process corner its model lines name (None: the typical one) and its ``.temp`` (°C, None: none)
+    corner: str | None = None
+    temp: float | None = None
 
     @property
     def named_technologies(self) -> frozenset[str]:
@@ -261,6 +264,8 @@ def read_user_netlist(path: str | Path, include_dirs: tuple[str | Path, ...] = (
         source.transient,
         analyses,
         measures,
+        source.corner,
+        source.temp,
     )
 
 

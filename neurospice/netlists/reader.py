@@ -50,6 +50,7 @@ __all__ = [
     "MAX_DEPTH",
     "MODEL_TYPES",
     "PDK_FILES",
+    "TRANSISTOR_CORNERS",
     "TRANSISTOR_SECTIONS",
     "NetlistImportError",
     "SourceLine",
@@ -67,8 +68,12 @@ _SKY130_TREE = re.compile(
     r"(?:^|/)(?:corners/(?P<corner>[a-z]{2})(?:\.spice|/[\w.+-]+\.spice)"
     r"|r\+c/res_(?P<res>[a-z]+)__cap_(?P<cap>[a-z]+)(?:__lin)?\.spice)$"
 )
-#: the sections of a PDK library the technology loads for its transistors (nominal or with mismatch)
+#: the sections of a PDK library the technology loads for its transistors at the typical corner (nominal or
+#: with mismatch)
 TRANSISTOR_SECTIONS = {"gf180mcu": ("typical",), "sky130": ("tt", "tt_mm")}
+#: the process corners a netlist's model line may name (sky130's also with ``_mm``): the run's default corner
+TRANSISTOR_CORNERS = {"gf180mcu": ("typical", "ff", "ss", "fs", "sf"), "sky130": ("tt", "ff", "ss", "sf", "fs")}
+_GF180_DEVICE_CORNER = re.compile(r"^(mimcap|res|moscap|diode|bjt)_(?:typical|ff|ss)$")
 #: the other sections a netlist may ask for, loaded from the same verified file (sky130's tt holds them all)
 DEVICE_SECTIONS = {"gf180mcu": GF180_SECTIONS, "sky130": ()}
 #: element letters kept. Not ``A`` (XSPICE code models: ``filesource``, ``d_source``... read files)
@@ -202,6 +207,10 @@ class SpiceSource:
     analyses: tuple[SourceLine, ...] = ()
     #: its measure lines (``.meas`` cards and ``meas`` commands)
     measures: tuple[SourceLine, ...] = ()
+    #: the process corner its model lines name (None: the typical one)
+    corner: str | None = None
+    #: the temperature its ``.temp`` card sets, °C (None: none)
+    temp: float | None = None
 
 
 def pdk_file(target: str) -> tuple[str, str | None] | None:
@@ -244,6 +253,8 @@ def read_spice(path: str | Path, include_dirs: tuple[str | Path, ...] = ()) -> S
         _transient([a for a in reader.analyses if a.text.split()[0].lower().lstrip(".") == "tran"]),
         tuple(reader.analyses),
         tuple(reader.measures),
+        reader.corners[0][1] if reader.corners else None,
+        reader.temps[-1] if reader.temps else None,
     )
 
 
@@ -267,6 +278,10 @@ class _Reader:
         self.anchor = 0
         self.pdk: list[tuple[SourceLine, str]] = []
         self.sections: list[str] = []
+        #: the temperatures its ``.temp`` cards set (the last one is the run's default)
+        self.temps: list[float] = []
+        #: the process corners its model lines name besides the typical one (the run's default corner)
+        self.corners: list[tuple[SourceLine, str]] = []
         #: the analyses the netlist asks for (``.op/.dc/.ac/.tran`` cards, the same commands of its ``.control``)
         self.analyses: list[SourceLine] = []
         #: its measures (``.meas``/``.measure`` cards, ``meas`` commands of its ``.control``), in order
@@ -343,7 +358,7 @@ class _Reader:
             elif word in _ANALYSES or word in ("meas", "measure"):
                 self._analysis(line, word)
             elif word == "temp":
-                kept.append(replace(self._temperature(line), anchor=self.anchor))
+                self._temperature(line)
             elif word in DROPPED:
                 self.note(line, f".{word} removed")
             elif word in REFUSED:
@@ -375,17 +390,17 @@ class _Reader:
         self.note(start, what, line.number)
         return None
 
-    def _temperature(self, line: SourceLine) -> SourceLine:
-        """A ``.temp`` card, rewritten from its one number: the run is at that temperature (°C)."""
+    def _temperature(self, line: SourceLine) -> None:
+        """A ``.temp`` card, read as data: its one number (°C) is the run's default temperature."""
         words = line.text.split()
         try:
             celsius = parse_si(words[1]) if len(words) == 2 else math.nan
         except ValueError:
             celsius = math.nan
-        if not -273.15 < celsius < 1000:
-            raise line.fail(".temp: one temperature in °C is expected")
-        self.note(line, f".temp kept: the run is at {celsius:g} °C")
-        return replace(line, text=f".temp {celsius!r}")
+        if not -55 <= celsius <= 175:
+            raise line.fail(".temp: one temperature in [-55, 175] °C is expected")
+        self.temps.append(celsius)
+        self.note(line, f".temp read: the run's default temperature is {celsius:g} °C (--set temp=... changes it)")
 
     def _analysis(self, line: SourceLine, word: str) -> None:
         """An analysis card or a measure, kept as data (:mod:`.analyses` parses it)."""
@@ -434,15 +449,21 @@ class _Reader:
         """Check the section (or corner) a PDK model line asks for; what the note adds about it."""
         if section is None or section in TRANSISTOR_SECTIONS[tech]:
             return ""
-        if section in DEVICE_SECTIONS[tech]:
-            if section not in self.sections:
-                self.sections.append(section)
-            return f" (its section {section} too)"
-        accepted = ", ".join((*TRANSISTOR_SECTIONS[tech], *DEVICE_SECTIONS[tech]))
-        raise line.fail(
-            f"{said}: section or corner {line.show(repr(section))}; accepted: {accepted} "
-            "(the typical corner: process corners are not run yet)"
-        )
+        corner = section.removesuffix("_mm") if tech == "sky130" else section
+        if corner in TRANSISTOR_CORNERS[tech]:
+            earlier = next((c for _, c in self.corners if c != corner), None)
+            if earlier is not None:
+                raise line.fail(f"{said}: corner {corner} after corner {earlier}; accepted: one process corner")
+            self.corners.append((line, corner))
+            return f" (its corner {corner}: the run's default corner, --set corner=... changes it)"
+        device = _GF180_DEVICE_CORNER.match(section) if tech == "gf180mcu" else None
+        if device is not None:
+            typical = f"{device.group(1)}_typical"
+            if typical not in self.sections:
+                self.sections.append(typical)
+            return f" (its section {device.group(1)} too, at the run's corner)"
+        accepted = ", ".join((*TRANSISTOR_CORNERS[tech], *DEVICE_SECTIONS[tech]))
+        raise line.fail(f"{said}: section or corner {line.show(repr(section))}; accepted: {accepted}")
 
     def _resolve(self, line: SourceLine, target: str, said: str) -> Path:
         """The file an include names, if it lies inside an allowed folder (checked before it is opened)."""

