@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import click
@@ -37,6 +38,11 @@ CircuitTechOpt = Annotated[
 ]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", help="NAME=VALUE, SI prefixes allowed (5p, 5pA)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+SpecOpt = Annotated[
+    list[str] | None,
+    typer.Option("--spec", help="METRIC=LOW:HIGH (either side may be empty), SI prefixes allowed: judged, with yield"),
+]
+FailOnSpecOpt = Annotated[bool, typer.Option(help="exit 1 when a spec is not met (by the run, or by every sample)")]
 TstopOpt = Annotated[str | None, typer.Option(help="transient length (s)")]
 SpikeNodeOpt = Annotated[str | None, typer.Option(help="user netlists: the node whose spikes are measured")]
 DescribeOpt = Annotated[
@@ -303,3 +309,56 @@ QuietOpt = Annotated[bool, typer.Option(help="no progress bar")]
 def run_options(**texts: str | None) -> dict[str, Any]:
     """Declared run options from their text (None where not given: the library's default applies)."""
     return {name: option(RUN_OPTIONS, name, text) for name, text in texts.items()}
+
+
+def specs_for(texts: list[str] | None, circuit: Any) -> list[Any]:
+    """The ``--spec`` options, validated against the circuit's declared metrics (before anything runs)."""
+    from ..params.specs import parse_spec
+
+    units = {m.name: m.unit for m in circuit.metrics}
+    return [parse_spec(text, units) for text in texts or []]
+
+
+def print_specs(found: Any, units: dict[str, str], nominal: bool, header: bool = True) -> bool:
+    """Each spec's verdict (one run: pass or FAIL; a population: the yield with its interval, Cpk, the worst
+    sample); whether every spec is met."""
+    from ..analysis.specs import YIELD_INTERVAL
+    from ..params.units import format_si
+
+    def shown(value: float, unit: str) -> str:
+        return format_si(value, unit) if unit else f"{value:.5g}"
+
+    if len(found) and header:
+        typer.echo("specs" + ("" if nominal else f" (yield with its {YIELD_INTERVAL} 95 % interval):"))
+    met = True
+    for row in (SimpleNamespace(**r, yield_=r["yield"]) for r in found.to_dict("records")):
+        unit = units.get(row.metric, "")
+        limits = " ".join(
+            part
+            for part in (
+                f">= {shown(row.low, unit)}" if math.isfinite(row.low) else "",
+                f"<= {shown(row.high, unit)}" if math.isfinite(row.high) else "",
+            )
+            if part
+        )
+        ok = row.passed == row.n
+        met &= ok
+        if nominal:
+            typer.echo(
+                f"  {row.metric:22s} {limits:24s} {shown(row.worst_value, unit):>12s}  {'pass' if ok else 'FAIL'}"
+            )
+            continue
+        typer.echo(
+            f"  {row.metric:22s} {limits:24s} yield {100 * row.yield_:.1f} % [{100 * row.ci_low:.1f}, "
+            f"{100 * row.ci_high:.1f}] ({row.passed}/{row.n}), Cpk {row.cpk:.2f}, worst sample {row.worst_row}: "
+            f"{shown(row.worst_value, unit)}  {'pass' if ok else 'FAIL'}"
+        )
+    return met
+
+
+def spec_records(judged: Any) -> list[dict[str, Any]]:
+    """A judged spec table as JSON records (an open limit is null)."""
+    return [
+        {k: None if isinstance(v, float) and math.isinf(v) else v for k, v in row.items() if k != "worst_case"}
+        for row in judged.to_dict("records")
+    ]

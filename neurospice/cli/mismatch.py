@@ -18,6 +18,7 @@ from .common import (
     DaskOpt,
     DescribeOpt,
     EngineOpt,
+    FailOnSpecOpt,
     GraceOpt,
     IncludeDirOpt,
     JsonOpt,
@@ -28,6 +29,7 @@ from .common import (
     SamplesOpt,
     SeedOpt,
     SetOpt,
+    SpecOpt,
     SpikeNodeOpt,
     TimeoutOpt,
     TstopOpt,
@@ -39,9 +41,12 @@ from .common import (
     guard,
     overrides_from,
     parse_tstop,
+    print_specs,
     progress_bar,
     run_options,
     sim_options,
+    spec_records,
+    specs_for,
     technology,
 )
 from .report import write_report
@@ -73,9 +78,12 @@ def mismatch(
     quiet: QuietOpt = False,
     accuracy: AccuracyOpt = None,
     engine: EngineOpt = "ngspice",
+    spec: SpecOpt = None,
+    fail_on_spec: FailOnSpecOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Monte Carlo mismatch: N samples with recorded seeds, streamed to --out, resumable."""
+    """Monte Carlo mismatch: N samples with recorded seeds, streamed to --out, resumable; specs with their yield."""
+    from ..analysis.specs import spec_table
     from ..montecarlo import monte_carlo, summary
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, dict[str, Any]]:
@@ -87,9 +95,11 @@ def mismatch(
         opts["options"] = sim_options(accuracy, engine)
         ov = overrides_from(set_, spike_node)
         c.values(ov, t)
+        specs.extend(specs_for(spec, c))
         check_new_run(out, resume)
         return c, t, ov, parse_tstop(tstop, c.default_tstop), {k: v for k, v in opts.items() if v is not None}
 
+    specs: list[Any] = []
     c, t, ov, stop, opts = guard(prepare)
     with progress_bar(not quiet and sys.stderr.isatty(), opts["samples"]) as update:
         table = guard(
@@ -111,10 +121,20 @@ def mismatch(
     result = summary(table)
     if report and out is not None and result["ok"]:  # with no sample to show, no report (the run says why)
         result["report"] = str(write_report(out, opts.get("seed", 1)))
+    judged = spec_table(table.set_index("sample"), specs) if specs and len(table) else None
+    if judged is not None:
+        result["specs"] = spec_records(judged)
     _print_mismatch(
         c, t.name, opts.get("mismatch", default_mismatch(engine)), opts.get("seed", 1), out, result, as_json
     )
+    met = True
+    if judged is not None and not as_json:
+        met = print_specs(judged, {m.name: m.unit for m in c.metrics}, nominal=False)
+    elif judged is not None:
+        met = bool((judged["passed"] == judged["n"]).all())
     _exit_if_none_ok(result, table)
+    if fail_on_spec and not met:
+        raise typer.Exit(1)
 
 
 def _print_mismatch(

@@ -16,9 +16,11 @@ from .common import (
     CircuitTechOpt,
     DescribeOpt,
     EngineOpt,
+    FailOnSpecOpt,
     IncludeDirOpt,
     JsonOpt,
     SetOpt,
+    SpecOpt,
     SpikeNodeOpt,
     TstopOpt,
     circuit_named,
@@ -26,7 +28,10 @@ from .common import (
     guard,
     overrides_from,
     parse_tstop,
+    print_specs,
     sim_options,
+    spec_records,
+    specs_for,
     technology,
 )
 
@@ -43,9 +48,14 @@ def simulate(
     out: Annotated[Path | None, typer.Option(help="folder for waveforms.parquet, metrics.csv, run.json")] = None,
     accuracy: AccuracyOpt = None,
     engine: EngineOpt = "ngspice",
+    spec: SpecOpt = None,
+    fail_on_spec: FailOnSpecOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Simulate a circuit, print its metrics (and closed-form predictions), optionally write them."""
+    """Simulate a circuit, print its metrics (and closed-form predictions), optionally write them; specs judged."""
+    import pandas as pd
+
+    from ..analysis.specs import spec_table
     from ..sim.simulation import simulate as run_simulate
     from ..store import check_new_dir, result_json, write_run
 
@@ -54,21 +64,35 @@ def simulate(
         t = technology(tech, c)
         ov = overrides_from(set_, spike_node)
         c.values(ov, t)  # validate before anything runs or is written
+        specs.extend(specs_for(spec, c))
         opts = sim_options(accuracy, engine_for(engine, t))
         if out is not None:
             check_new_dir(out)
         return c, t, ov, parse_tstop(tstop, c.default_tstop), opts
 
+    specs: list[Any] = []
     c, t, ov, stop, opts = guard(prepare)
     result = guard(lambda: run_simulate(c, t, ov, tstop=stop, options=opts, engine=engine), "the simulation")
     if out is not None:
         guard(lambda: write_run(result, out))
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
+    judged = spec_table(pd.DataFrame([result.metrics]), specs) if specs else None
+    met = judged is None or bool((judged["passed"] == judged["n"]).all())
     if as_json:
-        typer.echo(json.dumps(result_json(result)))
-        return
-    _print_summary(result, c, out)
+        found = result_json(result)
+        if judged is not None:
+            found["specs"] = [
+                {k: r[k] for k in ("metric", "low", "high", "worst_value")} | {"pass": r["passed"] == 1}
+                for r in spec_records(judged)
+            ]
+        typer.echo(json.dumps(found, default=float))
+    else:
+        _print_summary(result, c, out)
+        if judged is not None:
+            print_specs(judged, {m.name: m.unit for m in c.metrics}, nominal=True)
+    if fail_on_spec and not met:
+        raise typer.Exit(1)
 
 
 def _print_summary(result: Any, circuit: Any, out: Path | None) -> None:

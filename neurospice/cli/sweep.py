@@ -20,6 +20,7 @@ from .common import (
     DaskOpt,
     DescribeOpt,
     EngineOpt,
+    FailOnSpecOpt,
     GraceOpt,
     IncludeDirOpt,
     JsonOpt,
@@ -28,6 +29,7 @@ from .common import (
     ResumeOpt,
     SeedOpt,
     SetOpt,
+    SpecOpt,
     SpikeNodeOpt,
     TimeoutOpt,
     TstopOpt,
@@ -39,9 +41,12 @@ from .common import (
     guard,
     overrides_from,
     parse_tstop,
+    print_specs,
     progress_bar,
     run_options,
     sim_options,
+    spec_records,
+    specs_for,
     technology,
 )
 
@@ -79,6 +84,8 @@ def sweep(
     quiet: QuietOpt = False,
     accuracy: AccuracyOpt = None,
     engine: EngineOpt = "ngspice",
+    spec: SpecOpt = None,
+    fail_on_spec: FailOnSpecOpt = False,
     as_json: JsonOpt = False,
     allow_large: Annotated[
         bool, typer.Option("--allow-large", help=f"run a sweep of more than {LARGE_SWEEP} simulations")
@@ -104,6 +111,7 @@ def sweep(
         c = circuit_named(circuit, describe, include_dir)
         t = technology(tech, c)
         ov = overrides_from(set_, spike_node)
+        specs.extend(specs_for(spec, c))
         grid = Grid.parse(axes, c.params, zip_)
         check_total(len(grid), int(n) if isinstance(n, int) else 0, allow_large)
         check_new_run(out, resume)
@@ -112,6 +120,7 @@ def sweep(
         opts = {k: v for k, v in opts.items() if v is not None}
         return c, t, ov, parse_tstop(tstop, c.default_tstop), grid, {"samples": n, **opts}
 
+    specs: list[Any] = []
     c, t, ov, stop, grid, opts = guard(prepare)
     total = len(grid) * max(opts["samples"], 1)
     if not quiet and not as_json:
@@ -139,9 +148,39 @@ def sweep(
             if not as_json:
                 typer.echo(f"wrote {path}")
     print_sweep(c, t.name, grid, summary, table, opts, out, as_json)
+    met = _judge(c, grid, table, specs, opts["samples"] == 0, as_json)
     if not (table["status"] == "ok").any():
         typer.echo(f"error: no simulation succeeded; first failure: {table['message'].iloc[0]}", err=True)
         raise typer.Exit(1)
+    if fail_on_spec and not met:
+        raise typer.Exit(1)
+
+
+def _judge(circuit: Any, grid: Any, table: Any, specs: list[Any], nominal: bool, as_json: bool) -> bool:
+    """Each spec at every point (pass/fail of the run, or the yield of its samples), and the worst case across
+    the points with where it occurs; whether every spec is met everywhere."""
+    from ..analysis.specs import spec_table
+    from ..params.units import format_si
+
+    if not specs:
+        return True
+    samples = table.set_index("sample") if "sample" in table.columns else table  # the worst: its sample number
+    judged = spec_table(samples, specs, by=list(grid.names))
+    if as_json:
+        typer.echo(json.dumps({"specs": spec_records(judged)}, default=float))
+        return bool((judged["passed"] == judged["n"]).all())
+    units = {m.name: m.unit for m in circuit.metrics}
+    met = True
+    for metric, part in judged.groupby("metric", sort=False):
+        typer.echo(f"spec {metric} at each point:")
+        for index, row in part.iterrows():
+            typer.echo("  " + " ".join(f"{n}={row[n]}" for n in grid.names))
+            met &= print_specs(part.loc[[index]], units, nominal=nominal, header=False)
+        worst = part[part["worst_case"]].iloc[0]
+        where = ", ".join(f"{n}={worst[n]}" for n in grid.names)
+        value = format_si(worst["worst_value"], units.get(str(metric), ""))
+        typer.echo(f"  worst case: {where} (yield {100 * worst['yield']:.1f} %, its worst sample {value})")
+    return met
 
 
 #: simulations a sweep runs without --allow-large (about an hour of a 100 ms neuron run on 2 cores)

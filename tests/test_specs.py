@@ -1,0 +1,116 @@
+"""Specs and yield (issue: corners, temperature, supply; specs, yield): the statistics on data with known
+answers, the interval's coverage over repeated seeds, and the commands that print them."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from neurospice.analysis.specs import Spec, spec_table, spec_yield
+from neurospice.cli import app
+from neurospice.params import ParameterError
+from neurospice.params.specs import parse_spec, spec_from_table
+
+runner = CliRunner()
+
+
+def test_the_yield_counts_a_nan_sample_as_failed_and_names_the_worst() -> None:
+    found = spec_yield([1.0, 2.0, 3.0, math.nan, 5.0], Spec("x", 0.0, 4.0))
+    assert (found.n, found.passed, found.yield_) == (5, 3, 0.6) and not found.met
+    assert found.worst_index == 3 and math.isnan(found.worst_value)  # a sample with no value is the worst
+    found = spec_yield([1.0, 2.0, 3.9, 0.5], Spec("x", high=4.0))
+    assert found.met and found.worst_index == 2  # nearest to the limit
+    assert found.ci_low == pytest.approx(0.025**0.25, rel=1e-9)  # Clopper-Pearson at 4/4: (alpha/2)^(1/n)
+    assert found.ci_high == 1.0
+
+
+def test_cpk_is_the_distance_to_the_nearer_limit_in_three_sigmas() -> None:
+    values = np.array([-1.0, 1.0, -1.0, 1.0])  # mean 0, sd (ddof=1) 2/sqrt(3)
+    sd = float(np.std(values, ddof=1))
+    assert spec_yield(values, Spec("x", -3.0, 6.0)).cpk == pytest.approx(3.0 / (3 * sd))
+    assert spec_yield(values, Spec("x", low=-2.0)).cpk == pytest.approx(2.0 / (3 * sd))
+    assert math.isnan(spec_yield([1.0, 1.0], Spec("x", 0.0, 2.0)).cpk)  # no spread: no capability index
+
+
+@pytest.mark.parametrize(("p", "n"), [(0.9, 20), (0.99, 50), (0.5, 12)])
+def test_the_yield_interval_covers_the_true_yield_at_its_nominal_rate(p: float, n: int) -> None:
+    """Clopper-Pearson is exact: over 2000 populations of n samples its 95 % interval holds the true yield at
+    least 95 % of the time (minus the Monte Carlo error of 2000 trials, 0.5 %)."""
+    rng = np.random.default_rng(20261204)
+    spec = Spec("x", high=0.0)
+    covered = 0
+    for _ in range(2000):
+        values = np.where(rng.random(n) < p, -1.0, 1.0)  # each sample passes with probability p
+        found = spec_yield(values, spec)
+        covered += found.ci_low <= p <= found.ci_high
+    assert covered / 2000 >= 0.94
+
+
+def test_a_spec_table_judges_each_group_and_marks_the_worst_case() -> None:
+    table = pd.DataFrame({"corner": ["ff", "ff", "ss", "ss"], "temp": [27, 27, 27, 27], "x": [1.0, 5.0, 2.0, 3.0]})
+    found = spec_table(table, [Spec("x", 0.0, 4.0)], by=["corner", "temp"])
+    assert found["yield"].tolist() == [0.5, 1.0]
+    assert found.loc[found["worst_case"], "corner"].tolist() == ["ff"] and found["worst_row"].tolist() == [1, 3]
+
+
+def test_specs_are_written_in_the_metric_s_unit_and_refused_in_one_line() -> None:
+    units = {"rate_hz": "Hz", "tau_s": "s"}
+    assert parse_spec("tau_s=5m:20m", units) == Spec("tau_s", 5e-3, 20e-3)
+    assert parse_spec("rate_hz=100:", units) == Spec("rate_hz", 100.0)
+    assert spec_from_table("rate_hz", {"min": "100", "max": "200", "typ": "150"}, units) == Spec("rate_hz", 100, 200)
+    for bad, why in [
+        ("rate_hz", "METRIC=LOW:HIGH"),
+        ("gain=1:2", "a metric of the circuit"),
+        ("tau_s=2:1", "LOW <= HIGH"),
+    ]:
+        with pytest.raises(ParameterError, match=why):
+            parse_spec(bad, units)
+
+
+@pytest.mark.ngspice
+def test_a_run_with_specs_exits_0_and_reports_its_failures_and_fail_on_spec_exits_1() -> None:
+    args = ["simulate", "dpi-synapse", "--tstop", "60m", "--spec", "tau_s=10m:11m", "--spec", "peak_current_a=50p:"]
+    out = runner.invoke(app, args)
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert any(line.split()[:1] == ["tau_s"] and line.endswith("FAIL") for line in lines)
+    assert any(line.split()[:1] == ["peak_current_a"] and line.endswith("pass") for line in lines)
+    assert runner.invoke(app, [*args, "--fail-on-spec"]).exit_code == 1
+    data = json.loads(runner.invoke(app, [*args, "--json"]).output)
+    assert [s["pass"] for s in data["specs"]] == [False, True]
+    refused = runner.invoke(app, ["simulate", "dpi-synapse", "--spec", "taus=1:2"])
+    assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1
+
+
+@pytest.mark.ngspice
+def test_a_monte_carlo_run_prints_each_spec_s_yield_with_its_interval_cpk_and_worst_sample() -> None:
+    args = ["mismatch", "dpi-synapse", "-n", "12", "--tstop", "60m", "--seed", "3", "--spec", "tau_s=10.5m:13m"]
+    out = runner.invoke(app, args)
+    assert out.exit_code == 0, out.output
+    assert "specs (yield with its Clopper-Pearson 95 % interval):" in out.output
+    line = next(x for x in out.output.splitlines() if x.strip().startswith("tau_s ") and "yield" in x)
+    assert "Cpk" in line and "worst sample" in line
+    data = json.loads(runner.invoke(app, [*args, "--json"]).output)
+    (spec,) = data["specs"]
+    assert spec["n"] == 12 and 0 <= spec["ci_low"] <= spec["yield"] <= spec["ci_high"] <= 1
+    if spec["passed"] < spec["n"]:
+        assert runner.invoke(app, [*args, "--fail-on-spec"]).exit_code == 1
+
+
+@pytest.mark.ngspice
+def test_a_sweep_over_conditions_judges_every_point_and_names_the_worst_case() -> None:
+    """At 120 °C the synapse's tau leaves a 9.5-13 ms window (leakage, see the conditions' tests): the worst
+    case is a 120 °C point, and --fail-on-spec makes that exit 1."""
+    args = ["sweep", "dpi-synapse", "--vary", "corner=typical,ss", "--vary", "temp=27:120:2", "-n", "3"]
+    args += ["--tstop", "60m", "--spec", "tau_s=9.5m:13m"]
+    out = runner.invoke(app, args)
+    assert out.exit_code == 0, out.output
+    worst = next(line for line in out.output.splitlines() if "worst case:" in line)
+    assert "temp=120.0" in worst
+    assert out.output.count("corner=") >= 4 and "FAIL" in out.output and "pass" in out.output
+    assert runner.invoke(app, [*args, "--fail-on-spec"]).exit_code == 1
