@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -114,3 +115,35 @@ def test_a_sweep_over_conditions_judges_every_point_and_names_the_worst_case() -
     assert "temp=120.0" in worst
     assert out.output.count("corner=") >= 4 and "FAIL" in out.output and "pass" in out.output
     assert runner.invoke(app, [*args, "--fail-on-spec"]).exit_code == 1
+
+
+def test_the_pvt_example_studies_plan_their_grid_and_specs() -> None:
+    from neurospice.studies.run import plan_study
+    from neurospice.studies.studyfile import read_study
+
+    root = Path(__file__).resolve().parents[1] / "examples" / "studies"
+    for name, metrics in (
+        ("pvt_dpi_synapse", ["tau_s", "peak_current_a"]),
+        ("pvt_dpi_neuron", ["isi_rate_hz", "power_w"]),
+    ):
+        study = read_study(root / f"{name}.toml")
+        plan = plan_study(study, Path("/nonexistent-neurospice-folder") / name)
+        assert plan.grid is not None and len(plan.grid) == 45  # 5 corners x 3 temperatures x 3 supplies
+        assert [s.metric for s in plan.specs] == metrics
+
+
+@pytest.mark.ngspice
+def test_a_study_file_s_specs_are_judged_after_it_runs(tmp_path: Path) -> None:
+    study = tmp_path / "study.toml"
+    study.write_text(
+        'kind = "mismatch"\ncircuit = "dpi-synapse"\nsamples = 4\ntstop = "60m"\nout = "run"\n'
+        '[specs]\ntau_s = "1m:2m"\npeak_current_a = { min = "1p", typ = "500p" }\n'
+    )
+    out = runner.invoke(app, ["run", str(study)])
+    assert out.exit_code == 0, out.output
+    assert "yield 0.0 %" in out.output and "yield 100.0 %" in out.output
+    study.write_text(study.read_text().replace('out = "run"', 'out = "run2"'))
+    assert runner.invoke(app, ["run", str(study), "--fail-on-spec"]).exit_code == 1
+    study.write_text(study.read_text().replace('tau_s = "1m:2m"', 'taus = "1m:2m"'))
+    bad = runner.invoke(app, ["run", str(study)])
+    assert bad.exit_code == 2 and "specs.taus" in bad.output and "line 7" in bad.output

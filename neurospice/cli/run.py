@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ._app import app
-from .common import IncludeDirOpt, bad_input, guard, progress_bar
+from .common import FailOnSpecOpt, IncludeDirOpt, bad_input, guard, progress_bar
 
 StudyArg = Annotated[Path, typer.Argument(help="a study file (TOML): see `neurospice.studies.studyfile`")]
 
@@ -20,6 +20,7 @@ def run_study(
     out: Annotated[Path | None, typer.Option(help="run folder (default: the file's `out`)")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     include_dir: IncludeDirOpt = None,
+    fail_on_spec: FailOnSpecOpt = False,
 ) -> None:
     """Run a study file. Its folder keeps a copy of the file; running the same file again resumes it."""
     import dataclasses
@@ -45,10 +46,27 @@ def run_study(
         opts = {"samples": spec.samples, "mismatch": spec.mismatch, "seed": spec.seed}
         summary = table.attrs["summary"]  # a study always has a folder: the summary was stored with the run
         print_sweep(plan.circuit, spec.technology, plan.grid, summary, table, opts, folder, False)
+    met = _judge(plan, table)
     typer.echo(f"{spec.kind} study {spec.path.name}: {'resumed and ' if plan.resume else ''}finished in {folder}")
     for name in ("summary.csv", "sweep.png", "report.html", "budget.csv", "budget.png"):
         if (folder / name).is_file():
             typer.echo(f"  {folder / name}")
+    if fail_on_spec and not met:
+        raise typer.Exit(1)
+
+
+def _judge(plan: Any, table: Any) -> bool:
+    """The study's ``[specs]`` over what it ran (per point for a sweep, with its worst case)."""
+    from ..analysis.specs import spec_table
+    from .common import print_specs
+    from .sweep import judge_sweep
+
+    if not plan.specs:
+        return True
+    if plan.study.kind == "sweep":
+        return judge_sweep(plan.circuit, plan.grid, table, list(plan.specs), plan.study.samples == 0, False)
+    judged = spec_table(table.set_index("sample"), plan.specs)
+    return print_specs(judged, {m.name: m.unit for m in plan.circuit.metrics}, nominal=False)
 
 
 def _draw(plan: Any) -> None:

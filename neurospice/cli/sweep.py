@@ -148,7 +148,7 @@ def sweep(
             if not as_json:
                 typer.echo(f"wrote {path}")
     print_sweep(c, t.name, grid, summary, table, opts, out, as_json)
-    met = _judge(c, grid, table, specs, opts["samples"] == 0, as_json)
+    met = judge_sweep(c, grid, table, specs, opts["samples"] == 0, as_json)
     if not (table["status"] == "ok").any():
         typer.echo(f"error: no simulation succeeded; first failure: {table['message'].iloc[0]}", err=True)
         raise typer.Exit(1)
@@ -156,7 +156,7 @@ def sweep(
         raise typer.Exit(1)
 
 
-def _judge(circuit: Any, grid: Any, table: Any, specs: list[Any], nominal: bool, as_json: bool) -> bool:
+def judge_sweep(circuit: Any, grid: Any, table: Any, specs: list[Any], nominal: bool, as_json: bool) -> bool:
     """Each spec at every point (pass/fail of the run, or the yield of its samples), and the worst case across
     the points with where it occurs; whether every spec is met everywhere."""
     from ..analysis.specs import spec_table

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.specs import Spec
 from ..circuits import Circuit, get_circuit
 from ..engines import check_engine
 from ..montecarlo import monte_carlo
@@ -20,6 +21,7 @@ from ..ngspice_models import Technology, get_technology
 from ..params import ParameterError
 from ..params.grid import Grid
 from ..params.options import accuracy
+from ..params.specs import parse_spec, spec_from_table
 from ..store import check_new_dir
 from .budget import Targets, precision_budget
 from .design import check_total, design_sweep
@@ -41,6 +43,8 @@ class StudyPlan:
     grid: Grid | None
     #: simulations it runs in all
     total: int
+    #: its ``[specs]``, checked against the circuit's metrics
+    specs: tuple[Spec, ...] = ()
 
 
 def _where(study: Study, exc: ParameterError, section: str) -> StudyError:
@@ -75,9 +79,27 @@ def plan_study(study: Study, folder: Path) -> StudyPlan:
         total = len(grid) * max(study.samples, 1)
     if study.kind == "budget":
         total = len(study.budget.get("scales", (1, 2, 4, 8))) * (study.samples or 32)
+    specs = _specs(study, circuit)
     if not resume:
         check_new_dir(folder)
-    return StudyPlan(study, folder, resume, circuit, tech, grid, total)
+    return StudyPlan(study, folder, resume, circuit, tech, grid, total, specs)
+
+
+def _specs(study: Study, circuit: Circuit) -> tuple[Spec, ...]:
+    """The study's ``[specs]`` against the circuit's declared metrics; :class:`StudyError` naming the line."""
+    units = {m.name: m.unit for m in circuit.metrics}
+    found = []
+    for name, limits in study.specs.items():
+        try:
+            found.append(
+                spec_from_table(name, limits, units)
+                if isinstance(limits, dict)
+                else parse_spec(f"{name}={limits}", units)
+            )
+        except ParameterError as exc:
+            key = f"specs.{name}"
+            raise StudyError(study.path, key, study.line_of(key), str(exc).split(": ", 1)[1]) from None
+    return tuple(found)
 
 
 def run_study(plan: StudyPlan, progress: Progress | None = None) -> pd.DataFrame:

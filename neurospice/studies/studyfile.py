@@ -20,6 +20,10 @@
     [vary]                         # sweep: one axis per key (START:STOP:N[:log] or a list); zip = true pairs them
     i_tau = "2p:40p:4:log"
 
+    [specs]                        # limits judged after the run: METRIC = "LOW:HIGH", or a table of min/max/typ
+    tau_s = "5m:20m"
+    peak_current_a = { min = "50p", typ = "100p" }
+
     [budget]                       # budget: the metric and what to try
     metric = "isi_rate_hz"
     scales = [1, 2, 4, 8]
@@ -68,7 +72,7 @@ SCHEMA = ParamSpec(
     )
 )
 #: its tables and lists
-TABLES = ("params", "vary", "budget", "include_dirs")
+TABLES = ("params", "vary", "budget", "include_dirs", "specs")
 _BUDGET = {"metric", "scales", "clusters", "bits"}
 
 
@@ -108,6 +112,9 @@ class Study:
     #: a sweep of more simulations than the CLI runs without ``--allow-large``
     allow_large: bool = False
     budget: dict[str, Any] = field(default_factory=dict)
+    #: each spec as the file gives it: ``"LOW:HIGH"`` or a table of ``min``/``max``/``typ`` (the circuit's metrics
+    #: check them)
+    specs: dict[str, str | dict[str, Any]] = field(default_factory=dict)
 
     def line_of(self, key: str) -> int | None:
         """The line where ``key`` (``section.name`` or ``name``) is set."""
@@ -245,4 +252,12 @@ def _tables(data: dict[str, Any], kind: str, fail: Callable[[str, str], StudyErr
             and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in budget[key])
         ):
             raise fail(f"budget.{key}", "a list of numbers is needed")
-    return {"params": dict(params), "vary": dict(vary), "budget": budget}
+    specs = data.get("specs", {})
+    if not isinstance(specs, dict):
+        raise fail("specs", 'a table of METRIC = "LOW:HIGH" or METRIC = { min = ..., max = ... } is needed')
+    for name, limits in specs.items():
+        if not isinstance(limits, (str, dict)):
+            raise fail(f"specs.{name}", f'got {limits!r}; accepted: "LOW:HIGH" or a table of min, max, typ')
+    if specs and kind == "budget":
+        raise fail("specs", "a budget has no specs (a sweep or a mismatch study judges them)")
+    return {"params": dict(params), "vary": dict(vary), "budget": budget, "specs": dict(specs)}
