@@ -147,3 +147,39 @@ def test_a_study_file_s_specs_are_judged_after_it_runs(tmp_path: Path) -> None:
     study.write_text(study.read_text().replace('tau_s = "1m:2m"', 'taus = "1m:2m"'))
     bad = runner.invoke(app, ["run", str(study)])
     assert bad.exit_code == 2 and "specs.taus" in bad.output and "line 7" in bad.output
+
+
+@pytest.mark.ngspice
+def test_a_datasheet_of_a_stored_pvt_sweep_shows_the_failing_cells_the_yield_and_the_worst_case(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "pvt"
+    args = ["sweep", "dpi-synapse", "--vary", "corner=typical,ss", "--vary", "temp=27:120:2", "-n", "3"]
+    assert runner.invoke(app, [*args, "--tstop", "60m", "--out", str(out), "--quiet"]).exit_code == 0
+    made = runner.invoke(app, ["datasheet", str(out), "--spec", "tau_s=9.5m:13m", "--fail-on-spec"])
+    assert made.exit_code == 1, made.output  # 120 °C leaves the window (leakage): the spec fails there
+    assert "FAIL (worst case corner=" in made.output and "temp=120.0" in made.output
+    sheet = json.loads((out / "datasheet.json").read_text())
+    (summary,) = sheet["summary"]
+    assert summary["metric"] == "tau_s" and summary["met"] is False and summary["yield_min"] == 0.0
+    assert 0.0 <= summary["ci_low"] <= summary["ci_high"] <= 1.0 and len(sheet["conditions"]) == 4
+    typical = next(c for c in sheet["conditions"] if c["corner"] == "typical" and c["temp"] == 27.0)
+    assert summary["typ"] == typical["median"]
+    markdown = (out / "datasheet.md").read_text()
+    assert "| tau_s |" in markdown and "FAIL" in markdown and "pass" in markdown
+    page = (out / "datasheet.html").read_text()
+    assert "tau_s against temperature" in page and "#f7c6c6" in page and "Yield at each condition" in page
+    bad = runner.invoke(app, ["datasheet", str(out), "--spec", "nope=1:2"])
+    assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1
+
+
+@pytest.mark.ngspice
+def test_a_study_folder_s_datasheet_judges_the_study_s_own_specs(tmp_path: Path) -> None:
+    study = tmp_path / "study.toml"
+    study.write_text(
+        'kind = "mismatch"\ncircuit = "dpi-synapse"\nsamples = 3\ntstop = "60m"\nout = "run"\n'
+        '[specs]\npeak_current_a = { min = "1p" }\n'
+    )
+    assert runner.invoke(app, ["run", str(study)]).exit_code == 0
+    made = runner.invoke(app, ["datasheet", str(tmp_path / "run")])
+    assert made.exit_code == 0 and "peak_current_a" in made.output and "lowest yield 100.0 %  pass" in made.output
