@@ -169,6 +169,10 @@ def test_a_datasheet_of_a_stored_pvt_sweep_shows_the_failing_cells_the_yield_and
     assert "| tau_s |" in markdown and "FAIL" in markdown and "pass" in markdown
     page = (out / "datasheet.html").read_text()
     assert "tau_s against temperature" in page and "#f7c6c6" in page and "Yield at each condition" in page
+    from neurospice.studies.design import load_sweep, sweep_dataset
+
+    dataset = sweep_dataset(*load_sweep(out))  # the same run as labelled data: conditions are dimensions
+    assert dataset["tau_s"].dims == ("corner", "temp", "sample") and dataset.sizes["sample"] == 3
     bad = runner.invoke(app, ["datasheet", str(out), "--spec", "nope=1:2"])
     assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1
 
