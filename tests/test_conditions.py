@@ -158,3 +158,18 @@ def test_vacask_s_translation_refuses_a_condition_its_cards_do_not_hold(given: d
     flatten(synapse.deck(synapse.values({}, gf), gf, 0.01))
     with pytest.raises(DeckError, match=why):
         flatten(synapse.deck(synapse.values(given, gf), gf, 0.01))
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
+def test_monte_carlo_at_a_corner_draws_the_pdk_s_own_mismatch_on_top_of_it() -> None:
+    """gf180mcu at ss (its fets_mm under the ss section): a spread around that corner's nominal, which differs
+    from the typical one; sky130's ff section runs and moves the synapse too (its ff_mm: the deck test)."""
+    from neurospice.montecarlo import monte_carlo
+
+    rows = monte_carlo("dpi-synapse", "gf180mcu", samples=3, seed=4, overrides={"corner": "ss"}, tstop=0.04)
+    assert (rows["status"] == "ok").all() and rows["peak_current_a"].std() > 0
+    for tech, corner in (("gf180mcu", "ss"), ("sky130", "ff")):
+        at_corner = simulate("dpi-synapse", tech, {"corner": corner}, tstop=0.04).metrics["peak_current_a"]
+        typical = simulate("dpi-synapse", tech, tstop=0.04).metrics["peak_current_a"]
+        assert at_corner != typical and math.isfinite(at_corner), tech
