@@ -132,13 +132,18 @@ def test_the_pvt_example_studies_plan_their_grid_and_specs() -> None:
         assert [s.metric for s in plan.specs] == metrics
 
 
+def _mismatch_study(folder: Path, samples: int, specs: str) -> Path:
+    """A small mismatch study of the DPI synapse into ``folder/run`` with the ``[specs]`` lines ``specs``."""
+    study = folder / "study.toml"
+    study.write_text(
+        f'kind = "mismatch"\ncircuit = "dpi-synapse"\nsamples = {samples}\ntstop = "60m"\nout = "run"\n[specs]\n{specs}'
+    )
+    return study
+
+
 @pytest.mark.ngspice
 def test_a_study_file_s_specs_are_judged_after_it_runs(tmp_path: Path) -> None:
-    study = tmp_path / "study.toml"
-    study.write_text(
-        'kind = "mismatch"\ncircuit = "dpi-synapse"\nsamples = 4\ntstop = "60m"\nout = "run"\n'
-        '[specs]\ntau_s = "1m:2m"\npeak_current_a = { min = "1p", typ = "500p" }\n'
-    )
+    study = _mismatch_study(tmp_path, 4, 'tau_s = "1m:2m"\npeak_current_a = { min = "1p", typ = "500p" }\n')
     out = runner.invoke(app, ["run", str(study)])
     assert out.exit_code == 0, out.output
     assert "yield 0.0 %" in out.output and "yield 100.0 %" in out.output
@@ -179,11 +184,7 @@ def test_a_datasheet_of_a_stored_pvt_sweep_shows_the_failing_cells_the_yield_and
 
 @pytest.mark.ngspice
 def test_a_study_folder_s_datasheet_judges_the_study_s_own_specs(tmp_path: Path) -> None:
-    study = tmp_path / "study.toml"
-    study.write_text(
-        'kind = "mismatch"\ncircuit = "dpi-synapse"\nsamples = 3\ntstop = "60m"\nout = "run"\n'
-        '[specs]\npeak_current_a = { min = "1p" }\n'
-    )
+    study = _mismatch_study(tmp_path, 3, 'peak_current_a = { min = "1p" }\n')
     assert runner.invoke(app, ["run", str(study)]).exit_code == 0
     made = runner.invoke(app, ["datasheet", str(tmp_path / "run")])
     assert made.exit_code == 0 and "peak_current_a" in made.output and "lowest yield 100.0 %  pass" in made.output
