@@ -36,7 +36,7 @@ from ..params.specs import parse_spec, spec_from_table
 from ..params.units import format_si
 from ..store import atomic_write, load_run, read_manifest
 from ..store.declarations import declared_metrics
-from .report import _CSS, _fig, _png
+from .figures import CSS, figure, png
 
 __all__ = ["Datasheet", "datasheet", "write_datasheet"]
 
@@ -219,7 +219,7 @@ def _figures(sheet: Datasheet, table: pd.DataFrame) -> list[str]:
     out = []
     if "temp" in sheet.axes:
         for metric in sheet.conditions["metric"].unique():
-            fig, ax = _fig(size=(6, 3.5))
+            fig, ax = figure(size=(6, 3.5))
             part = sheet.conditions[sheet.conditions["metric"] == metric]
             keys = ["corner"] if "corner" in sheet.axes else []
             for label, rows in part.groupby(keys, sort=False) if keys else [("", part)]:
@@ -230,9 +230,9 @@ def _figures(sheet: Datasheet, table: pd.DataFrame) -> list[str]:
             unit = sheet.units.get(str(metric), "")
             ax[0][0].set(xlabel="temperature (°C)", ylabel=f"{metric} ({unit})" if unit else str(metric))
             ax[0][0].legend(fontsize=8, title="corner (5-95 % band)" if keys else None)
-            out.append(f"<h3>{html.escape(str(metric))} against temperature</h3>" + _png(fig))
+            out.append(f"<h3>{html.escape(str(metric))} against temperature</h3>" + png(fig))
     if sheet.specs and "yield" in sheet.conditions:
-        fig, ax = _fig(size=(7, 3))
+        fig, ax = figure(size=(7, 3))
         labels = sheet.conditions[list(sheet.axes)].astype(str).agg(" ".join, axis=1) if sheet.axes else None
         for metric, part in sheet.conditions.groupby("metric", sort=False):
             x = np.arange(len(part))
@@ -242,7 +242,7 @@ def _figures(sheet: Datasheet, table: pd.DataFrame) -> list[str]:
             ax[0][0].set_xticks(np.arange(len(ticks)), ticks, rotation=90, fontsize=6)
         ax[0][0].set(ylabel="yield (%)", ylim=(-5, 105))
         ax[0][0].legend(fontsize=8)
-        out.append("<h3>Yield at each condition</h3>" + _png(fig))
+        out.append("<h3>Yield at each condition</h3>" + png(fig))
     return out
 
 
@@ -264,7 +264,7 @@ def _html(sheet: Datasheet, table: pd.DataFrame) -> str:
     sections = ["<h2>Summary</h2>" + summary + note, *_figures(sheet, table), "<h2>At each condition</h2>" + detail]
     return (
         f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(sheet.title)}</title>"
-        f"<style>{_CSS}</style></head><body><h1>{html.escape(sheet.title)}</h1>{''.join(sections)}</body></html>\n"
+        f"<style>{CSS}</style></head><body><h1>{html.escape(sheet.title)}</h1>{''.join(sections)}</body></html>\n"
     )
 
 

@@ -8,9 +8,7 @@ precision study the CV and bits heat maps next to the published table.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 import warnings
 from collections.abc import Mapping
@@ -26,6 +24,7 @@ from ..analysis.summary import metric_columns
 from ..params import ParameterError
 from ..store import atomic_write, load_run
 from ..store.declarations import declared_metrics
+from .figures import CSS, figure, png
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -40,29 +39,6 @@ __all__ = [
     "save_precision_heatmap",
     "write_mismatch_report",
 ]
-
-_CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%}
-.note{color:#555;font-size:90%}pre{background:#f6f6f6;padding:8px;overflow-x:auto}"""
-
-
-def _png(fig: Figure) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return f'<img alt="figure" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
-
-
-def _fig(rows: int = 1, cols: int = 1, size: tuple[float, float] = (6, 4)) -> tuple[Figure, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(rows, cols, figsize=size, squeeze=False)
 
 
 def _html_table(frame: pd.DataFrame, floatfmt: str = "{:.4g}") -> str:
@@ -109,7 +85,7 @@ def _histograms(table: pd.DataFrame, metrics: pd.DataFrame) -> str:
         return "<p>No metric varies across the samples.</p>"
     cols = 3
     rows = (len(names) + cols - 1) // cols
-    fig, axes = _fig(rows, cols, (12, 3.6 * rows))
+    fig, axes = figure(rows, cols, (12, 3.6 * rows))
     for ax in axes.ravel()[len(names) :]:
         ax.axis("off")
     for ax, (_, row) in zip(axes.ravel(), metrics.iterrows(), strict=False):
@@ -122,14 +98,14 @@ def _histograms(table: pd.DataFrame, metrics: pd.DataFrame) -> str:
             fontsize=8,
         )
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)
 
 
 def _pelgrom_section(checks: list[dict[str, Any]]) -> str:
     """The Pelgrom plot and fit table from stored checks (``neurospice.sim.characterization.PelgromCheck`` fields)."""
     if not checks:
         return ""
-    fig, axes = _fig(1, 1, (6, 4))
+    fig, axes = figure(1, 1, (6, 4))
     ax = axes[0, 0]
     rows = []
     for chk, color in zip(checks, ("#c0392b", "#2471a3"), strict=False):
@@ -158,7 +134,7 @@ def _pelgrom_section(checks: list[dict[str, Any]]) -> str:
         "<h2>Pelgrom plot</h2><p class=note>Single devices of the technology at several sizes, "
         f"|V_GS| = {checks[0]['vgs_v']:g} V (subthreshold), its own statistical model; sigma(ln I_D) "
         "converted to sigma_VT with the measured kappa. Fit: sigma = A/sqrt(WL) (pair convention: x sqrt 2).</p>"
-        + _png(fig)
+        + png(fig)
         + _html_table(pd.DataFrame(rows))
     )
 
@@ -186,13 +162,13 @@ def _contribution_section(table: pd.DataFrame, metrics: pd.DataFrame, mode: str)
             out.append(f"<p>{html.escape(metric)}: {html.escape(str(exc))}</p>")
             continue
         top = res.table.head(10)
-        fig, axes = _fig(1, 1, (6, 3))
+        fig, axes = figure(1, 1, (6, 3))
         axes[0, 0].barh(top["device"][::-1], 100 * top["variance_share"][::-1], color="#4a7ab0")
         axes[0, 0].set_xlabel("% of var(ln metric)")
         axes[0, 0].set_title(
             f"{metric}: R^2 = {res.r2:.3f}" + ("" if res.trusted else " (too low to trust)"), fontsize=9
         )
-        out.append(_png(fig))
+        out.append(png(fig))
         out.append(_html_table(top.head(6)))
     return "".join(out)
 
@@ -201,7 +177,7 @@ def _page(title: str, sections: list[str]) -> str:
     body = "\n".join(sections)
     return (
         f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}</title>"
-        f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>\n"
+        f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>\n"
     )
 
 
@@ -258,7 +234,7 @@ def _heatmap(ax: Any, frame: pd.DataFrame, values: str, title: str, fmt: str, cm
 
 def precision_heatmaps(table: pd.DataFrame) -> Figure:
     """CV (%) and bits of a study's cluster table (``cluster_cv.csv``) next to the published CV table."""
-    fig, axes = _fig(1, 3, (16, 4.5))
+    fig, axes = figure(1, 3, (16, 4.5))
     sim = table.assign(cv_pct=100 * table["cv"])
     ref = published_cluster_cv().assign(cv_pct=lambda f: 100 * f["cv"])
     method = str(table["bits_method"].iloc[0])
@@ -312,7 +288,7 @@ def precision_report(out: str | Path, path: str | Path | None = None) -> Path:
         "<p><b>Against the published table</b> (Zendrikov, Solinas &amp; Indiveri, Neuromorph. Comput. Eng. 2023, "
         f"doi 10.1088/2634-4386/ace64c; 256 DYNAP-SE neurons). {verdict} CV here is across clusters of the "
         "cluster-averaged rate (ddof = 1), mean over shuffles; bits by " + html.escape(str(s["bits_method"])) + ".</p>",
-        _png(precision_heatmaps(cluster)),
+        png(precision_heatmaps(cluster)),
         "<h2>Side by side</h2>" + _html_table(comp),
         "<h2>Cluster table</h2>" + _html_table(cluster.drop(columns=["bits_method", "cv_kind"])),
         "<h2>Settings</h2><pre>" + html.escape(json.dumps(s, indent=2, default=str)) + "</pre>",
