@@ -15,7 +15,7 @@ from ..netlists import read_netlist
 from ..netlists.analyses import Measure
 from ..netlists.imported import Instance as SubcktInstance
 from ..netlists.imported import parse_subckt
-from ..ngspice_models import Technology, TechnologyFacts
+from ..ngspice_models import Conditions, Technology, TechnologyFacts
 from ..params import Param, ParameterError, ParamSpec, Values
 from ..params.options import SimOptions
 from ..params.units import spice_number
@@ -230,7 +230,7 @@ class Circuit(ABC):
 
     def _conditions_for(self, tech: Technology, values: Values) -> Values:
         """``values`` if ``tech`` has their process corner; :class:`ParameterError` naming ``corner`` otherwise."""
-        corner = values.word("corner") if "corner" in values else "typical"
+        corner = Conditions.of(values).corner
         if corner not in tech.corners:
             raise ParameterError("corner", f"got {corner!r} on {tech.name}; accepted: {', '.join(tech.corners)}")
         return values

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..netlists import read_netlist
-from ..ngspice_models import Technology, TechnologyFacts
+from ..ngspice_models import Conditions, Technology, TechnologyFacts
 from ..params import ParameterError, Values
 from ..params.options import SimOptions
 from ..params.units import spice_number
@@ -63,12 +63,12 @@ class Bench:
     @property
     def temp(self) -> float:
         """The run's temperature (°C)."""
-        return self.values.number("temp") if "temp" in self.values else 27.0
+        return Conditions.of(self.values).temp
 
     @property
     def corner(self) -> str:
         """The run's process corner (the technology's own name)."""
-        return self.values.word("corner") if "corner" in self.values else "typical"
+        return Conditions.of(self.values).corner
 
     def with_facts(self, facts: TechnologyFacts) -> Bench:
         """The same bench judged by ``facts`` (the run layer measures them before the run)."""

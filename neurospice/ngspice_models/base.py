@@ -70,6 +70,12 @@ class Conditions:
     temp: float = 27.0
     corner: str = "typical"
 
+    @classmethod
+    def of(cls, values: Mapping[str, object]) -> Conditions:
+        """The conditions a circuit's validated values name (``temp``, ``corner``; the defaults where absent)."""
+        temp, corner = values.get("temp", cls.temp), values.get("corner", cls.corner)
+        return cls(float(temp) if isinstance(temp, (int, float)) else cls.temp, str(corner))
+
 
 @dataclass(frozen=True)
 class TechnologyFacts:

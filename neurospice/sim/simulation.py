@@ -73,15 +73,13 @@ def technology_facts(tech: Technology, values: Values) -> TechnologyFacts:
     """
     w = values.number("w_out") if "w_out" in values else 1e-6
     l = values.number("l_out") if "l_out" in values else 1e-6
-    temp = values.number("temp") if "temp" in values else 27.0
-    corner = values.word("corner") if "corner" in values else "typical"
-    key = (tech.name, w, l, temp, corner)
+    at = Conditions.of(values)
+    key = (tech.name, w, l, at.temp, at.corner)
     if key not in _FACTS:
-        at = Conditions(temp, corner)
         p = characterize(tech, "pmos", w=w, l=l, at=at).fit
         n = characterize(tech, "nmos", at=at).fit
         _FACTS[key] = TechnologyFacts(
-            kappa_p=p.kappa, i0_p_a=p.i0_a, kappa_n=n.kappa, i0_n_a=n.i0_a, ut_v=thermal_voltage(temp)
+            kappa_p=p.kappa, i0_p_a=p.i0_a, kappa_n=n.kappa, i0_n_a=n.i0_a, ut_v=thermal_voltage(at.temp)
         )
     return _FACTS[key]
 
