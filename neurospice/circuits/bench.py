@@ -116,7 +116,7 @@ class Bench:
             own = self.circuit.transient_step(self.tstop)
             parts.append(f".tran {spice_number(min(step, own) if own else step)} {spice_number(self.tstop)}")
         if self.circuit.measures:  # run after the analyses as commands, not cards (the deck holds no control)
-            numbers = {k: float(v) for k, v in self.values.items() if isinstance(v, (int, float))}
+            numbers = self.values.numbers()
             parts.append("* the measures neurospice runs after the analyses, as ngspice commands on their plots:")
             parts += [
                 f"* let {m.name} = {m.expression}" if m.expression else f"* {m.command(numbers)}"

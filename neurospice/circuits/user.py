@@ -251,7 +251,7 @@ class UserCircuit(Circuit):
     def _walk(self, values: Values) -> Iterator[tuple[str, ImportedDevice, dict[str, float]]]:
         """(instance path, device, the numbers its W/L/mult may name) for every device reachable from the top."""
         src = self.source
-        top = {k: float(v) for k, v in values.items() if isinstance(v, (int, float))}
+        top = values.numbers()
 
         def walk(sub: str | None, prefix: str, env: dict[str, float], chain: tuple[str, ...]) -> Iterator[Any]:
             for d in src.devices:
@@ -421,7 +421,7 @@ class UserCircuit(Circuit):
 
     def _supply_volts(self, values: Values) -> dict[str, float]:
         """Each DC voltage source's value with the run's parameters (``V1 vdd 0 {vdd}``)."""
-        numbers = {**self.source.params, **{k: float(v) for k, v in values.items() if isinstance(v, (int, float))}}
+        numbers = {**self.source.params, **values.numbers()}
         found = {}
         for name, text in self.supplies.items():
             with contextlib.suppress(ValueError, ZeroDivisionError):

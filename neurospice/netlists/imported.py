@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..ngspice_models.cards import FUNCTIONS
 from ..params.units import parse_si
 from .analyses import Analysis, Measure, read_analysis, read_measure
 from .reader import PDK_FILES, NetlistImportError, SourceLine, read_spice, spice_lines
@@ -126,8 +127,6 @@ class ImportedNetlist:
     sections: tuple[str, ...] = ()
     #: the technologies its devices belong to (modelled or not)
     device_technologies: frozenset[str] = frozenset()
-    #: its own transient analysis, ``(step, stop)`` in s (None when it asks for none)
-    transient: tuple[float, float] | None = None
     #: the analyses it asks for (one of each kind, the first written), as neurospice rewrote them
     analyses: tuple[Analysis, ...] = ()
     #: its measures, in the order written
@@ -135,6 +134,12 @@ class ImportedNetlist:
     #: the process corner its model lines name (None: the typical one) and its ``.temp`` (°C, None: none)
     corner: str | None = None
     temp: float | None = None
+
+    @property
+    def transient(self) -> tuple[float, float] | None:
+        """Its own transient analysis, ``(step, stop)`` in s (None when it asks for none)."""
+        tran = next((a for a in self.analyses if a.kind == "tran"), None)
+        return (float(tran.words[0]), float(tran.words[1])) if tran is not None else None
 
     @property
     def named_technologies(self) -> frozenset[str]:
@@ -261,7 +266,6 @@ def read_user_netlist(path: str | Path, include_dirs: tuple[str | Path, ...] = (
         source.pdk,
         source.sections,
         frozenset(used),
-        source.transient,
         analyses,
         measures,
         source.corner,
@@ -290,7 +294,7 @@ def _analyses_and_measures(
         measure = read_measure(line, found)
         if measure.expression:
             known = {m.name for m in measures} | set(params)
-            unknown = sorted(set(re.findall(r"[a-z_][a-z0-9_]*", measure.expression)) - known - _FUNCTIONS)
+            unknown = sorted(set(re.findall(r"[a-z_][a-z0-9_]*", measure.expression)) - known - FUNCTIONS)
             if unknown:
                 raise line.fail(f"param=: {line.show(unknown[0])} is not a measure before it or a .param")
         elif measure.analysis not in found:
@@ -300,10 +304,6 @@ def _analyses_and_measures(
         measures.append(measure)
     ordered = tuple(found[k] for k in ("op", "dc", "ac", "tran") if k in found)
     return ordered, tuple(measures)
-
-
-#: functions a ``param=`` measure may call (:func:`neurospice.ngspice_models.cards.evaluate`)
-_FUNCTIONS = frozenset({"sqrt", "exp", "log", "abs", "min", "max", "pow"})
 
 
 def _element(

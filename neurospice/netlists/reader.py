@@ -201,8 +201,6 @@ class SpiceSource:
     files: tuple[Path, ...] = field(default_factory=tuple)
     #: the PDK sections besides the transistors' that the netlist loads (:data:`DEVICE_SECTIONS`), in order
     sections: tuple[str, ...] = ()
-    #: the first transient analysis it asks for, ``(step, stop)`` in s (None: none, or not plain numbers)
-    transient: tuple[float, float] | None = None
     #: the analysis lines it asks for (cards and ``.control`` commands, read as data: :mod:`.analyses` parses them)
     analyses: tuple[SourceLine, ...] = ()
     #: its measure lines (``.meas`` cards and ``meas`` commands)
@@ -250,25 +248,11 @@ def read_spice(path: str | Path, include_dirs: tuple[str | Path, ...] = ()) -> S
         tuple(reader.notes),
         tuple(reader.files),
         tuple(reader.sections),
-        _transient([a for a in reader.analyses if a.text.split()[0].lower().lstrip(".") == "tran"]),
         tuple(reader.analyses),
         tuple(reader.measures),
         reader.corners[0][1] if reader.corners else None,
         reader.temps[-1] if reader.temps else None,
     )
-
-
-def _transient(lines: list[SourceLine]) -> tuple[float, float] | None:
-    """``(step, stop)`` of the first ``.tran``/``tran step stop ...`` line whose two times are plain numbers."""
-    for line in lines:
-        words = line.text.split()
-        try:
-            step, stop = (parse_si(w, "s") for w in words[1:3])
-        except (ValueError, TypeError):
-            continue
-        if step > 0 and stop > 0:
-            return step, stop
-    return None
 
 
 class _Reader:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .base import TechnologyError
 
-__all__ = ["BinnedModel", "Card", "evaluate", "logical_lines", "read_binned", "read_params"]
+__all__ = ["FUNCTIONS", "BinnedModel", "Card", "evaluate", "logical_lines", "read_binned", "read_params"]
 
 _PAIR = re.compile(r"([A-Za-z_]\w*)\s*=\s*('[^']*'|\{[^}]*\}|\S+)")
 _BINOPS: dict[type, Callable[[float, float], float]] = {
@@ -47,6 +47,8 @@ _FUNCS: dict[str, Callable[..., float]] = {
     "max": max,
     "pow": math.pow,
 }
+#: the functions an expression :func:`evaluate` reads may call
+FUNCTIONS = frozenset(_FUNCS)
 _SUFFIX = re.compile(r"(?<![\w.])((?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)(meg|[tgkmunpfa])[a-z]*", re.IGNORECASE)
 _SCALE = {
     "t": 1e12,

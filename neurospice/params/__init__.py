@@ -218,6 +218,11 @@ class Values(Mapping[str, Value]):
             return float(value)
         raise TypeError(f"parameter {name!r} is a {self._spec[name].kind}, not a number")
 
+    def numbers(self) -> dict[str, float]:
+        """Every numeric value (``float`` or ``int`` parameter) as a float, by name: the scope a SPICE expression of
+        the parameters is evaluated in."""
+        return {k: float(v) for k, v in self._data.items() if isinstance(v, (int, float))}
+
     def whole(self, name: str) -> int:
         """An ``int`` parameter's value."""
         value = self._data[name]

@@ -195,8 +195,16 @@ def _markdown(sheet: Datasheet) -> str:
     lines = [f"# {sheet.title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     lines += ["", "## At each condition", ""]
-    cols = [*sheet.axes, "metric", "median", "sd", "5-95 %", *(["yield", "verdict"] if sheet.specs else [])]
+    cols, rows = _condition_rows(sheet)
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _condition_rows(sheet: Datasheet) -> tuple[list[str], list[list[str]]]:
+    """The per-condition table as text cells: its header, then one row per condition and metric."""
+    cols = [*sheet.axes, "metric", "median", "sd", "5-95 %", *(["yield", "verdict"] if sheet.specs else [])]
+    rows = []
     for _, row in sheet.conditions.iterrows():
         unit = sheet.units.get(str(row["metric"]), "")
         cells = [str(row[a]) for a in sheet.axes] + [str(row["metric"]), _text(row["median"], unit)]
@@ -205,8 +213,8 @@ def _markdown(sheet: Datasheet) -> str:
             cells += [f"{100 * row['yield']:.1f} %", "pass" if row["passed"] == row["n"] else "FAIL"]
         elif sheet.specs:
             cells += ["", ""]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        rows.append(cells)
+    return cols, rows
 
 
 def _html_cells(cells: list[str], verdict: str) -> str:
@@ -215,7 +223,7 @@ def _html_cells(cells: list[str], verdict: str) -> str:
     return "<tr>" + "".join(f"<td{style}>{html.escape(c)}</td>" for c in cells) + "</tr>"
 
 
-def _figures(sheet: Datasheet, table: pd.DataFrame) -> list[str]:
+def _figures(sheet: Datasheet) -> list[str]:
     out = []
     if "temp" in sheet.axes:
         for metric in sheet.conditions["metric"].unique():
@@ -246,22 +254,19 @@ def _figures(sheet: Datasheet, table: pd.DataFrame) -> list[str]:
     return out
 
 
-def _html(sheet: Datasheet, table: pd.DataFrame) -> str:
+def _html(sheet: Datasheet) -> str:
     head, rows = _summary_rows(sheet)
     summary = "<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
     summary += "".join(_html_cells(r, r[7]) for r in rows) + "</table>"
-    cols = [*sheet.axes, "metric", "median", "sd", "5-95 %", *(["yield", "verdict"] if sheet.specs else [])]
+    cols, cells = _condition_rows(sheet)
     detail = "<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cols) + "</tr>"
-    for line in _markdown(sheet).split("## At each condition", 1)[1].splitlines()[4:]:
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        detail += _html_cells(cells, cells[-1] if sheet.specs else "")
-    detail += "</table>"
+    detail += "".join(_html_cells(row, row[-1] if sheet.specs else "") for row in cells) + "</table>"
     note = (
         f"<p class=note>Medians over each condition's samples; yield with its {YIELD_INTERVAL} 95 % interval "
         "(a sample with no value fails); typical: the typical corner, 27 °C and the middle supply where the run "
         "varies them. Rendered from the stored run only.</p>"
     )
-    sections = ["<h2>Summary</h2>" + summary + note, *_figures(sheet, table), "<h2>At each condition</h2>" + detail]
+    sections = ["<h2>Summary</h2>" + summary + note, *_figures(sheet), "<h2>At each condition</h2>" + detail]
     return (
         f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(sheet.title)}</title>"
         f"<style>{CSS}</style></head><body><h1>{html.escape(sheet.title)}</h1>{''.join(sections)}</body></html>\n"
@@ -272,7 +277,6 @@ def write_datasheet(folder: str | Path, specs: Sequence[Spec] | None = None) -> 
     """Write ``datasheet.json``, ``datasheet.md`` and ``datasheet.html`` into ``folder``; the datasheet and paths."""
     folder = Path(folder)
     sheet = datasheet(folder, specs)
-    table = load_run(folder)
     records = {
         "title": sheet.title,
         "axes": list(sheet.axes),
@@ -284,7 +288,7 @@ def write_datasheet(folder: str | Path, specs: Sequence[Spec] | None = None) -> 
     for name, text in (
         ("datasheet.json", json.dumps(records, indent=1, default=_plain)),
         ("datasheet.md", _markdown(sheet)),
-        ("datasheet.html", _html(sheet, table)),
+        ("datasheet.html", _html(sheet)),
     ):
         path = folder / name
         atomic_write(path, functools.partial(_write_text, text=text))

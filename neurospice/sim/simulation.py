@@ -45,7 +45,7 @@ def run_measures(engine: SimEngine, bench: Bench) -> tuple[dict[str, float], lis
     found nothing (its value is NaN)."""
     found: dict[str, float] = {}
     said: list[str] = []
-    numbers = {k: float(v) for k, v in bench.values.items() if isinstance(v, (int, float))}
+    numbers = bench.values.numbers()
     for measure in bench.circuit.measures:
         try:
             if measure.expression:
