@@ -35,9 +35,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from .dpi_model import DPINeuronModel
+from .dpi_model import DPINeuronModel, steady_rate
 
 __all__ = [
     "ADAPTATION_PARAMETERS",
@@ -49,6 +49,7 @@ __all__ = [
     "models_from",
     "sample_parameters",
     "sensitivity",
+    "table_rates",
     "uniform_guess",
 ]
 
@@ -99,7 +100,18 @@ def sample_parameters(
 
 def model_rates(models: Sequence[DPINeuronModel], i_in: float) -> NDArray[np.float64]:
     """Steady rate (Hz) of each model at DC input ``i_in``."""
-    return np.array([m.rate_hz(i_in) for m in models])
+    return table_rates(
+        {k: np.array([getattr(m, k) for m in models]) for k in DPINeuronModel.__dataclass_fields__}, i_in
+    )
+
+
+def table_rates(table: Mapping[str, ArrayLike], i_in: ArrayLike) -> NDArray[np.float64]:
+    """Steady rate (Hz) at DC input ``i_in`` of each sample of a table of equation parameters (the fields of
+    :class:`DPINeuronModel`, one array each), vectorised (:func:`~neurospice.analysis.dpi_model.steady_rate`)."""
+    t = table
+    return steady_rate(
+        t["tau_mem_s"], t["i_th_a"], t["gain"], t["threshold_a"], t["refractory_s"], t["i_reset_a"], i_in
+    )
 
 
 def models_from(table: Mapping[str, NDArray[np.float64]], nominal: DPINeuronModel) -> list[DPINeuronModel]:

@@ -6,7 +6,7 @@
   error-to-exit-status mapping.
 - one module per command: :mod:`.simulate`, :mod:`.plot`, :mod:`.sweep`, :mod:`.mismatch`, :mod:`.report`,
   :mod:`.study`, :mod:`.budget`, :mod:`.run`, :mod:`.extract`, :mod:`.export`, :mod:`.show`, :mod:`.netlist`,
-  :mod:`.circuits`, :mod:`.characterize`, :mod:`.fetch`, :mod:`.doctor`, :mod:`.datasheet`.
+  :mod:`.circuits`, :mod:`.characterize`, :mod:`.fetch`, :mod:`.doctor`, :mod:`.datasheet`, :mod:`.estimate`.
 
 Bad input prints one line naming the parameter and what is accepted, exits with status 2 and
 leaves no output behind; a failed run exits 1; Ctrl-C exits 130.
@@ -20,6 +20,7 @@ from . import (  # noqa: F401  (each module registers its command on the app)
     circuits,
     datasheet,
     doctor,
+    estimate,
     export,
     extract,
     fetch,

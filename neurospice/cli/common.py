@@ -306,6 +306,81 @@ DaskOpt = Annotated[str | None, typer.Option(help="Dask scheduler address (tcp:/
 QuietOpt = Annotated[bool, typer.Option(help="no progress bar")]
 
 
+SamplingOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "sampling"))]
+TargetCiOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target-ci",
+        help="stop when METRIC:STAT=WIDTH is met (STAT mean, sd or cv; WIDTH 5% of the estimate, 0.5pt of a CV, "
+        "or 10us); --samples is the cap; repeatable",
+    ),
+]
+PilotOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "pilot"))]
+BatchOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "batch"))]
+EstimatorOpt = Annotated[str | None, typer.Option(help=help_of(RUN_OPTIONS, "estimator"))]
+
+
+def stopping_rule(
+    targets: list[str] | None,
+    pilot: str | None,
+    batch: str | None,
+    estimator: str | None,
+    found: tuple[Any, Any, Any, str],
+    sweep: bool = False,
+) -> Any:
+    """The ``--target-ci`` rule (None without targets), its cheap models built for the circuit at its values
+    (``found``: circuit, technology, values, mismatch mode); refused before anything runs."""
+    from ..montecarlo.sequential import Stopping, parse_target
+
+    given = {k: v for k, v in (("pilot", pilot), ("batch", batch), ("estimator", estimator)) if v is not None}
+    if not targets:
+        if given:
+            first = next(iter(given))
+            raise ParameterError(first, "applies to --target-ci (for a stored run: neurospice estimate RUN_DIR)")
+        return None
+    circuit, tech, values, mode = found
+    units = {m.name: m.unit for m in circuit.metrics}
+    parsed = tuple(parse_target(t, units) for t in targets)
+    opts = {k: option(RUN_OPTIONS, k, v) for k, v in given.items()}
+    rule = Stopping(parsed, **opts)
+    rule.check(10_000_000, mode)
+    if rule.estimator in ("closed-form", "equation") and not sweep:
+        from ..studies.estimate import rule_with_models
+
+        rule = rule_with_models(rule, circuit, tech, values)
+    return rule
+
+
+def print_stopping(outcome: dict[str, Any] | None, units: dict[str, str]) -> None:
+    """What a stopping rule decided: per group its samples and reason, and the last reading of each target."""
+    from ..params.units import format_si
+
+    if not outcome:
+        return
+    last: dict[int, dict[str, Any]] = {}
+    for reading in outcome["checkpoints"]:
+        last[reading["group"]] = reading
+    for row in outcome["per_group"]:
+        reading = last.get(row["group"], {})
+        where = f"point {row['group']}: " if len(outcome["per_group"]) > 1 else ""
+        typer.echo(f"  stopped: {where}{row['samples']} SPICE samples, {row['reason']}")
+        for name, est in reading.items():
+            if not isinstance(est, dict):
+                continue
+            metric, _, stat = name.partition(":")
+            stat = stat.split("=")[0]
+            unit = "" if stat == "cv" else units.get(metric, "")
+
+            def shown(v: float, unit: str = unit, stat: str = stat) -> str:
+                return f"{100 * v:.3f} %" if stat == "cv" else (format_si(v, unit) if unit else f"{v:.5g}")
+
+            rho = f", rho {est['rho']:.4f}" if math.isfinite(est["rho"]) else ""
+            typer.echo(
+                f"    {name}: {stat} {shown(est['value'])} [{shown(est['low'])}, {shown(est['high'])}] "
+                f"({est.get('model') or est['method']}{rho})"
+            )
+
+
 def run_options(**texts: str | None) -> dict[str, Any]:
     """Declared run options from their text (None where not given: the library's default applies)."""
     return {name: option(RUN_OPTIONS, name, text) for name, text in texts.items()}

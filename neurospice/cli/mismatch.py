@@ -13,24 +13,29 @@ from ..montecarlo import default_mismatch
 from ._app import app
 from .common import (
     AccuracyOpt,
+    BatchOpt,
     CircuitArg,
     CircuitTechOpt,
     DaskOpt,
     DescribeOpt,
     EngineOpt,
+    EstimatorOpt,
     FailOnSpecOpt,
     GraceOpt,
     IncludeDirOpt,
     JsonOpt,
     ModeOpt,
     OutOpt,
+    PilotOpt,
     QuietOpt,
     ResumeOpt,
     SamplesOpt,
+    SamplingOpt,
     SeedOpt,
     SetOpt,
     SpecOpt,
     SpikeNodeOpt,
+    TargetCiOpt,
     TimeoutOpt,
     TstopOpt,
     WorkersOpt,
@@ -42,11 +47,13 @@ from .common import (
     overrides_from,
     parse_tstop,
     print_specs,
+    print_stopping,
     progress_bar,
     run_options,
     sim_options,
     spec_records,
     specs_for,
+    stopping_rule,
     technology,
 )
 from .report import write_report
@@ -64,6 +71,11 @@ def mismatch(
     include_dir: IncludeDirOpt = None,
     tstop: TstopOpt = None,
     mode: ModeOpt = None,
+    sampling: SamplingOpt = None,
+    target_ci: TargetCiOpt = None,
+    pilot: PilotOpt = None,
+    batch: BatchOpt = None,
+    estimator: EstimatorOpt = None,
     workers: WorkersOpt = None,
     out: OutOpt = None,
     resume: ResumeOpt = False,
@@ -87,15 +99,21 @@ def mismatch(
     from ..montecarlo import monte_carlo, summary
 
     def prepare() -> tuple[Any, Any, dict[str, str], float, dict[str, Any]]:
-        opts = run_options(samples=samples, seed=seed, mismatch=mode, workers=workers, timeout=timeout, grace=grace)
+        opts = run_options(
+            samples=samples, seed=seed, mismatch=mode, sampling=sampling, workers=workers, timeout=timeout, grace=grace
+        )
         check_run_options(resume, report, out)
         c = circuit_named(circuit, describe, include_dir)
         t = technology(tech, c)
         opts["engine"] = engine_for(engine, t)
         opts["options"] = sim_options(accuracy, engine)
         ov = overrides_from(set_, spike_node)
-        c.values(ov, t)
+        values = c.values(ov, t)
         specs.extend(specs_for(spec, c))
+        chosen = opts["mismatch"] or default_mismatch(opts["engine"])
+        rule = stopping_rule(target_ci, pilot, batch, estimator, (c, t, values, chosen))
+        if rule is not None:
+            opts["stopping"] = rule
         check_new_run(out, resume)
         return c, t, ov, parse_tstop(tstop, c.default_tstop), {k: v for k, v in opts.items() if v is not None}
 
@@ -119,6 +137,9 @@ def mismatch(
             "the Monte Carlo run",
         )
     result = summary(table)
+    stopped = (table.attrs.get("manifest") or {}).get("stopping") or table.attrs.get("stopping")
+    if stopped:
+        result["stopping"] = stopped
     if report and out is not None and result["ok"]:  # with no sample to show, no report (the run says why)
         result["report"] = str(write_report(out, opts.get("seed", 1)))
     judged = spec_table(table.set_index("sample"), specs) if specs and len(table) else None
@@ -168,6 +189,7 @@ def _print_mismatch(
         unit = units.get(name, "")
         mean, sd = (format_si(st[k], unit) if unit else f"{st[k]:.5g}" for k in ("mean", "std"))
         typer.echo(f"  {name:22s} mean {mean}  sd {sd}  CV {100 * st['cv']:.2f} %")
+    print_stopping(result.get("stopping"), units)
     if out is not None:
         typer.echo(f"  table: neurospice.load_run({str(out)!r})")
     if "report" in result:

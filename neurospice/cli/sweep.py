@@ -15,22 +15,27 @@ from ..studies.design import LARGE_SWEEP, check_total
 from ._app import app
 from .common import (
     AccuracyOpt,
+    BatchOpt,
     CircuitArg,
     CircuitTechOpt,
     DaskOpt,
     DescribeOpt,
     EngineOpt,
+    EstimatorOpt,
     FailOnSpecOpt,
     GraceOpt,
     IncludeDirOpt,
     JsonOpt,
     ModeOpt,
+    PilotOpt,
     QuietOpt,
     ResumeOpt,
+    SamplingOpt,
     SeedOpt,
     SetOpt,
     SpecOpt,
     SpikeNodeOpt,
+    TargetCiOpt,
     TimeoutOpt,
     TstopOpt,
     WorkersOpt,
@@ -42,11 +47,13 @@ from .common import (
     overrides_from,
     parse_tstop,
     print_specs,
+    print_stopping,
     progress_bar,
     run_options,
     sim_options,
     spec_records,
     specs_for,
+    stopping_rule,
     technology,
 )
 
@@ -66,6 +73,11 @@ def sweep(
     samples: Annotated[str, typer.Option("--samples", "-n", help="mismatch samples per point (0: nominal)")] = "0",
     seed: SeedOpt = None,
     mode: ModeOpt = None,
+    sampling: SamplingOpt = None,
+    target_ci: TargetCiOpt = None,
+    pilot: PilotOpt = None,
+    batch: BatchOpt = None,
+    estimator: EstimatorOpt = None,
     tech: CircuitTechOpt = None,
     set_: SetOpt = None,
     spike_node: SpikeNodeOpt = None,
@@ -104,7 +116,7 @@ def sweep(
         if not axes:
             raise ParameterError("vary", "give at least one --vary NAME=START:STOP:N[:log] or NAME=V1,V2,...")
         n = RUN_OPTIONS["samples"].coerce(samples) if samples.strip() != "0" else 0
-        opts = run_options(seed=seed, mismatch=mode, workers=workers, timeout=timeout, grace=grace)
+        opts = run_options(seed=seed, mismatch=mode, sampling=sampling, workers=workers, timeout=timeout, grace=grace)
         check_run_options(resume, False, out)
         if plot and out is None:
             raise ParameterError("plot", "needs --out (the plot is written there as sweep.png)")
@@ -117,6 +129,8 @@ def sweep(
         check_new_run(out, resume)
         opts["engine"] = engine_for(engine, t)
         opts["options"] = sim_options(accuracy, engine)
+        chosen = opts["mismatch"] or default_mismatch(opts["engine"])
+        opts["stopping"] = stopping_rule(target_ci, pilot, batch, estimator, (c, t, c.values(ov, t), chosen), True)
         opts = {k: v for k, v in opts.items() if v is not None}
         return c, t, ov, parse_tstop(tstop, c.default_tstop), grid, {"samples": n, **opts}
 
@@ -234,5 +248,7 @@ def print_sweep(
                         else ""
                     )
                 )
+    stopping = (table.attrs.get("manifest") or {}).get("stopping")
+    print_stopping(stopping, {m.name: m.unit for m in circuit.metrics})
     if out is not None:
         typer.echo(f"  table: neurospice.load_sweep({str(out)!r}); summary: {out / 'summary.csv'}")

@@ -52,14 +52,23 @@ from ..params.options import accuracy_name, default_mismatch, default_options
 from ..sim.simulation import run_length
 from ..store import PartWriter, StoreError, load_run, open_run, record_status, versions
 from ..store.declarations import declarations
+from ..store.runs import record_stopping, stored_rows
 from .config import Execution, RunConfig, RunOptions, run_config
 from .dispatch import DaskExecutor, LocalPool, StopRequest, Task, catch_interrupts, connect_dask
+from .sequential import (
+    SequentialPlan,
+    Stopping,
+    check_sampling,
+    offset_estimator,
+    plain_estimator,
+)
 from .worker import STATUS_OK, MismatchMode, Spec, run_sample, run_sample_locked, setup
 
 __all__ = [
     "RUN_OPTIONS",
     "MismatchMode",
     "RunInterrupted",
+    "Stopping",
     "default_mismatch",
     "load_run",
     "monte_carlo",
@@ -84,6 +93,25 @@ RUN_OPTIONS = ParamSpec(
             kind="choice",
             choices=("pdk", "pelgrom"),
         ),
+        Param(
+            "sampling",
+            "",
+            "pelgrom mode: random (each sample's own draw), lhs (Latin hypercube) or sobol (scrambled Sobol')",
+            "random",
+            kind="choice",
+            choices=("random", "lhs", "sobol"),
+        ),
+        Param(
+            "estimator",
+            "",
+            "--target-ci's estimate: plain Monte Carlo, or a control variate from the offsets regression, the "
+            "circuit's closed form or the calibrated DPI equation (pelgrom mode)",
+            "plain",
+            kind="choice",
+            choices=("plain", "regression", "closed-form", "equation"),
+        ),
+        Param("pilot", "", "--target-ci: samples before the rule is first read", 32, 3, 10_000_000, kind="int"),
+        Param("batch", "", "--target-ci: samples added between readings", 16, 1, 10_000_000, kind="int"),
         Param("workers", "", "worker processes on this machine (default: all cores)", 1, 1, 1024, kind="int"),
         Param("timeout", "s", "seconds one sample may take after its worker's set-up", 600.0, 1e-3, 1e6),
         Param("grace", "s", "after a first Ctrl-C, seconds running samples may take to finish", 5.0, 0.0, 1e6),
@@ -117,6 +145,7 @@ def run_manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, s
         "seed": seed,
         "keep_waveforms": spec.keep_waveforms,
         "keep_spikes": spec.keep_spikes,
+        "sampling": spec.sampling,
         "engine": spec.engine,
         "options": dataclasses.asdict(spec.options),
         "accuracy": accuracy_name(spec.options, spec.engine),
@@ -140,6 +169,8 @@ SAME_RUN = (
     "keep_spikes",
     "keep_waveforms",
     "engine",
+    "sampling",
+    "stopping_rule",
 )
 
 
@@ -161,6 +192,7 @@ def monte_carlo(
     overrides: Mapping[str, object] | None = None,
     keep_waveforms: bool = False,
     keep_spikes: bool = False,
+    stopping: Stopping | None = None,
     **run: Unpack[RunOptions],
 ) -> pd.DataFrame:
     """Run ``samples`` mismatch samples of ``circuit`` and return their table (one row per sample).
@@ -178,12 +210,16 @@ def monte_carlo(
     keep_spikes
         Also store each sample's spike times (s) in a list column ``spike_times`` (spiking
         circuits; what population studies such as :func:`neurospice.studies.precision.precision_study` read).
+    stopping
+        A sequential rule (:class:`~neurospice.montecarlo.sequential.Stopping`): ``samples`` is then the cap,
+        and the run stops at the first checkpoint that meets every target (a prefix of the full run).
     **run
         The run's configuration (:class:`~neurospice.montecarlo.config.RunOptions`): ``tstop``,
-        ``mismatch``, ``options``, ``engine``, ``out``, ``resume``, ``workers``, ``client``,
-        ``progress``, ``timeout``, ``grace``. After a first SIGINT running samples may take
-        ``grace`` seconds to finish (main thread only); then, or at a second SIGINT or a SIGTERM,
-        they are killed, what finished is stored and :class:`RunInterrupted` is raised.
+        ``mismatch``, ``sampling`` (pelgrom mode: ``random``, ``lhs`` or ``sobol``), ``options``,
+        ``engine``, ``out``, ``resume``, ``workers``, ``client``, ``progress``, ``timeout``, ``grace``.
+        After a first SIGINT running samples may take ``grace`` seconds to finish (main thread only);
+        then, or at a second SIGINT or a SIGTERM, they are killed, what finished is stored and
+        :class:`RunInterrupted` is raised.
 
     Every row has ``attempts`` (1, or 2 when the first attempt failed, crashed or timed out and
     the sample was run again on a fresh worker) and ``first_failure`` (that first attempt's
@@ -194,10 +230,54 @@ def monte_carlo(
     config = run_config(run)
     spec, seeds = prepare_spec(circuit, tech, samples, seed, overrides, config, keep_waveforms)
     spec = dataclasses.replace(spec, keep_spikes=bool(keep_spikes))
+    plan = None
+    if stopping is not None:
+        plan = make_plan(stopping, circuit, tech, [spec], samples)
     check_dispatch(config.execution)
-    executor = make_executor(spec, config.execution, samples)
     manifest = run_manifest(circuit, tech, spec, samples, seed)
-    return run_tasks(executor, manifest, SAME_RUN, config, seeds)
+    if stopping is not None:
+        manifest["stopping_rule"] = stopping.record()
+    executor = make_executor(spec, config.execution, samples)
+    return run_tasks(executor, manifest, SAME_RUN, config, seeds, plan)
+
+
+def make_plan(
+    rule: Stopping, circuit: Circuit, tech: Technology, specs: Sequence[Spec], per_group: int
+) -> SequentialPlan:
+    """The checkpoints of a stopped run over ``specs`` (one per sweep point), its estimators built and checked
+    (before anything runs)."""
+    rule.check(per_group, specs[0].mode)
+    metrics = {m.name for m in circuit.metrics}
+    for target in rule.targets:
+        if target.metric not in metrics:
+            raise ParameterError(
+                "target-ci",
+                f"{target.metric!r} is not a metric of {circuit.name}; accepted: {', '.join(sorted(metrics))}",
+            )
+    if len(specs) > 1 and (rule.models is not None or rule.estimator in ("equation", "closed-form")):
+        raise ParameterError(
+            "estimator",
+            f"got {rule.estimator!r} for a sweep; accepted: plain or regression (a cheap model is built for one "
+            "set of values, and a sweep changes them)",
+        )
+    if rule.models is not None:
+        if len(rule.models) != len(rule.targets):
+            raise ParameterError("estimator", f"{len(rule.models)} estimators for {len(rule.targets)} targets")
+        return SequentialPlan(rule, per_group, 1, [list(rule.models)])
+    if rule.estimator in ("equation", "closed-form"):
+        raise ParameterError(
+            "estimator",
+            f"{rule.estimator} needs its cheap model: build the rule with "
+            "neurospice.studies.estimate.rule_with_models(rule, circuit, tech, values)",
+        )
+    chosen = []
+    for spec in specs:
+        if rule.estimator == "regression":  # each point's own devices (a sweep may change their sizes)
+            sigmas = {f"dvt_{d.key}": d.sigma_vt(tech) for d in circuit.devices(spec.values)}
+            chosen.append([offset_estimator(sigmas, rule.confidence)] * len(rule.targets))
+        else:
+            chosen.append([plain_estimator(rule.confidence)] * len(rule.targets))
+    return SequentialPlan(rule, per_group, len(specs), chosen)
 
 
 def run_tasks(
@@ -206,11 +286,14 @@ def run_tasks(
     compare: tuple[str, ...],
     config: RunConfig,
     seeds: Sequence[int] | np.ndarray,
+    plan: SequentialPlan | None = None,
 ) -> pd.DataFrame:
     """Run task ``i`` with ``seeds[i]`` for every ``i`` not yet stored in ``out``; stream, retry, resume.
 
     The engine of :func:`monte_carlo` and of design sweeps: one row per task, stored in parts,
-    the folder locked while written, a first interrupt draining for ``grace`` seconds.
+    the folder locked while written, a first interrupt draining for ``grace`` seconds. With a
+    ``plan``, the tasks it asks for, checkpoint by checkpoint, until it stops (its outcome is
+    stored in the manifest as ``stopping``).
     """
     total = len(seeds)
     out_dir, resume = config.folder.out, config.folder.resume
@@ -223,10 +306,18 @@ def run_tasks(
                 else contextlib.nullcontext(set[int]())
             )
             with folder as done:
-                todo = [(i, int(seeds[i]), 1) for i in range(total) if i not in done]
                 writer = PartWriter(out_dir, every=int(np.clip(total // 50, 1, 256)))
-                _drive(executor, todo, writer, stop, grace, progress, len(done), total)
+                batch = list(range(total)) if plan is None else plan.first()
+                while batch:
+                    todo = [(i, int(seeds[i]), 1) for i in batch if i not in done]
+                    stored = len(done) + writer.stored + len(writer.rows)
+                    _drive(executor, todo, writer, stop, grace, progress, stored, total)
+                    if plan is None or stop.count:
+                        break
+                    batch = plan.advance(stored_rows(out_dir, writer.rows))
                 if out_dir is not None:
+                    if plan is not None:
+                        record_stopping(out_dir, plan.outcome())
                     record_status(out_dir)
                 if stop.count:
                     raise RunInterrupted(len(done) + writer.stored + len(writer.rows), total, out_dir, stop.signum)
@@ -235,7 +326,10 @@ def run_tasks(
     if out_dir is not None:
         return load_run(out_dir)
     table = pd.DataFrame(writer.rows)
-    return table.sort_values("sample").reset_index(drop=True) if not table.empty else table
+    table = table.sort_values("sample").reset_index(drop=True) if not table.empty else table
+    if plan is not None:
+        table.attrs["stopping"] = plan.outcome()
+    return table
 
 
 def _drive(
@@ -345,6 +439,8 @@ def prepare_spec(
             "got 'pdk' with the vacask engine; accepted: pelgrom (the PDK's own draws "
             "happen in ngspice's parser, which VACASK does not run)",
         )
+    sampling = config.sampling
+    check_sampling(sampling, mismatch, samples)
     values = circuit.values(overrides, tech)
     if mismatch == "pelgrom" and not circuit.devices(values):  # raises for a netlist whose sizes are not numbers
         raise ParameterError(
@@ -369,6 +465,9 @@ def prepare_spec(
         describe=circuit.describe,
         engine=engine,
         include_dirs=circuit.include_dirs,
+        sampling=sampling,
+        design_seed=seed,
+        design_size=samples,
     )
     tech.model_files()  # a missing or altered technology stops the run before it starts
     return spec, sample_seeds(seed, samples)

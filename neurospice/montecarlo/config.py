@@ -11,6 +11,9 @@ an :class:`Execution`) and passes that inward. The keywords:
 ``mismatch``
     ``pdk`` (the technology's statistical model) or ``pelgrom`` (offsets drawn here, stored);
     default ``pdk`` on ngspice, ``pelgrom`` on VACASK (which has no ``pdk`` mode).
+``sampling``
+    Pelgrom mode: ``random`` (each sample's own generator), ``lhs`` (Latin hypercube) or ``sobol``
+    (scrambled Sobol'), :mod:`neurospice.montecarlo.sequential`; pdk mode is always random.
 ``options``, ``engine``
     Simulator options (default: the engine's ``default`` accuracy preset) and the engine
     (``ngspice``, or ``vacask`` when installed).
@@ -48,6 +51,7 @@ class RunOptions(TypedDict, total=False):
 
     tstop: float | None
     mismatch: MismatchMode | None
+    sampling: str
     options: SimOptions | None
     engine: EngineName
     out: str | Path | None
@@ -88,6 +92,7 @@ class RunConfig:
     engine: EngineName = "ngspice"
     folder: RunFolder = field(default_factory=RunFolder)
     execution: Execution = field(default_factory=Execution)
+    sampling: str = "random"
 
 
 def run_config(run: RunOptions, accepted: Collection[str] = RunOptions.__annotations__) -> RunConfig:
@@ -109,4 +114,5 @@ def run_config(run: RunOptions, accepted: Collection[str] = RunOptions.__annotat
         given.get("workers"), given.get("client"), given.get("timeout"), given.get("grace", 5.0), given.get("progress")
     )
     engine = given.get("engine", "ngspice")  # checked against this machine by check_engine, before anything runs
-    return RunConfig(given.get("tstop"), given.get("mismatch"), options, engine, folder, execution)
+    sampling = given.get("sampling", "random")  # checked against the mode by the run (check_sampling)
+    return RunConfig(given.get("tstop"), given.get("mismatch"), options, engine, folder, execution, sampling)

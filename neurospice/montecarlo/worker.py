@@ -50,6 +50,11 @@ class Spec:
     engine: str = "ngspice"
     #: a user netlist's folders (besides its own) that its includes may read (``--include-dir``)
     include_dirs: tuple[str, ...] = ()
+    #: pelgrom mode: ``random`` (each sample's own generator), ``lhs`` or ``sobol`` (:mod:`.sequential`)
+    sampling: str = "random"
+    #: the run's master seed and its samples (per point), from which a design is drawn
+    design_seed: int = 0
+    design_size: int = 0
 
 
 _WORKER: dict[str, Any] = {}
@@ -66,11 +71,27 @@ def _worker_state(spec: Spec) -> dict[str, Any]:
     return _WORKER
 
 
-def offsets_for(devices: Iterable[Any], tech: Technology, seed: int) -> dict[str, float]:
-    """Pelgrom threshold offsets (V) for ``devices`` from ``default_rng(seed)``, in device order."""
+def offsets_for(
+    devices: Iterable[Any], tech: Technology, seed: int, normals: np.ndarray | None = None
+) -> dict[str, float]:
+    """Pelgrom threshold offsets (V) for ``devices``, in device order: sigma x ``normals`` (a design's row), or
+    sigma x ``default_rng(seed)``'s standard normals."""
     devices = list(devices)
-    z = np.random.default_rng(seed).standard_normal(len(devices))
+    z = np.random.default_rng(seed).standard_normal(len(devices)) if normals is None else normals
     return {d.key: float(d.sigma_vt(tech) * zi) for d, zi in zip(devices, z, strict=True)}
+
+
+def _design_row(state: dict[str, Any], spec: Spec, index: int, devices: int) -> np.ndarray | None:
+    """Row ``index`` (within its point) of the run's design, drawn once per worker; None for random sampling."""
+    if spec.sampling == "random":
+        return None
+    key = (spec.sampling, spec.design_seed, spec.design_size, devices)
+    if state.get("design_key") != key:
+        from .sequential import design_normals
+
+        state.update(design_key=key, design=design_normals(spec.sampling, spec.design_seed, spec.design_size, devices))  # type: ignore[arg-type]
+    design: np.ndarray = state["design"]
+    return np.asarray(design[index % spec.design_size])
 
 
 def setup(spec: Spec) -> None:
@@ -109,7 +130,7 @@ def run_sample_locked(spec: Spec, index: int, seed: int) -> dict[str, Any]:
                 engine.command(f"setseed {seed}")
             engine.command("reset")
         else:
-            offsets = offsets_for(bench.devices, tech, seed)
+            offsets = offsets_for(bench.devices, tech, seed, _design_row(state, spec, index, len(bench.devices)))
             row.update({f"dvt_{k}": v for k, v in offsets.items()})
             engine.load(bench.deck(spec.options, offsets=offsets), tech.ngspice_settings, tech, spec.options)
             state["loaded"] = False

@@ -49,6 +49,8 @@ __all__ = [
     "open_run",
     "read_manifest",
     "record_status",
+    "record_stopping",
+    "stored_rows",
     "write_manifest",
 ]
 
@@ -182,6 +184,7 @@ def open_run(out: Path, manifest: dict[str, Any], resume: bool, compare: tuple[s
         if isinstance(old.get("options"), dict):  # written before trtol, bypass and max_step were recorded
             old["options"] = {**IMPLICIT, **old["options"]}
         old.setdefault("engine", "ngspice")  # written before a second engine existed
+        old.setdefault("sampling", "random")  # written before sampling designs existed
         changed = [k for k in compare if old.get(k) != manifest.get(k)]
         if changed:
             hint = _options_hint(old["options"], old["engine"]) if {"options", "engine"} & set(changed) else ""
@@ -247,6 +250,31 @@ def _stored_samples(out: Path, quarantine: bool) -> set[int]:
     return set(table["sample"].astype(int).tolist()) if not table.empty else set()
 
 
+def expected_samples(manifest: dict[str, Any]) -> np.ndarray:
+    """The sample indices a finished run holds: all of ``samples``, or the ranges a stopping rule kept."""
+    stopping = manifest.get("stopping")
+    if isinstance(stopping, dict) and stopping.get("final") and isinstance(stopping.get("kept"), list):
+        ranges = [np.arange(int(a), int(b), dtype=np.int64) for a, b in stopping["kept"]]
+        return np.concatenate(ranges) if ranges else np.empty(0, dtype=np.int64)
+    return np.arange(int(manifest["samples"]), dtype=np.int64)
+
+
+def stored_rows(out: Path | None, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Every row stored so far (``out``'s readable parts, the first of duplicates), or ``rows`` kept in memory."""
+    if out is None:
+        return pd.DataFrame(rows)
+    table, _ = _read_parts(out)
+    return table.drop_duplicates("sample", keep="first") if not table.empty else table
+
+
+def record_stopping(out: Path, outcome: dict[str, Any]) -> None:
+    """Write a stopping rule's outcome (``stopping``: the samples kept, the reason, each checkpoint) into the
+    manifest."""
+    manifest = read_manifest(out)
+    manifest["stopping"] = outcome
+    write_manifest(out, manifest)
+
+
 def record_status(out: Path) -> None:
     """Write the stored samples' counts by status into the manifest (``status``)."""
     table, _ = _read_parts(out)
@@ -255,7 +283,7 @@ def record_status(out: Path) -> None:
     stored = int(table["sample"].nunique()) if not table.empty else 0
     manifest["status"] = {
         "stored": stored,
-        "complete": stored == manifest["samples"],
+        "complete": stored == len(expected_samples(manifest)),
         **{k: int(by_status.get(k, 0)) for k in ("ok", "failed", "timeout", "crashed")},
         "retried": int((table["attempts"] > 1).sum()) if "attempts" in table else 0,
     }
@@ -275,17 +303,18 @@ def load_run(out: str | Path, *, strict: bool = False) -> pd.DataFrame:
     manifest = read_manifest(out)
     table, corrupt = _read_parts(out)
     expected = int(manifest["samples"])
+    wanted = expected_samples(manifest)
     duplicates: list[int] = []
     unexpected: list[int] = []
     if not table.empty:
         samples = table["sample"].astype(int)
-        inside = samples.between(0, expected - 1)
+        inside = samples.isin(wanted) if len(wanted) != expected else samples.between(0, expected - 1)
         unexpected = sorted(set(samples[~inside].tolist()))
         table = table[inside.to_numpy()]
         duplicates = sorted(set(table.loc[table["sample"].duplicated(), "sample"].astype(int).tolist()))
         table = table.drop_duplicates("sample", keep="first").sort_values("sample").reset_index(drop=True)
     present = table["sample"].to_numpy(dtype=np.int64) if not table.empty else np.empty(0, dtype=np.int64)
-    missing = np.setdiff1d(np.arange(expected, dtype=np.int64), present).tolist()
+    missing = np.setdiff1d(wanted, present).tolist()
     table.attrs.update(
         manifest=manifest,
         missing=missing,

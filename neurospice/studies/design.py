@@ -22,8 +22,9 @@ import pandas as pd
 
 from ..analysis.summary import point_summary
 from ..circuits import Circuit, circuit_of_run, get_circuit
-from ..montecarlo import SAME_RUN, check_dispatch, make_executor, prepare_spec, run_manifest, run_tasks
+from ..montecarlo import SAME_RUN, check_dispatch, make_executor, make_plan, prepare_spec, run_manifest, run_tasks
 from ..montecarlo.config import RunOptions, run_config
+from ..montecarlo.sequential import Stopping
 from ..montecarlo.worker import SweepSpec, run_sweep_sample, run_sweep_sample_locked, sweep_setup
 from ..ngspice_models import Technology, get_technology
 from ..params import ParameterError, Values, stored
@@ -70,6 +71,7 @@ def design_sweep(
     samples: int = 0,
     seed: int = 1,
     overrides: Mapping[str, object] | None = None,
+    stopping: Stopping | None = None,
     **run: Unpack[RunOptions],
 ) -> pd.DataFrame:
     """Simulate ``circuit`` at every point of the grid ``vary`` (``["i_tau=1p:100p:9:log", ...]``).
@@ -82,7 +84,9 @@ def design_sweep(
     ``attrs["manifest"]`` is the run's manifest (grid, seeds, provenance, declarations) and
     ``attrs["summary"]`` the per-point summary (:func:`sweep_summary`); with ``out`` that summary is
     stored as ``out/summary.csv`` once every sample is in. ``run`` takes the
-    keywords of every run (:mod:`neurospice.montecarlo.config`: ``tstop``, ``mismatch``, ``out``, ``workers``...).
+    keywords of every run (:mod:`neurospice.montecarlo.config`: ``tstop``, ``mismatch``, ``sampling``, ``out``,
+    ``workers``...). ``stopping`` (with ``samples`` > 0, the cap) stops each point on its own at the first
+    checkpoint that meets every target (:mod:`neurospice.montecarlo.sequential`; plain or regression estimates).
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
     config = run_config(run)
@@ -100,6 +104,11 @@ def design_sweep(
     for values in points:
         spec, seeds = prepare_spec(circuit, tech, per_point, seed, values, point_config)
         specs.append(spec if samples else dataclasses.replace(spec, mode="nominal"))
+    plan = None
+    if stopping is not None:
+        if not samples:
+            raise ParameterError("target-ci", "needs --samples > 0 (the cap of each point's Monte Carlo)")
+        plan = make_plan(stopping, circuit, tech, specs, per_point)
     check_dispatch(config.execution)
     sweep = SweepSpec(tuple(specs), per_point, grid.names, tuple(tuple(p.values()) for p in grid.points()))
     total = len(specs) * per_point
@@ -111,12 +120,15 @@ def design_sweep(
         mismatch=specs[0].mode,
         common_random_numbers=bool(samples),
         fixed={k: stored(points[0][k]) for k in base},
+        **({"stopping_rule": stopping.record()} if stopping is not None else {}),
         params={k: stored(v) for k, v in points[0].items() if k not in grid.names},
     )
     functions = (sweep_setup, run_sweep_sample_locked, run_sweep_sample)
     executor = make_executor(sweep, config.execution, total, functions)
     all_seeds = np.tile(seeds, len(specs))  # common random numbers: sample k has one seed at every point
-    table = run_tasks(executor, manifest, _SAME_SWEEP, config, all_seeds)
+    table = run_tasks(executor, manifest, _SAME_SWEEP, config, all_seeds, plan)
+    if plan is not None:
+        manifest["stopping"] = plan.outcome()
     table.attrs["manifest"] = manifest  # what sweep_summary and sweep_dataset read
     summary = sweep_summary(table, manifest, points)
     table.attrs["summary"] = summary  # the same result whatever the flags: the CLI prints it

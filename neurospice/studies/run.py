@@ -15,8 +15,9 @@ import pandas as pd
 from ..analysis.specs import Spec
 from ..circuits import Circuit, get_circuit
 from ..engines import check_engine
-from ..montecarlo import monte_carlo
+from ..montecarlo import RUN_OPTIONS, monte_carlo
 from ..montecarlo.config import Progress, RunOptions
+from ..montecarlo.sequential import Stopping, parse_target
 from ..ngspice_models import Technology, get_technology
 from ..params import ParameterError
 from ..params.grid import Grid
@@ -25,6 +26,7 @@ from ..params.specs import parse_spec, spec_from_table
 from ..store import check_new_dir
 from .budget import Targets, precision_budget
 from .design import check_total, design_sweep
+from .estimate import rule_with_models
 from .studyfile import Study, StudyError
 
 __all__ = ["StudyPlan", "plan_study", "run_study"]
@@ -45,6 +47,8 @@ class StudyPlan:
     total: int
     #: its ``[specs]``, checked against the circuit's metrics
     specs: tuple[Spec, ...] = ()
+    #: its ``[stopping]`` rule, checked (its cheap models built)
+    stopping: Stopping | None = None
 
 
 def _where(study: Study, exc: ParameterError, section: str) -> StudyError:
@@ -80,9 +84,36 @@ def plan_study(study: Study, folder: Path) -> StudyPlan:
     if study.kind == "budget":
         total = len(study.budget.get("scales", (1, 2, 4, 8))) * (study.samples or 32)
     specs = _specs(study, circuit)
+    rule = _stopping(study, circuit, tech)
     if not resume:
         check_new_dir(folder)
-    return StudyPlan(study, folder, resume, circuit, tech, grid, total, specs)
+    return StudyPlan(study, folder, resume, circuit, tech, grid, total, specs, rule)
+
+
+def _stopping(study: Study, circuit: Circuit, tech: Technology) -> Stopping | None:
+    """The study's ``[stopping]`` rule, checked against the circuit; :class:`StudyError` naming the line."""
+    table = study.stopping
+    if not table:
+        return None
+    try:
+        units = {m.name: m.unit for m in circuit.metrics}
+        targets = tuple(parse_target(str(t), units) for t in table["target_ci"])
+    except ParameterError as exc:
+        raise StudyError(study.path, "stopping.target_ci", study.line_of("stopping.target_ci"), str(exc)) from None
+    try:
+        pilot, batch, estimator = (
+            RUN_OPTIONS[k].coerce(table.get(k, RUN_OPTIONS[k].default)) for k in ("pilot", "batch", "estimator")
+        )
+        assert isinstance(pilot, int) and isinstance(batch, int)
+        rule = Stopping(targets, pilot=pilot, batch=batch, estimator=str(estimator))
+        rule.check(max(study.samples, 1), study.mismatch)
+        if rule.estimator in ("closed-form", "equation"):
+            if study.kind == "sweep":
+                raise ParameterError("estimator", f"got {rule.estimator!r} for a sweep; accepted: plain or regression")
+            rule = rule_with_models(rule, circuit, tech, circuit.values(study.params, tech))
+    except ParameterError as exc:
+        raise _where(study, exc, "stopping") from None
+    return rule
 
 
 def _specs(study: Study, circuit: Circuit) -> tuple[Spec, ...]:
@@ -112,17 +143,31 @@ def run_study(plan: StudyPlan, progress: Progress | None = None) -> pd.DataFrame
         "workers": study.workers,
         "options": accuracy(study.accuracy, study.engine),
         "mismatch": study.mismatch,  # type: ignore[typeddict-item]
+        "sampling": study.sampling,
         "engine": study.engine,  # type: ignore[typeddict-item]
         "progress": progress,
     }
     if study.kind == "sweep":
         assert plan.grid is not None
         return design_sweep(
-            plan.circuit, plan.tech, plan.grid, samples=study.samples, seed=study.seed, overrides=study.params, **run
+            plan.circuit,
+            plan.tech,
+            plan.grid,
+            samples=study.samples,
+            seed=study.seed,
+            overrides=study.params,
+            stopping=plan.stopping,
+            **run,
         )
     if study.kind == "mismatch":
         return monte_carlo(
-            plan.circuit, plan.tech, samples=study.samples, seed=study.seed, overrides=study.params, **run
+            plan.circuit,
+            plan.tech,
+            samples=study.samples,
+            seed=study.seed,
+            overrides=study.params,
+            stopping=plan.stopping,
+            **run,
         )
     b = study.budget
     targets = Targets(**{arg: b[key] for arg, key in (("cluster_sizes", "clusters"), ("bits", "bits")) if key in b})

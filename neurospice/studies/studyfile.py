@@ -8,6 +8,7 @@
     samples = 16                   # mismatch samples (per point for a sweep; per scale for a budget)
     seed = 1
     mismatch = "pdk"               # pdk | pelgrom (default: pdk on ngspice, pelgrom on vacask)
+    sampling = "random"            # pelgrom mode: random | lhs | sobol
     engine = "ngspice"             # ngspice | vacask (sweep and mismatch studies; GF180MCU)
     accuracy = "default"           # fast | default | reference | legacy (simulator options; BENCHMARKS.md)
     tstop = "0.2"                  # SI prefixes allowed
@@ -23,6 +24,12 @@
     [specs]                        # limits judged after the run: METRIC = "LOW:HIGH", or a table of min/max/typ
     tau_s = "5m:20m"
     peak_current_a = { min = "50p", typ = "100p" }
+
+    [stopping]                     # mismatch and sweep: stop when every interval is narrow enough (samples: the cap)
+    target_ci = ["tau_s:cv=5%"]    # METRIC:STAT=WIDTH, as --target-ci
+    estimator = "regression"       # plain | regression | closed-form | equation (the last two: mismatch only)
+    pilot = 32
+    batch = 16
 
     [budget]                       # budget: the metric and what to try
     metric = "isi_rate_hz"
@@ -61,6 +68,7 @@ SCHEMA = ParamSpec(
         Param("seed", "", "master seed", 1, 0, 2**63 - 1, kind="int"),
         Param("workers", "", "worker processes", 1, 1, 1024, kind="int"),
         Param("mismatch", "", "mismatch mode", "pdk", kind="choice", choices=("pdk", "pelgrom")),
+        Param("sampling", "", "pelgrom mode's design", "random", kind="choice", choices=("random", "lhs", "sobol")),
         Param("engine", "", "simulator", "ngspice", kind="choice", choices=ENGINES),
         Param("accuracy", "", "simulator options preset", "default", kind="choice", choices=ACCURACY_NAMES),
         Param("tstop", "s", "transient length (SI prefixes allowed)", 0.1, 1e-9, 1e3),
@@ -72,8 +80,9 @@ SCHEMA = ParamSpec(
     )
 )
 #: its tables and lists
-TABLES = ("params", "vary", "budget", "include_dirs", "specs")
+TABLES = ("params", "vary", "budget", "include_dirs", "specs", "stopping")
 _BUDGET = {"metric", "scales", "clusters", "bits"}
+_STOPPING = {"target_ci", "estimator", "pilot", "batch"}
 
 
 class StudyError(ParameterError):
@@ -99,6 +108,7 @@ class Study:
     samples: int = 0
     seed: int = 1
     mismatch: str = "pdk"
+    sampling: str = "random"
     engine: str = "ngspice"
     accuracy: str = "default"
     tstop: float | None = None
@@ -115,6 +125,8 @@ class Study:
     #: each spec as the file gives it: ``"LOW:HIGH"`` or a table of ``min``/``max``/``typ`` (the circuit's metrics
     #: check them)
     specs: dict[str, str | dict[str, Any]] = field(default_factory=dict)
+    #: the ``[stopping]`` table as the file gives it (``target_ci`` a list of METRIC:STAT=WIDTH)
+    stopping: dict[str, Any] = field(default_factory=dict)
 
     def line_of(self, key: str) -> int | None:
         """The line where ``key`` (``section.name`` or ``name``) is set."""
@@ -182,6 +194,7 @@ def read_study(path: str | Path) -> Study:
         seed=values.get("seed", 1),
         workers=values.get("workers"),
         mismatch=values.get("mismatch", default_mismatch(engine)),
+        sampling=values.get("sampling", "random"),
         engine=engine,
         accuracy=values.get("accuracy", "default"),
         tstop=values.get("tstop"),
@@ -260,4 +273,18 @@ def _tables(data: dict[str, Any], kind: str, fail: Callable[[str, str], StudyErr
             raise fail(f"specs.{name}", f'got {limits!r}; accepted: "LOW:HIGH" or a table of min, max, typ')
     if specs and kind == "budget":
         raise fail("specs", "a budget has no specs (a sweep or a mismatch study judges them)")
-    return {"params": dict(params), "vary": dict(vary), "budget": budget, "specs": dict(specs)}
+    stopping = _stopping_table(data, kind, fail)
+    return {"params": dict(params), "vary": dict(vary), "budget": budget, "specs": dict(specs), "stopping": stopping}
+
+
+def _stopping_table(data: dict[str, Any], kind: str, fail: Callable[[str, str], StudyError]) -> dict[str, Any]:
+    """``[stopping]``, checked for its shape (the circuit checks the targets)."""
+    stopping = data.get("stopping", {})
+    if not isinstance(stopping, dict) or set(stopping) - _STOPPING:
+        raise fail("stopping", f"a table with keys {', '.join(sorted(_STOPPING))} is needed")
+    if stopping and kind == "budget":
+        raise fail("stopping", "a budget has no stopping rule (a sweep or a mismatch study takes one)")
+    targets = stopping.get("target_ci")
+    if stopping and not (isinstance(targets, list) and targets and all(isinstance(t, str) for t in targets)):
+        raise fail("stopping.target_ci", 'a list of "METRIC:STAT=WIDTH" is needed (e.g. ["isi_rate_hz:cv=5%"])')
+    return dict(stopping)
