@@ -13,8 +13,8 @@ Parts (each printed as a Markdown table; ``--out`` keeps every run folder):
    from the measured per-sample cost. Then one live stopped run with the equation estimator.
 5. Sampling designs: 20 runs of 32 samples each with lhs and with sobol, against 20 random
    groups: the true spread of the rate-CV and mean-rate estimates over seeds.
-6. A circuit with no equation: the Axon-Hillock neuron's latency and period with the offsets
-   regression (512 samples cut into groups of 32).
+6. A user netlist with no equation and no closed form (an Axon-Hillock neuron, GF180MCU): latency,
+   rate and energy per spike with the offsets regression (1024 samples cut into groups of 32).
 7. The precision study's single-neuron rate CV (256 pelgrom neurons, 0.3 s recording): the
    fraction of the neurons the regression needs for the plain interval of all 256.
 
@@ -262,45 +262,64 @@ def designs(table: pd.DataFrame, out: Path, reps: int, n: int = 32) -> list[str]
     return rows
 
 
-def axon_hillock(out: Path, samples: int = 512, n: int = 32) -> list[str]:
+def group_check(table: pd.DataFrame, fns: dict[str, object], target: Target, refs: list[float], n: int) -> list[str]:
+    """Per estimator, over disjoint groups of ``n``: coverage of each reference, and the spread of the group
+    estimates over the spread their intervals claim (half-width / t; 1 for an honest interval, reference-free)."""
+    from scipy.stats import t as student
+
+    groups = len(table) // n
+    cells = []
+    for name, fn in fns.items():
+        hits = [0] * len(refs)
+        values, claimed, widths = [], [], []
+        for g in range(groups):
+            est = fn(table.iloc[g * n : (g + 1) * n], target)  # type: ignore[operator]
+            for i, ref in enumerate(refs):
+                hits[i] += est.low <= ref <= est.high
+            values.append(est.value)
+            claimed.append(est.half_width / float(student.ppf(0.975, n - 2)))
+            widths.append(est.relative_half_width)
+        ratio = float(np.std(values, ddof=1) / np.sqrt(np.mean(np.square(claimed))))
+        cells.append(
+            f"| {target.metric} | {target.statistic} | {name} | "
+            + " | ".join(f"{h}/{groups}" for h in hits)
+            + f" | {ratio:.2f} | {100 * np.mean(widths):.2f} % |"
+        )
+    return cells
+
+
+def user_netlist(out: Path, samples: int = 1024, n: int = 32) -> list[str]:
+    """A user's netlist with no equation and no closed form: the offsets regression alone."""
     from neurospice.circuits import get_circuit
 
-    folder = out / "axon-hillock"
+    path = Path(__file__).resolve().parents[1] / "tests" / "data" / "user" / "axon_hillock_gf180.spice"
+    folder = out / "user-axon-hillock"
+    c = get_circuit(str(path))
+    over = {"spike_node": "vout"}
     t = time.perf_counter()
     if not (folder / "manifest.json").is_file():
-        monte_carlo("axon-hillock", samples=samples, seed=5, mismatch="pelgrom", out=folder)
+        monte_carlo(c, samples=samples, seed=5, overrides=over, mismatch="pelgrom", out=folder)
     wall = time.perf_counter() - t
     table = load_run(folder)
+    table = table[table["status"] == "ok"].reset_index(drop=True)
     tech = get_technology("gf180mcu")
-    c = get_circuit("axon-hillock")
-    values = c.values({}, tech)
-    reg = estimator_for("regression", c, tech, values, "period_s")
-    plain = estimator_for("plain", c, tech, values, "period_s")
-    rows = [f"Axon-Hillock, {samples} pelgrom samples in {wall:.0f} s; groups of {n}:", "",
-            "| metric | statistic | reference (plain, all) | regression coverage | plain coverage "
-            "| mean half-width plain / regression | gain |",
-            "|---|---|---|---|---|---|---|"]  # fmt: skip
-    for metric in ("latency_s", "period_s", "t_high_s"):
-        if metric not in table:
-            continue
+    values = c.values(over, tech)
+    reg = estimator_for("regression", c, tech, values, "latency_s")
+    plain = estimator_for("plain", c, tech, values, "latency_s")
+    rows = [
+        f"`tests/data/user/axon_hillock_gf180.spice` (an Axon-Hillock netlist as a user brings it), {len(table)} "
+        f"pelgrom samples ({wall:.0f} s; 0 s: kept from an earlier run), disjoint groups of {n}; references: the "
+        "plain estimate of all samples and the regression of all samples:",
+        "",
+        "| metric | statistic | estimator | covers plain-all | covers regression-all | true spread / claimed "
+        "| mean half-width (rel.) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for metric in ("latency_s", "isi_rate_hz", "energy_per_spike_j"):
         for stat in ("cv", "mean"):
             target = Target(metric, stat, math.inf, True)  # type: ignore[arg-type]
-            ref = plain(table, target)  # type: ignore[operator]
-            hits = {"plain": 0, "regression": 0}
-            widths: dict[str, list[float]] = {"plain": [], "regression": []}
-            groups = len(table) // n
-            for g in range(groups):
-                part = table.iloc[g * n : (g + 1) * n]
-                for name, fn in (("plain", plain), ("regression", reg)):
-                    est = fn(part, target)  # type: ignore[operator]
-                    hits[name] += est.low <= ref.value <= est.high
-                    widths[name].append(est.half_width)
-            wp, wr = np.mean(widths["plain"]), np.mean(widths["regression"])
-            shown = f"{100 * ref.value:.3f} %" if stat == "cv" else f"{ref.value:.5g} s"
-            rows.append(
-                f"| {metric} | {stat} | {shown} | {hits['regression']}/{groups} | {hits['plain']}/{groups} | "
-                f"{wp / wr:.2f} | {(wp / wr) ** 2:.1f}x |"
-            )
+            refs = [plain(table, target).value, reg(table, target).value]  # type: ignore[operator]
+            rows += group_check(table, {"plain": plain, "regression": reg}, target, refs, n)
     return rows
 
 
@@ -361,7 +380,7 @@ def main() -> None:
     print()
     print("\n".join(live_equation(args.out)), "\n")
     print("\n".join(designs(table, args.out, args.reps)), "\n")
-    print("\n".join(axon_hillock(args.out)), "\n")
+    print("\n".join(user_netlist(args.out)), "\n")
     if not args.skip_precision:
         print("\n".join(precision(args.out)), "\n")
 

@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 __all__ = [
     "characterize",
     "design_sweep",
+    "estimate_run",
     "get_circuit",
     "get_technology",
     "load_dataset",
@@ -24,6 +25,7 @@ __all__ = [
     "monte_carlo",
     "precision_budget",
     "simulate",
+    "stopping_rule",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .sim.simulation import simulate
     from .studies.budget import precision_budget
     from .studies.design import design_sweep, load_dataset, load_sweep
+    from .studies.estimate import estimate_run, stopping_rule
 
 
 def __getattr__(name: str) -> Any:
@@ -54,6 +57,10 @@ def __getattr__(name: str) -> Any:
         from .studies.budget import precision_budget
 
         return precision_budget
+    if name in ("estimate_run", "stopping_rule"):
+        from .studies import estimate
+
+        return getattr(estimate, name)
     if name == "characterize":
         from .sim.characterization import characterize
 

@@ -174,6 +174,12 @@ def test_cli_stops_reports_and_estimates_a_stored_run(stopped: Path) -> None:
     plain, closed = rows
     assert closed["rho"] > 0.999 and closed["half_width"] < plain["half_width"] / 5
     assert "xsyn.md5" in closed["model"] and not math.isnan(plain["value"])
+    from neurospice.present.datasheet import write_datasheet
+
+    sheet, _ = write_datasheet(stopped)
+    n = json.loads((stopped / "manifest.json").read_text())["stopping"]["samples_run"]
+    assert [row[1] for row in sheet.stopping] == ["tau_s:cv=25%"] and sheet.stopping[0][3] == str(n)
+    assert "## SPICE runs and intervals (stopping rule)" in (stopped / "datasheet.md").read_text()
     for args, said in (
         (["mismatch", "dpi-synapse", "--target-ci", "tau_s:cv"], "parameter 'target-ci'"),
         (["mismatch", "dpi-synapse", "--estimator", "regression"], "applies to --target-ci"),

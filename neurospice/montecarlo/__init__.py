@@ -13,7 +13,9 @@ the worker count, order or machine:
   order of :meth:`Circuit.devices`, written into the deck as ``dvt_<device>`` and stored in the
   table (columns ``dvt_<instance>.<device>``). The deck is re-loaded per sample.
 
-Bias cells are never mismatched (they stand for a core's shared bias generator).
+Bias cells are never mismatched (they stand for a core's shared bias generator). In pelgrom
+mode the offsets may also come from a Latin hypercube or a Sobol' design, and a run may stop as
+soon as its intervals are narrow enough (``sampling``, ``stopping``: :mod:`.sequential`).
 
 Output. ``DIR/manifest.json`` (circuit, parameters, technology and model hashes, versions,
 seed, mode, and the stored samples' counts by status) and ``DIR/samples/part-*.parquet``: one

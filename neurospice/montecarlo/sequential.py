@@ -54,6 +54,7 @@ __all__ = [
     "Target",
     "design_normals",
     "offset_estimator",
+    "ok_rows",
     "parse_target",
 ]
 
@@ -177,13 +178,19 @@ class Stopping:
         }
 
 
+def ok_rows(rows: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The successful samples of ``rows`` with ``columns`` (NaN where a column is missing: no sample has it yet)."""
+    ok = rows[rows["status"] == "ok"] if "status" in rows else rows.iloc[:0]
+    return ok.reindex(columns=list(columns))
+
+
 def offset_estimator(sigmas: dict[str, float], confidence: float = 0.95, seed: int = 0) -> Estimator:
     """The offsets-regression control variate (:func:`~neurospice.analysis.multifidelity.regression_estimate`)
     over the stored ``dvt_`` columns, with each device's Pelgrom sigma (keyed by column)."""
     columns = list(sigmas)
 
     def estimate(rows: pd.DataFrame, target: Target) -> MFEstimate:
-        ok = rows[rows["status"] == "ok"]
+        ok = ok_rows(rows, [target.metric, *columns])
         y = ok[target.metric].to_numpy(dtype=float)
         X = ok[columns].to_numpy(dtype=float)
         est = regression_estimate(
@@ -198,7 +205,7 @@ def offset_estimator(sigmas: dict[str, float], confidence: float = 0.95, seed: i
 
 def plain_estimator(confidence: float = 0.95, seed: int = 0) -> Estimator:
     def estimate(rows: pd.DataFrame, target: Target) -> MFEstimate:
-        y = rows.loc[rows["status"] == "ok", target.metric].to_numpy(dtype=float)
+        y = ok_rows(rows, [target.metric])[target.metric].to_numpy(dtype=float)
         return plain_estimate(y, target.statistic, confidence=confidence, seed=seed)
 
     return estimate

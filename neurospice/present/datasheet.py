@@ -36,6 +36,7 @@ from ..params.specs import parse_spec, spec_from_table
 from ..params.units import format_si
 from ..store import atomic_write, load_run, read_manifest
 from ..store.declarations import declared_metrics
+from .estimates import STOPPING_HEAD, stopping_rows
 from .figures import CSS, figure, png
 
 __all__ = ["Datasheet", "datasheet", "write_datasheet"]
@@ -51,6 +52,8 @@ class Datasheet:
     specs: tuple[Spec, ...]
     axes: tuple[str, ...]
     units: dict[str, str]
+    #: a stopping rule's last readings (:func:`~neurospice.present.estimates.stopping_rows`), if the run had one
+    stopping: tuple[tuple[str, ...], ...] = ()
 
 
 def _specs_of(folder: Path, units: dict[str, str]) -> tuple[Spec, ...]:
@@ -106,7 +109,8 @@ def datasheet(folder: str | Path, specs: Sequence[Spec] | None = None) -> Datash
     summary = _summary(conditions, specs, axes, manifest)
     circuit = manifest.get("circuit", "?")
     tech = manifest.get("technology", {}).get("technology", "?")
-    return Datasheet(f"Datasheet: {circuit} on {tech}", summary, conditions, specs, axes, units)
+    stopping = tuple(tuple(r) for r in stopping_rows(manifest))
+    return Datasheet(f"Datasheet: {circuit} on {tech}", summary, conditions, specs, axes, units, stopping)
 
 
 def _typical(conditions: pd.DataFrame, axes: tuple[str, ...]) -> pd.Series:
@@ -198,6 +202,10 @@ def _markdown(sheet: Datasheet) -> str:
     cols, rows = _condition_rows(sheet)
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    if sheet.stopping:
+        lines += ["", "## SPICE runs and intervals (stopping rule)", ""]
+        lines += ["| " + " | ".join(STOPPING_HEAD) + " |", "|" + "---|" * len(STOPPING_HEAD)]
+        lines += ["| " + " | ".join(r) + " |" for r in sheet.stopping]
     return "\n".join(lines) + "\n"
 
 
@@ -267,6 +275,10 @@ def _html(sheet: Datasheet) -> str:
         "varies them. Rendered from the stored run only.</p>"
     )
     sections = ["<h2>Summary</h2>" + summary + note, *_figures(sheet), "<h2>At each condition</h2>" + detail]
+    if sheet.stopping:
+        top = "".join(f"<th>{html.escape(h)}</th>" for h in STOPPING_HEAD)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in sheet.stopping)
+        sections.append(f"<h2>SPICE runs and intervals (stopping rule)</h2><table><tr>{top}</tr>{body}</table>")
     return (
         f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(sheet.title)}</title>"
         f"<style>{CSS}</style></head><body><h1>{html.escape(sheet.title)}</h1>{''.join(sections)}</body></html>\n"
@@ -283,6 +295,7 @@ def write_datasheet(folder: str | Path, specs: Sequence[Spec] | None = None) -> 
         "specs": [{"metric": s.metric, "low": _finite(s.low), "high": _finite(s.high)} for s in sheet.specs],
         "summary": _records(sheet.summary),
         "conditions": _records(sheet.conditions),
+        "stopping": [dict(zip(STOPPING_HEAD, r, strict=True)) for r in sheet.stopping],
     }
     written = []
     for name, text in (

@@ -24,6 +24,7 @@ from ..analysis.summary import metric_columns
 from ..params import ParameterError
 from ..store import atomic_write, load_run
 from ..store.declarations import declared_metrics
+from .estimates import STOPPING_HEAD, stopping_rows
 from .figures import CSS, figure, png
 
 if TYPE_CHECKING:
@@ -173,6 +174,25 @@ def _contribution_section(table: pd.DataFrame, metrics: pd.DataFrame, mode: str)
     return "".join(out)
 
 
+def _stopping_section(manifest: Mapping[str, Any]) -> str:
+    """The stopping rule's last readings: estimate, interval, SPICE samples, reason, cheap model."""
+    rows = stopping_rows(manifest)
+    if not rows:
+        return ""
+    rule = manifest.get("stopping_rule", {})
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in STOPPING_HEAD)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return (
+        "<h2>Stopping rule</h2><p class=note>"
+        + html.escape(
+            f"targets {', '.join(rule.get('targets', []))}; estimator {rule.get('estimator')}; pilot "
+            f"{rule.get('pilot')}, batches of {rule.get('batch')}; cap {manifest.get('samples')} samples "
+            "(neurospice.montecarlo.sequential)"
+        )
+        + f"</p><table><tr>{head}</tr>{body}</table>"
+    )
+
+
 def _page(title: str, sections: list[str]) -> str:
     body = "\n".join(sections)
     return (
@@ -210,6 +230,7 @@ def mismatch_report(
         "<h2>Histograms</h2>" + _histograms(table, metrics),
         _pelgrom_section(pelgrom or []),
         _contribution_section(table, metrics, str(manifest.get("mismatch"))),
+        _stopping_section(manifest),
         "<h2>Parameters and provenance</h2><pre>" + html.escape(json.dumps(manifest, indent=2)) + "</pre>",
     ]
     failed = table[table["status"] != "ok"] if not table.empty else table

@@ -37,6 +37,7 @@ from ..montecarlo.sequential import (
     Stopping,
     Target,
     offset_estimator,
+    ok_rows,
     plain_estimator,
 )
 from ..ngspice_models import Technology, get_technology
@@ -44,7 +45,15 @@ from ..params import ParameterError
 from ..sim.simulation import technology_facts
 from ..store.runs import load_run, read_manifest
 
-__all__ = ["ESTIMATORS", "FRESH", "equation_metrics", "estimate_run", "estimator_for", "rule_with_models"]
+__all__ = [
+    "ESTIMATORS",
+    "FRESH",
+    "equation_metrics",
+    "estimate_run",
+    "estimator_for",
+    "rule_with_models",
+    "stopping_rule",
+]
 
 ESTIMATORS = ("plain", "regression", "closed-form", "equation")
 #: fresh draws of the offsets the calibrated equation is evaluated on (about 20 ms in all)
@@ -94,7 +103,7 @@ def closed_form_estimator(
     model = "closed form: exp(" + " + ".join(f"{w:.4g} {c[4:]}" for c, w in weights.items()) + ")"
 
     def estimate(rows: pd.DataFrame, target: Target) -> MFEstimate:
-        ok = rows[rows["status"] == "ok"]
+        ok = ok_rows(rows, [target.metric, *weights])
         y = ok[target.metric].to_numpy(dtype=float)
         x = np.exp(sum(w * ok[c].to_numpy(dtype=float) for c, w in weights.items()))
         est = control_variate(y, x, None, target.statistic, moments=moments, confidence=confidence)
@@ -163,7 +172,7 @@ def equation_estimator(
     model = f"calibrated DPI equation ({quantity}), {len(devices)} devices' offsets, {fresh} fresh draws"
 
     def estimate(rows: pd.DataFrame, target: Target) -> MFEstimate:
-        ok = rows[rows["status"] == "ok"]
+        ok = ok_rows(rows, [target.metric, *columns.values()])
         x = predict({d: ok[columns[d]].to_numpy(dtype=float) for d in devices})
         y = ok[target.metric].to_numpy(dtype=float)
         est = control_variate(y, x, fresh_values, target.statistic, confidence=confidence)
@@ -211,6 +220,68 @@ def rule_with_models(rule: Stopping, circuit: Circuit, tech: Technology, values:
         estimator_for(rule.estimator, circuit, tech, values, t.metric, confidence=rule.confidence) for t in rule.targets
     )
     return dataclasses.replace(rule, models=models)
+
+
+def stopping_rule(
+    targets: str | list[str],
+    circuit: str | Circuit,
+    tech: str | Technology = "gf180mcu",
+    overrides: Mapping[str, object] | None = None,
+    *,
+    estimator: str = "plain",
+    pilot: int = 32,
+    batch: int = 16,
+    confidence: float = 0.95,
+) -> Stopping:
+    """The rule ``monte_carlo(..., stopping=...)`` and ``design_sweep`` take, its cheap models built.
+
+    Parameters
+    ----------
+    targets
+        ``METRIC:STAT=WIDTH`` (or a list of them; all must be met): STAT ``mean``, ``sd`` or ``cv``; WIDTH
+        ``5%`` of the estimate, ``0.5pt`` of a CV, or a value in the metric's unit (``10us``).
+    circuit, tech, overrides
+        The circuit and the values it is run at (the cheap models are built for them).
+    estimator
+        One of :data:`ESTIMATORS`.
+    pilot, batch
+        Samples before the rule is first read, and between readings.
+    confidence
+        Level of the intervals.
+
+    Returns
+    -------
+    Stopping
+        The rule, checked (its cap is the run's ``samples``).
+
+    Raises
+    ------
+    ParameterError
+        A target, estimator or size the circuit or the rule cannot take.
+
+    Examples
+    --------
+    >>> from neurospice import monte_carlo, stopping_rule
+    >>> rule = stopping_rule("isi_rate_hz:cv=5%", "dpi-neuron", estimator="equation")  # doctest: +SKIP
+    >>> monte_carlo("dpi-neuron", samples=768, seed=1, mismatch="pelgrom", stopping=rule)  # doctest: +SKIP
+    """
+    from ..montecarlo.sequential import parse_target
+
+    c = get_circuit(circuit) if isinstance(circuit, str) else circuit
+    t = get_technology(tech) if isinstance(tech, str) else tech
+    units = {m.name: m.unit for m in c.metrics}
+    texts = [targets] if isinstance(targets, str) else list(targets)
+    rule = Stopping(
+        tuple(parse_target(x, units) for x in texts),
+        pilot=pilot,
+        batch=batch,
+        estimator=estimator,
+        confidence=confidence,
+    )
+    rule.check(10_000_000, "pelgrom")
+    if estimator in ("closed-form", "equation"):
+        rule = rule_with_models(rule, c, t, c.values(dict(overrides or {}), t))
+    return rule
 
 
 def estimate_run(
