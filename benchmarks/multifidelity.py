@@ -73,7 +73,7 @@ def synthetic(reps: int = 200, n: int = 32) -> list[str]:
             for name, est in (
                 ("plain", plain_estimate(y, stat, seed=r)),
                 ("control variate", control_variate(y, cheap, fresh, stat, seed=r)),
-                ("regression", regression_estimate(y, x_off, sig, stat, seed=r, n_boot=200)),
+                ("regression", regression_estimate(y, x_off, sig, stat, seed=r)),
             ):
                 found[name].append((est.low <= truth[stat] <= est.high, est.half_width, est.value))
         for name, got in found.items():

@@ -269,8 +269,8 @@ class SequentialPlan:
             return table
         index = table["sample"].to_numpy(dtype=np.int64)
         inside = (index // self.per_group == group) & (index % self.per_group < n)
-        prefix: pd.DataFrame = table.loc[inside]
-        return prefix
+        prefix: pd.DataFrame = table.loc[inside].sort_values("sample")  # the order parts were written in is not
+        return prefix  # the run's: a bootstrap reads the samples in index order, so a resumed run decides alike
 
     def kept(self) -> list[list[int]]:
         """The task ranges the finished run holds, ``[[start, stop], ...]``."""
