@@ -74,12 +74,17 @@ def test_target_parsing_and_refusals_name_the_option() -> None:
         Stopping((t,), estimator="regression").check(100, "pdk")
     with pytest.raises(ParameterError, match="at least 24"):
         Stopping((t,), pilot=16, estimator="regression").check(100, "pelgrom")
-    assert RULE.checkpoints(40) == [8, 16, 24, 32, 40] and Stopping((t,), pilot=30, batch=16).checkpoints(40) == [30, 40]
+    assert RULE.checkpoints(40) == [8, 16, 24, 32, 40] and Stopping((t,), pilot=30, batch=16).checkpoints(40) == [
+        30,
+        40,
+    ]
 
 
 def test_designs_are_reproducible_stratified_and_sobol_prefixes_are_sobol() -> None:
     lhs = design_normals("lhs", 5, 16, 6)
-    assert np.array_equal(lhs, design_normals("lhs", 5, 16, 6)) and not np.array_equal(lhs, design_normals("lhs", 6, 16, 6))
+    assert np.array_equal(lhs, design_normals("lhs", 5, 16, 6)) and not np.array_equal(
+        lhs, design_normals("lhs", 6, 16, 6)
+    )
     strata = np.floor(norm.cdf(lhs) * 16).astype(int)
     assert all(sorted(strata[:, d]) == list(range(16)) for d in range(6))  # one sample per stratum, each device
     sobol = design_normals("sobol", 5, 12, 6)
