@@ -3,7 +3,8 @@
 Parts (each printed as a Markdown table; ``--out`` keeps every run folder):
 
 1. Synthetic coverage: 200 seeds of correlated data with known truth (26 devices, 5 that matter,
-   a cheap model biased in level and slope), plain vs the control variate vs the offsets regression.
+   a cheap model biased in level and slope), plain vs the control variate vs the offsets regression;
+   and the coverage of the interval at which the stopping rule stopped (the optional-stopping effect).
 2. The reference: a large plain pelgrom run of the DPI neuron (``--reference DIR`` reuses one;
    default 4096 samples, seed 7, 0.1 s, the default 0.5 nA DC input), and the multifidelity estimates of all of it.
 3. Coverage on SPICE: the reference cut into disjoint groups of 32 samples (each an independent
@@ -83,6 +84,48 @@ def synthetic(reps: int = 200, n: int = 32) -> list[str]:
                 f"{np.std([g[2] for g in got]):.4g} |"
             )
     return rows
+
+
+def stopped_coverage(reps: int = 200) -> list[str]:
+    """The stopping rule's own effect: over ``reps`` synthetic runs, the coverage of the interval read at the
+    checkpoint that stopped the run (pilot 32, batches of 16, cap 1024), plain and with the control variate."""
+    d = 26
+    sig = np.full(d, 0.004)
+    w = np.zeros(d)
+    w[:5] = np.array([40, -30, 25, 15, 10]) * 0.4
+    _, big = draw_synthetic(np.random.default_rng(123), 2_000_000, w, sig)
+    truth = big.std(ddof=1) / big.mean()
+    rows = ["| estimator | target | coverage at the stop | mean SPICE samples at the stop |", "|---|---|---|---|"]
+    for name, text in (("plain", "y:cv=10%"), ("control variate", "y:cv=2%")):
+        hits, used = 0, []
+        for r in range(reps):
+            rng = np.random.default_rng(9000 + r)
+            x_off, y = draw_synthetic(rng, 1024, w, sig)
+            cheap = 90 * np.exp(x_off @ (1.3 * w))
+            fresh = 90 * np.exp((rng.standard_normal((20000, d)) * sig) @ (1.3 * w))
+            frame = pd.DataFrame({"sample": np.arange(1024), "status": "ok", "y": y, "x": cheap})
+
+            def est(rows: pd.DataFrame, target: Target, name: str = name, fresh: np.ndarray = fresh) -> object:
+                yy = rows["y"].to_numpy()
+                if name == "plain":
+                    return plain_estimate(yy, "cv", n_boot=500)
+                return control_variate(yy, rows["x"].to_numpy(), fresh, "cv", n_boot=100)
+
+            rule = Stopping((parse_target(text),), pilot=32, batch=16)
+            plan = SequentialPlan(rule, 1024, 1, [[est]])  # type: ignore[list-item]
+            batch = plan.first()
+            while batch:
+                batch = plan.advance(frame.iloc[: max(batch) + 1])
+            last = plan.history[-1][rule.targets[0].text()]
+            hits += last["low"] <= truth <= last["high"]
+            used.append(plan.reached[0])
+        rows.append(f"| {name} | {text.split(':')[1]} | {100 * hits / reps:.1f} % | {np.mean(used):.0f} |")
+    return rows
+
+
+def draw_synthetic(rng: np.random.Generator, k: int, w: np.ndarray, sig: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = rng.standard_normal((k, len(w))) * sig
+    return x, 100 * np.exp(x @ w + 0.01 * rng.standard_normal(k))
 
 
 def reference(path: Path | None, out: Path) -> Path:
@@ -367,6 +410,7 @@ def main() -> None:
     print(f"## Multifidelity benchmark ({time.strftime('%Y-%m-%d')}, {CORES} cores)\n")
     t = time.perf_counter()
     print("\n".join(synthetic()), f"\n\n(synthetic part: {time.perf_counter() - t:.0f} s)\n")
+    print("\n".join(stopped_coverage()), "\n")
     ref = reference(args.reference, args.out)
     table = load_run(ref)
     table = table[table["status"] == "ok"].reset_index(drop=True)

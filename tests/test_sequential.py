@@ -80,6 +80,15 @@ def test_target_parsing_and_refusals_name_the_option() -> None:
     ]
 
 
+def test_the_command_lines_estimators_are_the_libraries() -> None:
+    from neurospice.cli.estimate import ESTIMATOR_NAMES
+    from neurospice.montecarlo import RUN_OPTIONS
+    from neurospice.montecarlo.sequential import ESTIMATORS
+    from neurospice.studies.estimate import ESTIMATORS as STUDY
+
+    assert ESTIMATOR_NAMES == ESTIMATORS == STUDY == RUN_OPTIONS["estimator"].choices
+
+
 def test_designs_are_reproducible_stratified_and_sobol_prefixes_are_sobol() -> None:
     lhs = design_normals("lhs", 5, 16, 6)
     assert np.array_equal(lhs, design_normals("lhs", 5, 16, 6)) and not np.array_equal(
@@ -133,6 +142,19 @@ def test_kill_9_during_a_stopped_run_resumes_to_the_same_decision_and_samples(tm
     first, second = (json.loads((p / "manifest.json").read_text())["stopping"] for p in (out, stopped))
     assert first["kept"] == second["kept"] and first["per_group"] == second["per_group"]
     pd.testing.assert_frame_equal(_stable(load_run(out, strict=True)), _stable(load_run(stopped)), check_dtype=False)
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
+def test_a_stopped_run_on_dask_is_the_local_one(tmp_path: Path, stopped: Path) -> None:
+    from dask import distributed
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:  # fmt: skip
+        _run(tmp_path / "dask", stopping=RULE, client=client)
+    first, second = (json.loads((p / "manifest.json").read_text())["stopping"] for p in (tmp_path / "dask", stopped))
+    assert first["kept"] == second["kept"] and first["checkpoints"] == second["checkpoints"]
+    pd.testing.assert_frame_equal(_stable(load_run(tmp_path / "dask")), _stable(load_run(stopped)), check_dtype=False)
 
 
 @pytest.mark.ngspice

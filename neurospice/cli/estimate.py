@@ -12,6 +12,7 @@ from ..store.simrun import json_safe
 from ._app import app
 from .common import JsonOpt, guard
 
+#: :data:`neurospice.montecarlo.sequential.ESTIMATORS` (spelled out: the command line imports no run layer at start)
 ESTIMATOR_NAMES = ("plain", "regression", "closed-form", "equation")
 
 

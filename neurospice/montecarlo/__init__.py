@@ -58,6 +58,8 @@ from ..store.runs import record_stopping, stored_rows
 from .config import Execution, RunConfig, RunOptions, run_config
 from .dispatch import DaskExecutor, LocalPool, StopRequest, Task, catch_interrupts, connect_dask
 from .sequential import (
+    ESTIMATORS,
+    SAMPLINGS,
     SequentialPlan,
     Stopping,
     check_sampling,
@@ -101,7 +103,7 @@ RUN_OPTIONS = ParamSpec(
             "pelgrom mode: random (each sample's own draw), lhs (Latin hypercube) or sobol (scrambled Sobol')",
             "random",
             kind="choice",
-            choices=("random", "lhs", "sobol"),
+            choices=SAMPLINGS,
         ),
         Param(
             "estimator",
@@ -110,7 +112,7 @@ RUN_OPTIONS = ParamSpec(
             "circuit's closed form or the calibrated DPI equation (pelgrom mode)",
             "plain",
             kind="choice",
-            choices=("plain", "regression", "closed-form", "equation"),
+            choices=ESTIMATORS,
         ),
         Param("pilot", "", "--target-ci: samples before the rule is first read", 32, 3, 10_000_000, kind="int"),
         Param("batch", "", "--target-ci: samples added between readings", 16, 1, 10_000_000, kind="int"),

@@ -52,6 +52,7 @@ __all__ = [
     "SequentialPlan",
     "Stopping",
     "Target",
+    "check_estimator",
     "design_normals",
     "offset_estimator",
     "ok_rows",
@@ -124,6 +125,18 @@ def parse_target(text: str, metrics: Mapping[str, str] | None = None) -> Target:
     return Target(metric, statistic, value, relative)  # type: ignore[arg-type]
 
 
+def check_estimator(name: str, mismatch: str) -> None:
+    """Refuse an estimator that is not one of :data:`ESTIMATORS`, or a cheap model on a run without offsets."""
+    if name not in ESTIMATORS:
+        raise ParameterError("estimator", f"got {name!r}; accepted: {', '.join(ESTIMATORS)}")
+    if name != "plain" and mismatch != "pelgrom":
+        raise ParameterError(
+            "estimator",
+            f"got {name!r} in {mismatch} mode; accepted: plain (the {name} control variate reads each sample's "
+            "stored offsets: use --mismatch pelgrom)",
+        )
+
+
 @dataclass(frozen=True)
 class Stopping:
     """A sequential rule: ``targets``, the pilot and batch sizes, the estimator and the interval's level."""
@@ -145,14 +158,7 @@ class Stopping:
                 raise ParameterError(name, f"got {value!r}; accepted: a whole number in [1, 10000000]")
         if self.pilot < 3:
             raise ParameterError("pilot", f"got {self.pilot}; accepted: at least 3 samples (an interval needs them)")
-        if self.estimator not in ESTIMATORS:
-            raise ParameterError("estimator", f"got {self.estimator!r}; accepted: {', '.join(ESTIMATORS)}")
-        if self.estimator != "plain" and mismatch != "pelgrom":
-            raise ParameterError(
-                "estimator",
-                f"got {self.estimator!r} in {mismatch} mode; accepted: plain (the {self.estimator} control variate "
-                "reads each sample's stored offsets: use --mismatch pelgrom)",
-            )
+        check_estimator(self.estimator, mismatch)
         if self.estimator == "regression" and self.pilot < MIN_REGRESSION:
             raise ParameterError(
                 "pilot", f"got {self.pilot} with the regression estimator; accepted: at least {MIN_REGRESSION}"

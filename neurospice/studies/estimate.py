@@ -32,10 +32,12 @@ from ..analysis.dpi_mismatch import MODEL_PARAMETERS, sample_parameters, table_r
 from ..analysis.multifidelity import MFEstimate, Statistic, control_variate, lognormal_moments
 from ..circuits import Circuit, circuit_of_run, get_circuit
 from ..montecarlo.sequential import (
+    ESTIMATORS,
     MIN_REGRESSION,
     Estimator,
     Stopping,
     Target,
+    check_estimator,
     offset_estimator,
     ok_rows,
     plain_estimator,
@@ -55,7 +57,6 @@ __all__ = [
     "stopping_rule",
 ]
 
-ESTIMATORS = ("plain", "regression", "closed-form", "equation")
 #: fresh draws of the offsets the calibrated equation is evaluated on (about 20 ms in all)
 FRESH = 100_000
 #: the SPICE metric -> the equation's quantity that stands for it
@@ -192,14 +193,7 @@ def estimator_for(
     confidence: float = 0.95,
 ) -> Estimator:
     """The estimator ``name`` (:data:`ESTIMATORS`) of ``metric`` for runs of ``circuit`` at ``values``."""
-    if name not in ESTIMATORS:
-        raise ParameterError("estimator", f"got {name!r}; accepted: {', '.join(ESTIMATORS)}")
-    if name != "plain" and mismatch != "pelgrom":
-        raise ParameterError(
-            "estimator",
-            f"got {name!r} on a {mismatch}-mode run; accepted: plain (cheap models read the stored offsets of "
-            "--mismatch pelgrom)",
-        )
+    check_estimator(name, mismatch)
     if name == "plain":
         return plain_estimator(confidence)
     if name == "regression":
