@@ -214,6 +214,10 @@ def test_cli_stops_reports_and_estimates_a_stored_run(stopped: Path) -> None:
         (["mismatch", "dpi-synapse", "--mismatch", "pelgrom", "--target-ci", "tau_s:cv=5%", "--estimator", "equation"],
          "the calibrated equation is dpi-neuron's"),
         (["estimate", str(stopped), "-m", "nope"], "parameter 'metric'"),
+        (["estimate", str(stopped), "-m", "tau_s", "--samples", "abc"], "got 'abc'; accepted: a whole number >= 3"),
+        (["estimate", str(stopped), "-m", "tau_s", "--confidence", "1.5"], "a level in (0, 1)"),
+        (["sweep", "dpi-synapse", "--vary", "i_tau=2p,8p", "-n", "32", "--mismatch", "pelgrom", "--target-ci",
+          "tau_s:cv=5%", "--estimator", "closed-form"], "accepted: plain or regression"),
     ):  # fmt: skip
         bad = runner.invoke(app, args)
         assert bad.exit_code == 2 and said in bad.output and len(bad.output.strip().splitlines()) == 1, bad.output

@@ -344,7 +344,13 @@ def stopping_rule(
     opts = {k: option(RUN_OPTIONS, k, v) for k, v in given.items()}
     rule = Stopping(parsed, **opts)
     rule.check(10_000_000, mode)
-    if rule.estimator in ("closed-form", "equation") and not sweep:
+    if rule.estimator in ("closed-form", "equation") and sweep:
+        raise ParameterError(
+            "estimator",
+            f"got {rule.estimator!r} for a sweep; accepted: plain or regression (a cheap model is built for one "
+            "set of values, and a sweep changes them)",
+        )
+    if rule.estimator in ("closed-form", "equation"):
         from ..studies.estimate import rule_with_models
 
         rule = rule_with_models(rule, circuit, tech, values)

@@ -45,9 +45,12 @@ def estimate(
                 raise ParameterError("estimator", f"got {name!r}; accepted: {', '.join(ESTIMATOR_NAMES)}")
         try:
             n = int(samples) if samples is not None else None
+        except ValueError:
+            raise ParameterError("samples", f"got {samples!r}; accepted: a whole number >= 3") from None
+        try:
             level = float(confidence)
         except ValueError:
-            raise ParameterError("samples" if samples else "confidence", "accepted: a whole number / a level") from None
+            raise ParameterError("confidence", f"got {confidence!r}; accepted: a level in (0, 1)") from None
         if not 0 < level < 1:
             raise ParameterError("confidence", f"got {confidence}; accepted: a level in (0, 1)")
         return n, level, chosen
