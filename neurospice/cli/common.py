@@ -330,7 +330,7 @@ def stopping_rule(
 ) -> Any:
     """The ``--target-ci`` rule (None without targets), its cheap models built for the circuit at its values
     (``found``: circuit, technology, values, mismatch mode); refused before anything runs."""
-    from ..montecarlo.sequential import Stopping, parse_target
+    from ..montecarlo.sequential import Stopping, check_sweep_estimator, parse_target
 
     given = {k: v for k, v in (("pilot", pilot), ("batch", batch), ("estimator", estimator)) if v is not None}
     if not targets:
@@ -344,12 +344,8 @@ def stopping_rule(
     opts = {k: option(RUN_OPTIONS, k, v) for k, v in given.items()}
     rule = Stopping(parsed, **opts)
     rule.check(10_000_000, mode)
-    if rule.estimator in ("closed-form", "equation") and sweep:
-        raise ParameterError(
-            "estimator",
-            f"got {rule.estimator!r} for a sweep; accepted: plain or regression (a cheap model is built for one "
-            "set of values, and a sweep changes them)",
-        )
+    if sweep:
+        check_sweep_estimator(rule.estimator)
     if rule.estimator in ("closed-form", "equation"):
         from ..studies.estimate import rule_with_models
 

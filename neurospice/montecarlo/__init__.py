@@ -63,6 +63,7 @@ from .sequential import (
     SequentialPlan,
     Stopping,
     check_sampling,
+    check_sweep_estimator,
     offset_estimator,
     plain_estimator,
 )
@@ -258,16 +259,12 @@ def make_plan(
                 "target-ci",
                 f"{target.metric!r} is not a metric of {circuit.name}; accepted: {', '.join(sorted(metrics))}",
             )
-    if len(specs) > 1 and (rule.models is not None or rule.estimator in ("equation", "closed-form")):
-        raise ParameterError(
-            "estimator",
-            f"got {rule.estimator!r} for a sweep; accepted: plain or regression (a cheap model is built for one "
-            "set of values, and a sweep changes them)",
-        )
+    if len(specs) > 1:
+        check_sweep_estimator(rule.estimator)
     if rule.models is not None:
         if len(rule.models) != len(rule.targets):
             raise ParameterError("estimator", f"{len(rule.models)} estimators for {len(rule.targets)} targets")
-        return SequentialPlan(rule, per_group, 1, [list(rule.models)])
+        return SequentialPlan(rule, per_group, len(specs), [list(rule.models)] * len(specs))
     if rule.estimator in ("equation", "closed-form"):
         raise ParameterError(
             "estimator",

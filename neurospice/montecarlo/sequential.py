@@ -53,6 +53,7 @@ __all__ = [
     "Stopping",
     "Target",
     "check_estimator",
+    "check_sweep_estimator",
     "design_normals",
     "offset_estimator",
     "ok_rows",
@@ -134,6 +135,16 @@ def check_estimator(name: str, mismatch: str) -> None:
             "estimator",
             f"got {name!r} in {mismatch} mode; accepted: plain (the {name} control variate reads each sample's "
             "stored offsets: use --mismatch pelgrom)",
+        )
+
+
+def check_sweep_estimator(name: str) -> None:
+    """Refuse a cheap model built for one set of values (``closed-form``, ``equation``) on a sweep."""
+    if name in ("closed-form", "equation"):
+        raise ParameterError(
+            "estimator",
+            f"got {name!r} for a sweep; accepted: plain or regression (a cheap model is built for one set of "
+            "values, and a sweep changes them)",
         )
 
 

@@ -17,7 +17,7 @@ from ..circuits import Circuit, get_circuit
 from ..engines import check_engine
 from ..montecarlo import RUN_OPTIONS, monte_carlo
 from ..montecarlo.config import Progress, RunOptions
-from ..montecarlo.sequential import Stopping, parse_target
+from ..montecarlo.sequential import Stopping, check_sweep_estimator, parse_target
 from ..ngspice_models import Technology, get_technology
 from ..params import ParameterError
 from ..params.grid import Grid
@@ -107,9 +107,9 @@ def _stopping(study: Study, circuit: Circuit, tech: Technology) -> Stopping | No
         assert isinstance(pilot, int) and isinstance(batch, int)
         rule = Stopping(targets, pilot=pilot, batch=batch, estimator=str(estimator))
         rule.check(max(study.samples, 1), study.mismatch)
+        if study.kind == "sweep":
+            check_sweep_estimator(rule.estimator)
         if rule.estimator in ("closed-form", "equation"):
-            if study.kind == "sweep":
-                raise ParameterError("estimator", f"got {rule.estimator!r} for a sweep; accepted: plain or regression")
             rule = rule_with_models(rule, circuit, tech, circuit.values(study.params, tech))
     except ParameterError as exc:
         raise _where(study, exc, "stopping") from None
