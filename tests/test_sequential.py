@@ -176,6 +176,19 @@ def test_the_offsets_regression_stops_at_the_pilot_where_plain_monte_carlo_canno
 
 @pytest.mark.ngspice
 @pytest.mark.slow
+def test_the_report_shows_each_metrics_control_variate_beside_plain_monte_carlo(stopped: Path) -> None:
+    result = runner.invoke(app, ["report", str(stopped)])
+    assert result.exit_code == 0, result.output
+    inputs = json.loads((stopped / "report_inputs.json").read_text())["multifidelity"]
+    tau = inputs["tau_s"]
+    assert tau["rho"] > 0.999 and tau["high"] - tau["low"] < (tau["plain_high"] - tau["plain_low"]) / 5
+    assert "tau_error" not in inputs  # a signed diagnostic has no CV to narrow
+    page = (stopped / "report.html").read_text()
+    assert "Control variates: the same samples, narrower intervals" in page and "Stopping rule" in page
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
 def test_lhs_offsets_are_the_design_scaled_by_each_devices_sigma(tmp_path: Path) -> None:
     from neurospice.circuits import get_circuit
     from neurospice.ngspice_models import get_technology

@@ -2,8 +2,9 @@
 
 :func:`store_report_inputs` measures the technology's kappa figures (two characterisation
 sweeps), evaluates each metric's closed-form CV (sympy, from the Pelgrom sigmas) and runs the
-Pelgrom check of the technology's own devices (a few hundred single devices per size), and
-writes them to ``DIR/report_inputs.json``. :mod:`neurospice.present.report` only reads that file and
+Pelgrom check of the technology's own devices (a few hundred single devices per size), and, for a
+pelgrom run, each metric's CV with the offsets-regression control variate; it writes them to
+``DIR/report_inputs.json``. :mod:`neurospice.present.report` only reads that file and
 the samples: a report can be drawn again from the folder without ngspice.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,32 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _regression_cvs(out: Path, manifest: dict[str, Any], circuit: Any, tech: Any, values: Any) -> dict[str, Any]:
+    """Each measured metric's CV with the offsets-regression control variate beside plain Monte Carlo's (pelgrom
+    runs of at least :data:`~neurospice.montecarlo.sequential.MIN_REGRESSION` samples; none otherwise)."""
+    from ..montecarlo.sequential import MIN_REGRESSION, Target
+    from ..store import load_run
+    from .estimate import estimator_for
+
+    if manifest.get("mismatch") != "pelgrom":
+        return {}
+    table = load_run(out)
+    ok = table[table["status"] == "ok"] if "status" in table else table
+    if len(ok) < MIN_REGRESSION:
+        return {}
+    estimate = estimator_for("regression", circuit, tech, values, "")
+    found = {}
+    for m in circuit.metrics:
+        if m.kind != "measured" or m.name not in ok:
+            continue
+        y = ok[m.name].to_numpy(dtype=float)
+        y = y[np.isfinite(y)]
+        if y.size < MIN_REGRESSION or np.ptp(y) <= 1e-9 * np.abs(y).max() or (y <= 0).any():
+            continue  # a constant, a signed diagnostic: no CV to narrow
+        found[m.name] = _plain(estimate(table, Target(m.name, "cv", math.inf, True)).as_dict())
+    return found
+
+
 def store_report_inputs(out: str | Path, *, seed: int = 1, samples: int = 200) -> Path:
     """Compute the report's technology figures, closed-form CVs and Pelgrom check; store them in ``out``."""
     out = Path(out)
@@ -53,6 +81,7 @@ def store_report_inputs(out: str | Path, *, seed: int = 1, samples: int = 200) -
         "closed_form": _plain(circuit.predicted_cv(values, tech, facts)),
         "pelgrom": [_plain(dataclasses.asdict(c)) for c in checks],
         "pelgrom_seed": seed,
+        "multifidelity": _regression_cvs(out, manifest, circuit, tech, values),
     }
     path = out / REPORT_INPUTS
     text = json.dumps(data, indent=1) + "\n"
