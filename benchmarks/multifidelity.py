@@ -376,12 +376,12 @@ def precision(out: Path) -> list[str]:
     wall = time.perf_counter() - t
     table = load_run(folder)
     metric = "rate_hz"
-    from neurospice.circuits import circuit_of_run
+    from neurospice.circuits import circuit_of_run, values_of_run
 
     manifest = json.loads((folder / "manifest.json").read_text())
     c = circuit_of_run(manifest)
     tech = get_technology("gf180mcu")
-    values = c.params.resolve({k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()})
+    values = values_of_run(c, manifest)
     target = Target(metric, "cv", math.inf, True)
     full = estimator_for("plain", c, tech, values, metric)(table, target)  # type: ignore[operator]
     reg = estimator_for("regression", c, tech, values, metric)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..params import ParameterError
+from ..params import ParameterError, Values
 from .base import Circuit
 from .bench import Bench
 from .dpi_synapse import DPISynapse
@@ -25,6 +25,7 @@ __all__ = [
     "Waveforms",
     "circuit_of_run",
     "get_circuit",
+    "values_of_run",
 ]
 
 CIRCUITS: dict[str, type[Circuit]] = {c.name: c for c in (DPISynapse, DPINeuron, AxonHillock)}
@@ -47,6 +48,11 @@ def get_circuit(name: str | Circuit, describe: str | None = None, include_dirs: 
     if not isinstance(name, str) or name not in CIRCUITS:
         raise ParameterError("circuit", f"unknown circuit {name!r}; accepted: {', '.join(CIRCUITS)} or a netlist file")
     return CIRCUITS[name]()
+
+
+def values_of_run(circuit: Circuit, manifest: Mapping[str, Any]) -> Values:
+    """The values a stored run's manifest holds, resolved for ``circuit`` (JSON lists back to tuples)."""
+    return circuit.params.resolve({k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()})
 
 
 def circuit_of_run(manifest: Mapping[str, Any]) -> Circuit:

@@ -39,7 +39,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..analysis.multifidelity import FOLDS, STATISTICS, MFEstimate, Statistic, plain_estimate, regression_estimate
+from ..analysis.multifidelity import FOLDS, MFEstimate, Statistic, plain_estimate, regression_estimate
 from ..params import ParameterError
 from ..params.units import format_si, parse_si
 
@@ -347,7 +347,3 @@ def check_sampling(sampling: str, mismatch: str, samples: int) -> None:
         )
     if sampling != "random" and samples > 1_000_000:
         raise ParameterError("sampling", f"got {sampling!r} for {samples} samples; accepted: at most 1000000")
-
-
-def statistics_text() -> str:
-    return ", ".join(STATISTICS)

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..analysis.dpi_mismatch import MODEL_PARAMETERS, sample_parameters, table_rates
 from ..analysis.multifidelity import MFEstimate, Statistic, control_variate, lognormal_moments
-from ..circuits import Circuit, circuit_of_run, get_circuit
+from ..circuits import Circuit, circuit_of_run, get_circuit, values_of_run
 from ..montecarlo.sequential import (
     ESTIMATORS,
     MIN_REGRESSION,
@@ -331,7 +331,7 @@ def estimate_run(
         table = table[table["sample"] < samples]
     circuit = circuit_of_run(manifest)
     tech = get_technology(manifest["technology"]["technology"])
-    values = circuit.params.resolve({k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()})
+    values = values_of_run(circuit, manifest)
     if estimator == "regression" and len(table) < MIN_REGRESSION:
         raise ParameterError(
             "estimator", f"regression reads at least {MIN_REGRESSION} samples; the run holds {len(table)}"

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..circuits import circuit_of_run
+from ..circuits import circuit_of_run, values_of_run
 from ..ngspice_models import get_technology
 from ..sim.characterization import pelgrom_check
 from ..sim.simulation import technology_facts
@@ -73,7 +73,7 @@ def store_report_inputs(out: str | Path, *, seed: int = 1, samples: int = 200) -
     manifest = read_manifest(out)
     circuit = circuit_of_run(manifest)
     tech = get_technology(manifest["technology"]["technology"])
-    values = circuit.params.resolve({k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()})
+    values = values_of_run(circuit, manifest)
     facts = technology_facts(tech, values)
     checks = [pelgrom_check(tech, kind, PELGROM_SIZES, samples=samples, seed=seed) for kind in ("nmos", "pmos")]
     data = {
