@@ -9,8 +9,11 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_DIR ?= runs/mismatch-dpi-neuron-$(shell date +%Y%m%d-%H%M%S)
 SAMPLES ?= 64
+# the peer simulators the exports are tested in (tests/test_peers.py), each in its own venv: rockpool's DynapSim
+# needs JAX; Brian2 2.9 needs numpy < 2.3, which the main venv does not have
+PEERS := .venv-peers
 
-.PHONY: setup system venv models run test lint
+.PHONY: setup system venv models run test lint peers
 
 setup: system venv models
 
@@ -45,5 +48,18 @@ lint: venv
 	$(BIN)/ruff format --check neurospice tests benchmarks
 	$(BIN)/mypy
 
-test: setup lint
+peers: $(PEERS)/rockpool/.installed $(PEERS)/brian2/.installed
+
+$(PEERS)/rockpool/.installed:
+	$(PYTHON) -m venv $(PEERS)/rockpool
+	$(PEERS)/rockpool/bin/pip install -q --disable-pip-version-check rockpool==3.1.0 jax==0.10.2 jaxlib==0.10.2 \
+		numpy==2.4.6 scipy==1.17.1
+	@touch $@
+
+$(PEERS)/brian2/.installed:
+	$(PYTHON) -m venv $(PEERS)/brian2
+	$(PEERS)/brian2/bin/pip install -q --disable-pip-version-check brian2==2.9.0 numpy==2.2.6 scipy==1.17.1
+	@touch $@
+
+test: setup lint peers
 	$(BIN)/pytest -q

@@ -182,6 +182,8 @@ def test_any_accepted_text_reaches_the_deck_as_a_plain_number_or_declared_word(c
         else:
             numbers = value if isinstance(value, tuple) else (value,)
             assert all(isinstance(v, (int, float)) and math.isfinite(v) for v in numbers)
+        if p.name == "corner":
+            continue  # a corner is checked against the technology's own (ekv has none but typical)
         # the deck depends on the validated value only, never on the text it came from
         tech = get_technology("ekv")
         as_value = list(value) if isinstance(value, tuple) else value

@@ -61,7 +61,7 @@ def test_the_measured_release_level_does_not_include_the_membranes_rise() -> Non
 
 def test_adaptation_lowers_rate_over_time_only_when_on() -> None:
     off = simulate(NEURON, GF, {"i_in": 1e-9}, tstop=0.25)
-    on = simulate(NEURON, GF, {"i_in": 1e-9, "i_ahw": 100e-12}, tstop=0.25)
+    on = simulate(NEURON, GF, {"i_in": 1e-9, "i_ahw": 10e-9}, tstop=0.25)  # gated by the ~4 us acknowledge
 
     def isi_ratio(result: object) -> float:
         from neurospice.analysis import detect_spikes

@@ -16,6 +16,7 @@ from neurospice.analysis import (
     equivalent_bits,
     fit_pelgrom,
     mismatch_contributions,
+    regular_count_cv,
 )
 
 
@@ -178,3 +179,22 @@ def test_cv_slope_is_minus_one_half_for_independent_neurons_with_a_bootstrap_int
 def test_cv_unbiased_removes_the_small_sample_bias_of_two_clusters() -> None:
     assert c4(2) == pytest.approx(np.sqrt(2 / np.pi))  # E[s] of two normal values
     assert c4(1000) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_counting_floor_of_regular_neurons_is_the_cluster_cv_of_short_windows() -> None:
+    """Regular trains, rate CV 18 % around 50 Hz, random phases: counting in 20 ms windows gives about 38 %,
+    and the closed form (Var(r w) + <f(1 - f)>)/k predicts cluster_rate_cv's cells (within their noise)."""
+    rng = np.random.default_rng(11)
+    rates = rng.normal(50.0, 9.0, 256)
+    trains = [np.arange(rng.uniform(0, 1 / r), 1.2, 1 / r) for r in rates]
+    table = cluster_rate_cv(trains, [1, 4, 16], [0.02, 0.1], span=(0.0, 1.2), n_shuffles=40, rng=1)
+    for _, row in table.iterrows():
+        pred = regular_count_cv(rates, row["window_s"], int(row["cluster_size"]))
+        assert row["cv"] == pytest.approx(pred, rel=0.1), row  # 16 clusters of 16: about 5 % noise
+    single = regular_count_cv(rates, 0.02)
+    assert 0.34 < single < 0.42  # twice the rate CV: no phase protocol brings a regular 50 Hz core below it
+    aligned = [np.arange(0.0, 1.2, 1 / r) for r in rates]  # all phases equal at t = 0: the same floor once dephased
+    late = cluster_rate_cv(aligned, [1], [0.02], span=(0.2, 1.2), n_shuffles=1, rng=1)
+    assert float(late["cv"].iloc[0]) == pytest.approx(single, rel=0.1)
+    with pytest.raises(ValueError, match="at least 2 rates"):
+        regular_count_cv([50.0], 0.02)

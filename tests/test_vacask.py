@@ -166,7 +166,7 @@ def test_pelgrom_monte_carlo_on_vacask_uses_the_same_offsets(tmp_path: Path) -> 
     out = tmp_path / "run"
     vc = monte_carlo("dpi-neuron", "gf180mcu", workers=1, out=out, engine="vacask", **args)  # type: ignore[arg-type]
     offsets = [c for c in ng.columns if c.startswith("dvt_")]
-    assert len(offsets) == 26 and np.array_equal(ng[offsets].to_numpy(), vc[offsets].to_numpy())
+    assert len(offsets) == 28 and np.array_equal(ng[offsets].to_numpy(), vc[offsets].to_numpy())
     assert (vc["status"] == "ok").all()
     np.testing.assert_allclose(vc["isi_rate_hz"], ng["isi_rate_hz"], rtol=0.01)
     assert np.std(ng["isi_rate_hz"]) > 0.02 * np.mean(ng["isi_rate_hz"])  # the mismatch is larger than the agreement

@@ -22,6 +22,7 @@ from .population import (
     check_cluster_design,
     cluster_rate_cv,
     cv_slope,
+    regular_count_cv,
     window_counts,
 )
 from .reference import compare_cluster_cv, published_cluster_cv
@@ -75,6 +76,7 @@ __all__ = [
     "isi_rate",
     "mismatch_contributions",
     "published_cluster_cv",
+    "regular_count_cv",
     "thermal_voltage",
     "window_counts",
 ]

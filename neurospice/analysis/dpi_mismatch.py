@@ -44,13 +44,13 @@ __all__ = [
     "GUESS_NAMES",
     "MODEL_PARAMETERS",
     "correlation",
+    "generator_guess",
     "guess_rates",
     "model_rates",
     "models_from",
     "sample_parameters",
     "sensitivity",
     "table_rates",
-    "uniform_guess",
 ]
 
 #: the equation parameters that vary from sample to sample (the others are settings or technology figures)
@@ -131,30 +131,53 @@ def correlation(table: Mapping[str, NDArray[np.float64]], names: Sequence[str]) 
     return c
 
 
-#: the high-level quantities a network simulator's mismatch generator perturbs (rockpool's DynapSim default)
-GUESS_NAMES = ("Itau_mem", "Igain_mem", "Ispkthr", "Iref", "Idc", "kappa", "Ut")
+#: the quantities of rockpool's DynapSim mismatch generator (rockpool 3.1 ``frozen_mismatch_prototype``: 25 in
+#: all) that enter the membrane equation; the others are the synapse's, the adaptation's and the pulse widths
+GUESS_NAMES = (
+    "Itau_mem",
+    "Igain_mem",
+    "Ispkthr",
+    "Iref",
+    "Idc",
+    "C_mem",
+    "C_ref",
+    "Io",
+    "kappa_n",
+    "kappa_p",
+    "Ut",
+    "Vth",
+)
 
 
-def uniform_guess(
-    nominal: DPINeuronModel, i_in: float, samples: int, *, cv: float = 0.10, seed: int = 0
+def generator_guess(
+    nominal: DPINeuronModel,
+    i_in: float,
+    samples: int,
+    *,
+    cv: float = 0.10,
+    seed: int = 0,
+    kappa_n: float = 0.7,
+    kappa_p: float = 0.7,
 ) -> tuple[list[DPINeuronModel], NDArray[np.float64]]:
-    r"""The guessed alternative: every high-level quantity of :data:`GUESS_NAMES` scaled by its own
-    independent Gaussian factor :math:`1 + \mathrm{cv}\,z` (rockpool's mismatch generator: 30 % at 3 sigma,
-    i.e. cv 0.10, on every parameter, the DC input and the physical constants included).
+    r"""The guessed alternative, as rockpool's mismatch generator makes it: every quantity of :data:`GUESS_NAMES`
+    times its own independent factor :math:`1 + \mathrm{cv}\,z`, z standard normal (rockpool: 30 % at 3 sigma,
+    i.e. cv 0.10, on each of its 25 parameters, the DC input, capacitors and physical constants included).
 
-    Returns the models (tau from I_tau, kappa, U_T; gain from I_gain/I_tau; threshold; refractory
-    from I_ref) and each one's DC input ``i_in`` x its factor.
+    DynapSim's own formulas carry the factors into the equation: tau = C_mem U_T/(kappa I_tau) with
+    kappa = (kappa_n + kappa_p)/2 (``kappa_n``, ``kappa_p`` the nominal figures), gain I_gain/I_tau, the
+    threshold, t_ref = Vth C_ref/I_ref, the reset level Io. Returns the models and each one's DC input.
     """
     z = np.random.default_rng(seed).standard_normal((samples, len(GUESS_NAMES)))
     f = dict(zip(GUESS_NAMES, np.clip(1.0 + cv * z, 1e-3, None).T, strict=True))
+    kappa = (kappa_n * f["kappa_n"] + kappa_p * f["kappa_p"]) / (kappa_n + kappa_p)
     models = [
         DPINeuronModel(
-            tau_mem_s=nominal.tau_mem_s / (f["Itau_mem"][i] * f["kappa"][i]) * f["Ut"][i],
+            tau_mem_s=nominal.tau_mem_s * f["C_mem"][i] * f["Ut"][i] / (f["Itau_mem"][i] * kappa[i]),
             i_th_a=nominal.i_th_a * f["Igain_mem"][i],
             gain=nominal.gain * f["Igain_mem"][i] / f["Itau_mem"][i],
             threshold_a=nominal.threshold_a * f["Ispkthr"][i],
-            refractory_s=nominal.refractory_s / f["Iref"][i],
-            i_reset_a=nominal.i_reset_a,
+            refractory_s=nominal.refractory_s * f["Vth"][i] * f["C_ref"][i] / f["Iref"][i],
+            i_reset_a=nominal.i_reset_a * f["Io"][i],
         )
         for i in range(samples)
     ]
@@ -162,8 +185,15 @@ def uniform_guess(
 
 
 def guess_rates(
-    nominal: DPINeuronModel, i_in: float, samples: int, *, cv: float = 0.10, seed: int = 0
+    nominal: DPINeuronModel,
+    i_in: float,
+    samples: int,
+    *,
+    cv: float = 0.10,
+    seed: int = 0,
+    kappa_n: float = 0.7,
+    kappa_p: float = 0.7,
 ) -> NDArray[np.float64]:
-    """Rates (Hz) of :func:`uniform_guess`'s models, each at its own perturbed input."""
-    models, inputs = uniform_guess(nominal, i_in, samples, cv=cv, seed=seed)
+    """Rates (Hz) of :func:`generator_guess`'s models, each at its own perturbed input."""
+    models, inputs = generator_guess(nominal, i_in, samples, cv=cv, seed=seed, kappa_n=kappa_n, kappa_p=kappa_p)
     return np.array([m.rate_hz(float(x)) for m, x in zip(models, inputs, strict=True)])

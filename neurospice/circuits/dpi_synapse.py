@@ -145,6 +145,11 @@ class DPISynapse(Circuit):
         Metric("tau_error", "", "tau_s / tau_pred_s - 1"),
         *AREA_METRICS,
         *POWER_METRICS,
+        Metric(
+            "energy_per_event_j",
+            "J",
+            "supply energy after the first input per input pulse (the output current I_syn included)",
+        ),
     )
     params = ParamSpec(
         (
@@ -206,6 +211,16 @@ class DPISynapse(Circuit):
     def elements(self, values: Values, tech: Technology, tstop: float) -> tuple[Element, ...]:
         vdd, v_out = (spice_number(values.number(k)) for k in ("vdd", "v_out"))
         return (f"Vdd vdd 0 {vdd}", *synapse_elements(values, tstop, "out"), f"Vout out 0 {v_out}")
+
+    def cost(self, bench: Bench, waves: Waveforms) -> dict[str, float]:
+        """Area and power, and the energy per input pulse: mean power after the onset x that time / pulses."""
+        m = super().cost(bench, waves)
+        if "power_w" in m:
+            t_end = float(waves["time"][-1])
+            pulses = input_onsets(bench.values, t_end).size
+            span = t_end - min(self.onset(bench.values), t_end)
+            m["energy_per_event_j"] = m["power_w"] * span / pulses if pulses else float("nan")
+        return m
 
     def measure(self, bench: Bench, waves: Waveforms) -> dict[str, float]:
         values, facts = bench.values, bench.facts

@@ -131,6 +131,7 @@ class DPINeuron(Circuit):
             "refractory_s",
         ),
         Metric("tau_mem_s", "s", "membrane decay after the DC input switches off (NaN while it is on)"),
+        Metric("pulse_s", "s", "mean width of the acknowledge pulse (/ACK low), the adaptation's gate"),
         *AREA_METRICS,
         *POWER_METRICS,
         SPIKE_ENERGY,
@@ -143,9 +144,24 @@ class DPINeuron(Circuit):
             Param("i_spkthr", "A", "spike threshold: I_mem at which the comparator switches", 1e-9, 1e-12, 1e-6),
             Param("i_fb", "A", "positive feedback current I_fb (exponential onset and upstroke)", 100e-9, 1e-11, 1e-5),
             Param("i_ref", "A", "refractory bias I_ref (t_ref = C_ref (vdd - V_R*)/I_ref)", 0.5e-9, 1e-13, 1e-6),
-            Param("i_ahw", "A", "adaptation weight I_ahw (0: adaptation off)", 0.0, 0.0, 1e-7),
+            Param(
+                "i_ahw",
+                "A",
+                "adaptation weight I_ahw, on during the acknowledge pulse (0: adaptation off)",
+                0.0,
+                0.0,
+                1e-5,
+            ),
             Param("i_ahthr", "A", "adaptation DPI gain bias", 10e-12, 1e-14, 1e-8),
             Param("i_ahtau", "A", "adaptation leak: tau_ahp = C_ahp U_T/(kappa I_ahtau)", 1e-12, 1e-14, 1e-8),
+            Param(
+                "i_hs",
+                "A",
+                "handshake current limit I_hs: the most any REQ/ACK inverter draws (sets the pulse edges)",
+                100e-9,
+                1e-10,
+                1e-4,
+            ),
             Param("c_mem", "F", "membrane capacitor C_mem", 1.5e-12, 1e-15, 1e-10),
             Param("c_ref", "F", "refractory capacitor C_ref", 0.5e-12, 1e-15, 1e-10),
             Param("c_ahp", "F", "adaptation capacitor C_ahp", 1e-12, 1e-15, 1e-10),
@@ -159,6 +175,7 @@ class DPINeuron(Circuit):
                 ("rst", "refractory discharge MR3 (long: DIBL would speed up the discharge)", 1e-6, 4e-6),
                 ("ahp", "adaptation DPI", 1e-6, 1e-6),
                 ("pw", "refractory charge switch MR1", 0.22e-6, 4e-6),
+                ("hs", "handshake current limiters MH1-MH4", 1e-6, 1e-6),
             ),
             *input_params(rate=200.0, count=0, start=0.01, width=1e-3, kinds=("none", "regular", "poisson", "times")),
             *(
@@ -172,6 +189,7 @@ class DPINeuron(Circuit):
         Probe("v_mem", "vmem", "V", "membrane voltage (I_mem = I0 exp(kappa V_mem/U_T))"),
         Probe("req", "req", "V", "spike output REQ (active high)"),
         Probe("v_r", "vr", "V", "refractory node (C_ref)"),
+        Probe("ack_n", "xn.ackb", "V", "/ACK, active low: the acknowledge pulse (charges C_ref, gates the adaptation)"),
         Probe("v_ahp", "vahp", "V", "adaptation node (I_ahp = I0 exp(kappa V_ahp/U_T))"),
         Probe("v_syn", "vsyn", "V", "synapse integrating node (flat when input_kind=none)"),
         SUPPLY_PROBE,
@@ -202,6 +220,7 @@ class DPINeuron(Circuit):
             ("vahw", "p", "i_ahw", "ahp"),
             ("vahthr", "n", "i_ahthr", "ahp"),
             ("vahtau", "n", "i_ahtau", "ahp"),
+            ("vhs", "p", "i_hs", "hs"),
         ]
         lines: list[Element] = [f"Vdd vdd 0 {v['vdd']}", _dc_source(values, "iin")]
         lines += [
@@ -224,6 +243,7 @@ class DPINeuron(Circuit):
             "vahw",
             "vahthr",
             "vahtau",
+            "vhs",
             "vmem",
             "req",
             "vr",
@@ -232,7 +252,7 @@ class DPINeuron(Circuit):
         lines.append(Instance("Xn", tuple(nodes), "dpi_neuron", sizes))
         lines.append(
             ".nodeset v(vmem)=0 v(vr)=0 v(req)=0 v(vahp)=0 v(xn.reqn)={0} v(xn.ackn)={0} v(xn.ack)=0 "
-            "v(xn.ackb)={0} v(xn.refn)={0}".format(v["vdd"])
+            "v(xn.ackb)={0}".format(v["vdd"])
         )
         return tuple(lines)
 
@@ -295,7 +315,16 @@ class DPINeuron(Circuit):
         i_mem = np.exp(kappa * waves["v_mem"] / ut)
         fit = fit_exponential_decay(t, i_mem, t_start=stop + 2e-6, low=0.02) if stop < t[-1] else None
         m["tau_mem_s"] = fit.tau if fit is not None else float("nan")
+        acks = detect_spikes(t, -waves["ack_n"], -vdd / 2)
+        m["pulse_s"] = pulse_width(t, -waves["ack_n"], acks, -vdd / 2)
         return m
+
+
+def pulse_width(t: np.ndarray, v: np.ndarray, rises: np.ndarray, level: float) -> float:
+    """Mean time from each rising crossing in ``rises`` to the next fall of ``v`` below ``level`` (NaN: none)."""
+    falls = detect_spikes(t, -v, -level)
+    widths = [f - s for s in rises for f in falls[falls > s][:1]]
+    return float(np.mean(widths)) if widths else float("nan")
 
 
 #: how far above its held level the membrane must rise to count as released (V)
@@ -396,7 +425,6 @@ class AxonHillock(Circuit):
         values = bench.values
         t, out, vdd = waves["time"], waves["v_out"], values.number("vdd")
         spikes = self.spike_times(waves, values)
-        falls = detect_spikes(t, -out, -vdd / 2)
         m = spike_metrics(t, spikes, values.number("dc_start"))
         c, cfb, i_in, i_r = (values.number(k) for k in ("c_mem", "c_fb", "i_in", "i_r"))
         v_hys = vdd * cfb / (c + cfb)
@@ -404,6 +432,5 @@ class AxonHillock(Circuit):
         m["t_high_pred_s"] = (c + cfb) * v_hys / (i_r - i_in) if i_r > i_in else float("inf")
         m["period_pred_s"] = m["t_low_pred_s"] + m["t_high_pred_s"]
         m["period_s"] = 1.0 / m["isi_rate_hz"] if np.isfinite(m["isi_rate_hz"]) else float("nan")
-        widths = [f - s for s in spikes for f in falls[falls > s][:1]]
-        m["t_high_s"] = float(np.mean(widths)) if widths else float("nan")
+        m["t_high_s"] = pulse_width(t, out, spikes, vdd / 2)
         return m

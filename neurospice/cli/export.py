@@ -53,13 +53,13 @@ def check_lines(check: dict[str, Any]) -> list[str]:
 
     lines = [
         f"  refractory CV: SPICE {cv(check['spice_refractory'])}, calibrated equation "
-        f"{cv(check['equation_refractory'])}"
+        f"{cv(check['equation_refractory'])}, rockpool's generator {cv(check['guess_refractory'])}"
     ]
     if "equation_rate" in check:
         lines.insert(
             0,
             f"  rate CV at {check['i_in_a']:.3g} A: SPICE {cv(check['spice_rate'])}, calibrated equation "
-            f"{cv(check['equation_rate'])}, uniform 10 % guess {cv(check['guess_rate'])}; per-sample "
+            f"{cv(check['equation_rate'])}, rockpool's generator {cv(check['guess_rate'])}; per-sample "
             f"correlation {check['per_sample_correlation']:.4f}",
         )
     else:

@@ -46,6 +46,7 @@ NeuronsOpt = Annotated[str | None, typer.Option(help=help_of(STUDY_OPTIONS, "neu
 InputRateOpt = Annotated[str | None, typer.Option(help=help_of(STUDY_OPTIONS, "input_rate"))]
 DurationOpt = Annotated[str | None, typer.Option(help=help_of(STUDY_OPTIONS, "duration"))]
 SettleOpt = Annotated[str | None, typer.Option(help=help_of(STUDY_OPTIONS, "settle"))]
+PhaseOpt = Annotated[str | None, typer.Option(help=help_of(STUDY_OPTIONS, "phase_spread"))]
 ShufflesOpt = Annotated[str | None, typer.Option(help=help_of(STUDY_OPTIONS, "shuffles"))]
 BitsOpt = Annotated[str | None, typer.Option(help=help_of(STUDY_OPTIONS, "bits"))]
 PilotOpt = Annotated[str | None, typer.Option(help=help_of(STUDY_OPTIONS, "pilot"))]
@@ -59,6 +60,7 @@ def precision(
     input_rate: InputRateOpt = None,
     duration: DurationOpt = None,
     settle: SettleOpt = None,
+    phase_spread: PhaseOpt = None,
     seed: SeedOpt = None,
     set_: SetOpt = None,
     cluster_sizes: Annotated[str | None, typer.Option(help="e.g. 1,2,4,8 (default: powers of 2 to N/2)")] = None,
@@ -89,6 +91,7 @@ def precision(
             "input_rate": input_rate,
             "duration": duration,
             "settle": settle,
+            "phase_spread": phase_spread,
             "shuffles": shuffles,
             "bits": bits,
             "pilot": pilot,
@@ -106,7 +109,7 @@ def precision(
         sizes = number_list(cluster_sizes, "cluster_sizes", "", whole=True)
         wins = number_list(windows, "windows", "s")
         # the whole design, before calibration or simulation spends any time
-        recording = Recording(study["input_rate"], study["duration"], study["settle"])
+        recording = Recording(study["input_rate"], study["duration"], study["settle"], study["phase_spread"])
         analysis = ClusterAnalysis(sizes, wins, study["shuffles"], study["bits"])
         validate_study(study["neurons"], recording, ov, analysis, run["mismatch"])
         check_new_run(out, resume)
@@ -131,7 +134,7 @@ def precision(
     calibration: list[dict[str, float]] = []
     if a["calibrate"] is not None:
         pilots = {"pilot": a["pilot"], "overrides": a["overrides"], **common}
-        pilots["recording"] = Recording(input_rate=a["input_rate"], duration=0.3)
+        pilots["recording"] = Recording(input_rate=a["input_rate"], duration=0.3, phase_spread=a["phase_spread"])
         a["overrides"], calibration = guard(lambda: calibrate_sizes(a["tech"], a["calibrate"], **pilots))
         if not as_json:
             for step in calibration:

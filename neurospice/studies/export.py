@@ -10,7 +10,8 @@ sample's parameters, against the rate SPICE measured for that sample.
 
 - ``json``: neurospice's names, the nominal values with their SPICE sources, per-parameter mean,
   CV (bootstrap interval) and ln-correlations, the per-sample table, the sensitivities, the check;
-- ``dynapsim``: rockpool's ``DynapSim`` keyword arguments, one value per neuron;
+- ``dynapsim``: rockpool's ``DynapSim`` keyword arguments, one value per neuron, with the time step the
+  values need (:func:`dynapsim_arguments` turns the document into what ``DynapSim`` accepts);
 - ``brian2``: teili's DPI neuron (Brian2) parameter names, SI values with their Brian2 unit names.
 """
 
@@ -29,6 +30,7 @@ from ..analysis.dpi_mismatch import (
     ADAPTATION_PARAMETERS,
     MODEL_PARAMETERS,
     correlation,
+    generator_guess,
     guess_rates,
     model_rates,
     models_from,
@@ -40,9 +42,26 @@ from ..params import ParameterError
 from ..store.runs import IncompleteRunError, RunFolderError, load_run, read_manifest
 from .extract import Extraction, cached_extraction, cached_sensitivities
 
-__all__ = ["EXPORT_FORMATS", "EXPORT_VERSION", "Calibration", "calibrate_run", "export_document"]
+__all__ = [
+    "DYNAPSIM_DT",
+    "DYNAPSIM_VTH",
+    "EXPORT_FORMATS",
+    "EXPORT_VERSION",
+    "Calibration",
+    "calibrate_run",
+    "dynapsim_arguments",
+    "export_document",
+]
 
-EXPORT_VERSION = 1
+#: 2: DynapSim's refractory period through C_ref (Vth left at its default), its time step, the run's adaptation
+#: weight and pulse; teili's feedback onset in the threshold's current unit
+EXPORT_VERSION = 2
+#: DynapSim's default Vth (rockpool 3.1 ``lookup/defaults.py``): it also sets every pulse width (t = C Vth/I),
+#: so the export keeps it and calibrates the refractory period through C_ref
+DYNAPSIM_VTH = 0.7
+#: the forward-Euler step DynapSim needs with these values (s): at its default 1 ms the rate came out 47 % low
+#: (issue 26's measurement), at 10 us 1.5 % low; 1 us is within 0.3 % of 0.5 us (``tests/test_peers.py``)
+DYNAPSIM_DT = 1e-6
 EXPORT_FORMATS = ("json", "dynapsim", "brian2")
 #: the SPICE metric the equation's per-sample rate is checked against
 RATE_METRIC = "isi_rate_hz"
@@ -135,12 +154,17 @@ def _check(
         "spice_rate": _ci(spice, n_boot),
         "spice_refractory": _ci(table["refractory_s"].to_numpy(dtype=float), n_boot),
         "equation_refractory": _ci(per_sample["refractory_s"], n_boot),
+        # rockpool's mismatch generator on the nominal values (GUESS_NAMES), for comparison
+        "guess_refractory": _ci(
+            np.array([m.refractory_s for m in generator_guess(extraction.model, i_in, 4096)[0]]), n_boot
+        ),
     }
     if adapting:  # the integrated equation has no adaptation: its rate would not be the run's
         check["note"] = "adaptation on (i_ahw > 0): the integrated equation has none, so rates are not compared"
         return check
     rates = model_rates(models_from(per_sample, extraction.model), i_in)
-    guess = guess_rates(extraction.model, i_in, len(rates))
+    fig = extraction.figures
+    guess = guess_rates(extraction.model, i_in, 4096, kappa_n=fig["kappa_n"], kappa_p=fig["kappa_p"])
     ok = np.isfinite(spice) & np.isfinite(rates) & (rates > 0)
     check.update(
         equation_rate=_ci(rates, n_boot),
@@ -236,50 +260,94 @@ def _currents(cal: Calibration) -> dict[str, np.ndarray]:
     }
 
 
+def _run_weight(cal: Calibration) -> float:
+    """The run's own adaptation weight (its manifest): the extraction's values switch adaptation off."""
+    return float((cal.manifest.get("params") or {}).get("i_ahw", 0.0))
+
+
 def _dynapsim(cal: Calibration) -> dict[str, Any]:
     ex, n = cal.extraction, len(cal.table)
     fig, v = ex.figures, ex.params
     c = _currents(cal)
-    vth = fig["vdd_v"] - fig["v_release_v"]  # DynapSim: t_ref = Vth C_ref / Iref; Vth is the discharge to release
+    i_ref = v["i_ref"]
     params: dict[str, Any] = {
         "Itau_mem": c["itau"],
         "Igain_mem": c["igain"],
         "Ispkthr": c["ispkthr"],
-        "Iref": vth * v["c_ref"] / c["t_ref"],
+        "Iref": np.full(n, i_ref),
         "Idc": np.full(n, v["i_in"]),
         "C_mem": np.full(n, v["c_mem"]),
-        "C_ref": np.full(n, v["c_ref"]),
+        # DynapSim: t_ref = Vth C_ref / Iref; Vth stays at its default (it sets every pulse width too)
+        "C_ref": c["t_ref"] * i_ref / DYNAPSIM_VTH,
         "Io": np.full(n, ex.model.i_reset_a),
         "kappa_n": np.full(n, fig["kappa_n"]),
         "kappa_p": np.full(n, fig["kappa_p"]),
         "Ut": np.full(n, fig["ut_v"]),
-        "Vth": np.full(n, vth),
+        "Vth": np.full(n, DYNAPSIM_VTH),
     }
+    notes = [
+        "Load with neurospice.studies.export.dynapsim_arguments(doc), or: "
+        "DynapSim(n, dt=doc['dt_s'], **{k: numpy.asarray(v) for k, v in doc['parameters'].items()}) "
+        "(DynapSim takes arrays, not lists).",
+        f"dt_s: the forward-Euler step these values need ({DYNAPSIM_DT:g} s); at DynapSim's default 1 ms the rate "
+        "is about half of SPICE's.",
+        "Itau_mem is set so that DynapSim's tau = C_mem Ut/(kappa Itau_mem), kappa = (kappa_n + kappa_p)/2, "
+        "equals each sample's SPICE-calibrated tau; Igain_mem = gain x Itau_mem.",
+        f"C_ref is set so that DynapSim's t_ref = Vth C_ref/Iref equals each sample's refractory period, with "
+        f"Iref the run's I_ref and Vth DynapSim's default {DYNAPSIM_VTH:g} V: Vth also sets DynapSim's synaptic "
+        "and adaptation pulse widths, so it is not used to calibrate.",
+        "The refractory period is the one at the run's input: SPICE's shortens as the input grows (the release "
+        "level V_R* rises with it), DynapSim's does not.",
+        "Ispkthr is the effective threshold (gain x the SPICE rheobase), not the comparator's bias.",
+        "DynapSim's positive feedback has no free parameter (Io exp(kappa' Vmem/Ut)); the measured sigmoid is in "
+        "the json export.",
+        "Mismatch is in these values: do not add DynapSim's own mismatch generator on top.",
+    ]
     if "tau_ahp_s" in cal.table:
         itau_ahp = _leak(fig, v["c_ahp"], cal.table["tau_ahp_s"].to_numpy(dtype=float))
+        weight, gain = _run_weight(cal), v["i_ahthr"] / itau_ahp
+        # DynapSim adds (Igain/Itau) Iw (1 - exp(-t_pulse_ahp/tau_ahp)) per spike: the pulse that gives each
+        # sample's measured increment with the run's weight (SPICE's acknowledge pulse is pulse_s)
+        fraction = np.clip(cal.table["ahp_increment_a"].to_numpy(dtype=float) / (gain * weight), 1e-12, 0.999)
+        t_pulse = -cal.table["tau_ahp_s"].to_numpy(dtype=float) * np.log1p(-fraction)
+        c_pulse = DYNAPSIM_C_PULSE_AHP
         params.update(
             Itau_ahp=itau_ahp,
             Igain_ahp=np.full(n, v["i_ahthr"]),
-            Iw_ahp=np.full(n, v["i_ahw"]),
+            Iw_ahp=np.full(n, weight),
             C_ahp=np.full(n, v["c_ahp"]),
+            C_pulse_ahp=np.full(n, c_pulse),
+            Ipulse_ahp=DYNAPSIM_VTH * c_pulse / t_pulse,
+        )
+        notes.append(
+            f"Adaptation: Iw_ahp is the run's I_ahw; Ipulse_ahp sets t_pulse_ahp = C_pulse_ahp Vth/Ipulse_ahp "
+            f"(mean {1e6 * float(np.mean(t_pulse)):.3g} us) so that DynapSim's increment per spike is each "
+            f"sample's measured one (SPICE's acknowledge pulse, which gates the AHP DPI: "
+            f"{1e6 * fig['pulse_s']:.3g} us)."
         )
     return {
         "format": "neurospice-dynapsim",
         "version": EXPORT_VERSION,
         "target": "rockpool.devices.dynapse.DynapSim keyword arguments, one value per neuron (SI units)",
+        "dt_s": DYNAPSIM_DT,
         "provenance": _provenance(cal),
         "parameters": {k: np.asarray(x, dtype=float).tolist() for k, x in params.items()},
-        "notes": [
-            "Itau_mem is set so that DynapSim's tau = C_mem Ut/(kappa Itau_mem), kappa = (kappa_n + kappa_p)/2, "
-            "equals each sample's SPICE-calibrated tau; Igain_mem = gain x Itau_mem.",
-            "Iref is set so that DynapSim's t_ref = Vth C_ref/Iref equals each sample's refractory period, with Vth "
-            "the refractory node's discharge to release (vdd - V_R*) measured in SPICE.",
-            "Ispkthr is the effective threshold (gain x the SPICE rheobase), not the comparator's bias.",
-            "DynapSim's positive feedback has no free parameter (Io exp(kappa' Vmem/Ut)); the measured sigmoid is in "
-            "the json export.",
-            "Mismatch is in these values: do not add DynapSim's own mismatch generator on top.",
-        ],
+        "notes": notes,
     }
+
+
+#: DynapSim's default C_pulse_ahp (F), kept: the adaptation pulse is set through Ipulse_ahp
+DYNAPSIM_C_PULSE_AHP = 0.5e-12
+
+
+def dynapsim_arguments(doc: dict[str, Any]) -> dict[str, Any]:
+    """A ``dynapsim`` document as ``DynapSim``'s keyword arguments: each parameter a float64 array of one value
+    per neuron, and ``dt`` the step the values need. ``DynapSim(len(kw["Idc"]), **kw)``."""
+    if doc.get("format") != "neurospice-dynapsim":
+        raise ParameterError("doc", f"got format {doc.get('format')!r}; accepted: neurospice-dynapsim")
+    if int(doc.get("version", 0)) < 2:
+        raise ParameterError("doc", f"version {doc.get('version')}: export it again (accepted: version 2 or later)")
+    return {"dt": float(doc["dt_s"]), **{k: np.asarray(x, dtype=np.float64) for k, x in doc["parameters"].items()}}
 
 
 #: teili's DPI neuron parameter names (Brian2) and their Brian2 units
@@ -322,8 +390,10 @@ def _teili(cal: Calibration) -> dict[str, Any]:
         "Ut": np.full(n, fig["ut_v"]),
         "Io": np.full(n, ex.model.i_reset_a),
         "Iagain": np.full(n, fig["ia_gain_a"]),
-        "Iath": np.full(n, fig["ia_th_a"]),
-        "Ianorm": np.full(n, fig["ia_norm_a"]),
+        # the sigmoid was fitted against I_mem read through one nFET (the comparator trips at I_spkthr there);
+        # the equation's threshold is in the DPI's own current unit: onset and width scaled with each threshold
+        "Iath": c["ispkthr"] * fig["ia_th_a"] / v["i_spkthr"],
+        "Ianorm": c["ispkthr"] * fig["ia_norm_a"] / v["i_spkthr"],
     }
     if "tau_ahp_s" in cal.table:
         itauahp = _leak(fig, v["c_ahp"], cal.table["tau_ahp_s"].to_numpy(dtype=float))
@@ -340,7 +410,9 @@ def _teili(cal: Calibration) -> dict[str, Any]:
         "notes": [
             "Itau is set so that teili's tau = Cmem Ut/(kappa Itau), kappa = (kn + kp)/2, equals each sample's "
             "SPICE-calibrated tau; Ith = gain x Itau.",
-            "Iagain, Iath, Ianorm: the sigmoid fitted to the SPICE DC transfer of the comparator and feedback.",
+            "Iagain, Iath, Ianorm: the sigmoid fitted to the SPICE DC transfer of the comparator and feedback; "
+            "Iath and Ianorm in the threshold's unit (each sample's Ispkthr x their ratio to the comparator's "
+            "bias I_spkthr), so the feedback switches on below each neuron's own threshold, as in the circuit.",
             "Ispkthr is the effective threshold (gain x the SPICE rheobase), not the comparator's bias.",
         ],
     }

@@ -56,9 +56,9 @@ __all__ = [
 ]
 
 #: bump when what :func:`extract_dpi_neuron` measures changes (the cache key holds it)
-EXTRACTION_VERSION = 3
+EXTRACTION_VERSION = 4
 #: adaptation weight used to measure tau_ahp and the increment when the values switch adaptation off (A)
-AHP_PROBE_WEIGHT = 1e-10
+AHP_PROBE_WEIGHT = 10e-9
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,8 @@ def extract_dpi_neuron(
     adaptation, adaptation_sources = _adaptation(
         neuron, tech, {**given, "input_kind": "none"}, ahw, facts, i0, model.refractory_s
     )
+    figures["pulse_s"] = float(spiking.metrics["pulse_s"])
+    sources["pulse_s"] = f"SPICE: width of the REQ pulse at I_in = {refractory_input:.3g} A (the adaptation's gate)"
     figures.update(feedback | adaptation)
     sources.update(feedback_sources | adaptation_sources)
     return Extraction(
@@ -231,7 +233,8 @@ def _adaptation(
     fit = fit_exponential_decay(t, i_ahp, t_start=max(off, last + 2 * t_ref) + 1e-4, low=0.05)
     jumps = [_jump(t, i_ahp, float(s), float(e), t_ref) for s, e in zip(spikes, [*spikes[1:], off], strict=True)]
     gain = i_ahthr / i_ahtau
-    jump_pred = gain * weight * (1 - math.exp(-t_ref / tau_pred))
+    pulse = float(run.metrics["pulse_s"])
+    jump_pred = gain * weight * (1 - math.exp(-pulse / tau_pred))
     nan = float("nan")
     figures = {
         "tau_ahp_s": float(fit.tau),
@@ -249,8 +252,8 @@ def _adaptation(
         "linear model)" + note,
         "ahp_first_increment_a": "SPICE: rise of I_ahp across the first spike (from rest the AHP DPI is far below "
         "its linear regime, I_ahp << I_ahthr, and rises much less)" + note,
-        "ahp_increment_pred_a": "closed form: (I_ahthr/I_ahtau) I_ahw (1 - exp(-t_ref/tau_ahp)), the AHP DPI charged "
-        "for the refractory period",
+        "ahp_increment_pred_a": "closed form: (I_ahthr/I_ahtau) I_ahw (1 - exp(-t_pulse/tau_ahp)), the AHP DPI charged "
+        "for the acknowledge pulse (t_pulse measured in the same run)",
         "ahp_weight_a": "setting: I_ahw of the adaptation measurement",
     }
     return figures, sources

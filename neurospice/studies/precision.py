@@ -49,8 +49,10 @@ __all__ = [
     "PrecisionResult",
     "Recording",
     "calibrate_sizes",
+    "phase_offsets",
     "precision_study",
     "scaled_sizes",
+    "shifted_trains",
     "validate_study",
 ]
 
@@ -74,6 +76,15 @@ STUDY_OPTIONS = ParamSpec(
         Param("input_rate", "Hz", "regular input rate into every synapse", 200.0, 0.1, 1e4),
         Param("duration", "s", "recording analysed, after the settling time", 1.0, 1e-3, 100.0),
         Param("settle", "s", "onset left out of the analysis", 0.2, 0.0, 10.0),
+        Param(
+            "phase_spread",
+            "s",
+            "start offsets spread over this span, in whole input periods, drawn from each neuron's seed (0: all "
+            "neurons start together)",
+            0.1,
+            0.0,
+            10.0,
+        ),
         Param("shuffles", "", "random partitions of the neurons into clusters, per cell", 10, 1, 10_000, kind="int"),
         Param("bits", "", "how a CV becomes bits", "log2_inv_cv2", kind="choice", choices=tuple(BITS_METHODS)),
         Param("pilot", "", "neurons in each calibration pilot run", 32, 4, 10_000, kind="int"),
@@ -89,16 +100,47 @@ ANALOG_SIZES = ("dpi", "lk", "mem", "rst", "ahp", "syn_in", "syn_w", "syn_thr", 
 @dataclass(frozen=True)
 class Recording:
     """What every neuron of the core sees and what of it is analysed: a regular train at ``input_rate`` (Hz);
-    the spikes of ``duration`` seconds after ``settle`` seconds of onset."""
+    the spikes of ``duration`` seconds after ``settle`` seconds of onset.
+
+    ``phase_spread`` (s): on silicon the neurons of a core have been running and their phases are spread;
+    in SPICE every neuron starts from the same state at the same instant. Neuron i is therefore analysed as
+    if its input had started d_i = k_i / input_rate earlier, k_i uniform in [0, phase_spread x input_rate)
+    from its own seed (:func:`phase_offsets`): its own spikes from settle + d_i on, shifted by -d_i. The
+    circuit is time-invariant, so this is exactly a neuron whose input started d_i earlier, and all neurons
+    still see the same input pulses at the same instants. The transient is ``phase_spread`` longer.
+    """
 
     input_rate: float = 200.0
     duration: float = 1.0
     settle: float = 0.2
+    phase_spread: float = 0.1
 
     @property
     def tstop(self) -> float:
-        """The transient's length: the onset left out, then the recording analysed."""
-        return self.settle + self.duration
+        """The transient's length: the onset left out, the phase spread, then the recording analysed."""
+        return self.settle + self.phase_spread + self.duration
+
+
+#: spawn key of the phase offsets' stream (a child of each neuron's seed, apart from its mismatch draws)
+PHASE_KEY = 0x5048
+
+
+def phase_offsets(seeds: Sequence[int], recording: Recording) -> np.ndarray:
+    """Each neuron's start offset d_i (s): a whole number of input periods below ``recording.phase_spread``,
+    drawn from ``SeedSequence(seed_i, spawn_key=(PHASE_KEY,))``; zeros when the spread is below one period."""
+    slots = math.floor(recording.phase_spread * recording.input_rate + 1e-9)
+    if slots < 1:
+        return np.zeros(len(seeds))
+    draws = [
+        np.random.default_rng(np.random.SeedSequence(int(s), spawn_key=(PHASE_KEY,))).integers(0, slots) for s in seeds
+    ]
+    return np.asarray(draws, dtype=float) / recording.input_rate
+
+
+def shifted_trains(trains: Sequence[np.ndarray], offsets: np.ndarray, recording: Recording) -> list[np.ndarray]:
+    """Each train's spikes in [settle + d_i, settle + d_i + duration), shifted by -d_i onto the common window."""
+    t0, d = recording.settle, recording.duration
+    return [s[(s >= t0 + o) & (s < t0 + o + d)] - o for s, o in zip(trains, offsets, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -162,6 +204,7 @@ def validate_study(
         ("input_rate", recording.input_rate),
         ("duration", duration),
         ("settle", settle),
+        ("phase_spread", recording.phase_spread),
         ("shuffles", analysis.n_shuffles),
         ("bits", analysis.bits_method),
     ):
@@ -175,7 +218,7 @@ def validate_study(
         if analysis.windows is not None
         else sorted({*(w for w in DEFAULT_WINDOWS if w <= duration), duration})
     )
-    check_cluster_design(neurons, sizes, wins, settle, recording.tstop, analysis.n_shuffles, analysis.bits_method)
+    check_cluster_design(neurons, sizes, wins, settle, settle + duration, analysis.n_shuffles, analysis.bits_method)
     params = {**PRECISION_DEFAULTS, **(overrides or {}), "input_rate": recording.input_rate}
     get_circuit("dpi-neuron").params.resolve(params)
     return sizes, wins, params
@@ -218,12 +261,15 @@ def precision_study(
     config = run_config(run, accepted=[k for k in RunOptions.__annotations__ if k != "tstop"])
     mismatch = config.mismatch or default_mismatch(config.engine)
     sizes, wins, params = validate_study(neurons, recording, overrides, analysis, mismatch)
-    settle, tstop, seed_ = recording.settle, recording.tstop, seed
-    per_neuron: RunOptions = {**run, "tstop": tstop, "mismatch": mismatch}
+    settle, tstop, seed_ = recording.settle, recording.settle + recording.duration, seed
+    per_neuron: RunOptions = {**run, "tstop": recording.tstop, "mismatch": mismatch}
     neuron = get_circuit("dpi-neuron")
     samples = monte_carlo(neuron, tech, samples=neurons, seed=seed, overrides=params, keep_spikes=True, **per_neuron)
+    samples["phase_s"] = phase_offsets(samples["seed"].tolist(), recording)
     ok = samples[samples["status"] == "ok"]
-    trains = [np.asarray(s, dtype=np.float64) for s in ok["spike_times"]]
+    trains = shifted_trains(
+        [np.asarray(s, dtype=np.float64) for s in ok["spike_times"]], ok["phase_s"].to_numpy(), recording
+    )
     if len(trains) < 2 * max(sizes):
         failed = samples[samples["status"] != "ok"]["message"].head(3).tolist()
         raise SimulationError(
@@ -251,6 +297,9 @@ def precision_study(
             "input_rate_hz": recording.input_rate,
             "duration_s": recording.duration,
             "settle_s": settle,
+            "phase_spread_s": recording.phase_spread,
+            "phases": "each neuron analysed as if its input started k/input_rate earlier, k uniform below "
+            "phase_spread x input_rate from its seed (phase_s in the samples)",
             "seed": seed,
             "mismatch": mismatch,
             "engine": config.engine,
