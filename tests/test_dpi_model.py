@@ -107,3 +107,5 @@ def test_extracted_equation_matches_spice_f_i_from_1_5x_rheobase_to_10_na() -> N
     for row in data["validation"]:
         assert abs(row["difference"]) < 0.10, row
     assert data["model"]["tau_mem_s"] == pytest.approx(0.01093, rel=0.05)
+    # the validated extraction keeps what the integrated equation leaves out (it once came back without them)
+    assert {"ia_gain_a", "tau_ahp_s", "pulse_s", "v_release_v"} <= set(data["figures"])

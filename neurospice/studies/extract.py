@@ -168,7 +168,9 @@ def extract_dpi_neuron(
         neuron, tech, {**given, "input_kind": "none"}, ahw, facts, i0, model.refractory_s
     )
     figures["pulse_s"] = float(spiking.metrics["pulse_s"])
-    sources["pulse_s"] = f"SPICE: width of the REQ pulse at I_in = {refractory_input:.3g} A (the adaptation's gate)"
+    sources["pulse_s"] = (
+        f"SPICE: width of the acknowledge pulse (/ACK low, the adaptation's gate) at I_in = {refractory_input:.3g} A"
+    )
     figures.update(feedback | adaptation)
     sources.update(feedback_sources | adaptation_sources)
     return Extraction(
@@ -415,7 +417,9 @@ def validate_dpi_neuron(
                 "difference": float(rate / spice - 1) if spice else math.nan,
             }
         )
-    return Extraction(model, extraction.sources, extraction.technology, extraction.params, rows)
+    return Extraction(
+        model, extraction.sources, extraction.technology, extraction.params, rows, figures=dict(extraction.figures)
+    )
 
 
 @dataclass(frozen=True)
