@@ -42,7 +42,7 @@ def test_new_options_refuse_bad_values(kwargs: dict[str, object], name: str) -> 
 
 
 def test_unknown_preset_is_one_line_naming_accuracy(tmp_path: Path) -> None:
-    with pytest.raises(ParameterError, match=r"parameter 'accuracy'.*fast, default, reference, legacy"):
+    with pytest.raises(ParameterError, match=r"parameter 'accuracy'.*fast, default, reference, undamped, legacy"):
         accuracy("exact")
     out = tmp_path / "run"
     for args in (["simulate", "dpi-synapse"], ["mismatch", "dpi-synapse", "--out", str(out)],
@@ -50,7 +50,7 @@ def test_unknown_preset_is_one_line_naming_accuracy(tmp_path: Path) -> None:
         result = runner.invoke(app, [*args, "--accuracy", "exact"])
         assert result.exit_code == 2, (args, result.output)
         assert result.output.strip().splitlines() == [
-            "error: parameter 'accuracy': got 'exact'; accepted: fast, default, reference, legacy"
+            "error: parameter 'accuracy': got 'exact'; accepted: fast, default, reference, undamped, legacy"
         ]
     assert not out.exists()
     study = tmp_path / "s.toml"
@@ -102,6 +102,26 @@ def test_run_records_its_accuracy_and_resume_needs_the_same(tmp_path: Path) -> N
                                  "--mismatch", "pelgrom", "--out", str(out), "--resume", "--accuracy", "fast"])  # fmt: skip
     assert result.exit_code == 2
     assert "resume with --accuracy legacy" in result.output
+
+
+@pytest.mark.ngspice
+def test_a_default_run_from_before_xmu_resumes_with_the_undamped_preset(tmp_path: Path) -> None:
+    """Runs made with the trapezoidal default before xmu = 0.49 have no xmu in their manifest: they ran at
+    ngspice's 0.5, and resume with ``--accuracy undamped``, row for row."""
+    out = tmp_path / "run"
+    args = {"samples": 3, "seed": 5, "tstop": 0.02, "mismatch": "pelgrom", "out": out}
+    whole = monte_carlo("dpi-synapse", "gf180mcu", options=ACCURACY["undamped"], **args)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["options"]["xmu"] == 0.5 and "xmu=0.5" in ACCURACY["undamped"].spice()
+    del manifest["options"]["xmu"]
+    del manifest["accuracy"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    next((out / "samples").glob("*.parquet")).unlink()
+    with pytest.raises(ParameterError, match=r"accuracy 'undamped': resume with --accuracy undamped"):
+        monte_carlo("dpi-synapse", "gf180mcu", resume=True, **args)
+    again = monte_carlo("dpi-synapse", "gf180mcu", options=ACCURACY["undamped"], resume=True, **args)
+    cols = ["sample", "seed", "tau_s", "peak_current_a"]
+    pd.testing.assert_frame_equal(whole[cols].reset_index(drop=True), again[cols].reset_index(drop=True))
 
 
 def test_study_file_accuracy_reaches_the_run(tmp_path: Path) -> None:

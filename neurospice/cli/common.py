@@ -58,7 +58,8 @@ IncludeDirOpt = Annotated[
 AccuracyOpt = Annotated[
     str | None,
     typer.Option(
-        help="simulator accuracy preset: fast, default, reference or legacy (measured errors and costs: BENCHMARKS.md)"
+        help="simulator accuracy preset: fast, default, reference, undamped or legacy "
+        "(measured errors and costs: BENCHMARKS.md)"
     ),
 ]
 EngineOpt = Annotated[

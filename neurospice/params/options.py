@@ -131,6 +131,8 @@ ACCURACY: dict[str, SimOptions] = {
     "reference": SimOptions(
         method="gear", reltol=1e-7, abstol=1e-16, chgtol=1e-18, trtol=7.0, bypass=False, max_step=2e-6
     ),
+    # the default before xmu was set (pure trapezoidal, ngspice's xmu = 0.5): runs made with it then resume with it
+    "undamped": dataclasses.replace(SimOptions(), xmu=0.5),
     # the defaults before trapezoidal integration was measured to be both faster and closer to
     # the reference: runs made then resume, and reproduce, with this preset. Spelled out in full
     # so that a later change of the defaults does not change it.
