@@ -184,16 +184,7 @@ def generator_guess(
     return models, i_in * f["Idc"]
 
 
-def guess_rates(
-    nominal: DPINeuronModel,
-    i_in: float,
-    samples: int,
-    *,
-    cv: float = 0.10,
-    seed: int = 0,
-    kappa_n: float = 0.7,
-    kappa_p: float = 0.7,
-) -> NDArray[np.float64]:
-    """Rates (Hz) of :func:`generator_guess`'s models, each at its own perturbed input."""
-    models, inputs = generator_guess(nominal, i_in, samples, cv=cv, seed=seed, kappa_n=kappa_n, kappa_p=kappa_p)
+def guess_rates(guess: tuple[Sequence[DPINeuronModel], NDArray[np.float64]]) -> NDArray[np.float64]:
+    """Rates (Hz) of :func:`generator_guess`'s models (its return value), each at its own perturbed input."""
+    models, inputs = guess
     return np.array([m.rate_hz(float(x)) for m, x in zip(models, inputs, strict=True)])

@@ -154,17 +154,16 @@ def _check(
         "spice_rate": _ci(spice, n_boot),
         "spice_refractory": _ci(table["refractory_s"].to_numpy(dtype=float), n_boot),
         "equation_refractory": _ci(per_sample["refractory_s"], n_boot),
-        # rockpool's mismatch generator on the nominal values (GUESS_NAMES), for comparison
-        "guess_refractory": _ci(
-            np.array([m.refractory_s for m in generator_guess(extraction.model, i_in, 4096)[0]]), n_boot
-        ),
     }
+    # rockpool's mismatch generator on the nominal values (GUESS_NAMES), for comparison
+    fig = extraction.figures
+    guessed = generator_guess(extraction.model, i_in, 4096, kappa_n=fig["kappa_n"], kappa_p=fig["kappa_p"])
+    check["guess_refractory"] = _ci(np.array([m.refractory_s for m in guessed[0]]), n_boot)
     if adapting:  # the integrated equation has no adaptation: its rate would not be the run's
         check["note"] = "adaptation on (i_ahw > 0): the integrated equation has none, so rates are not compared"
         return check
     rates = model_rates(models_from(per_sample, extraction.model), i_in)
-    fig = extraction.figures
-    guess = guess_rates(extraction.model, i_in, 4096, kappa_n=fig["kappa_n"], kappa_p=fig["kappa_p"])
+    guess = guess_rates(guessed)
     ok = np.isfinite(spice) & np.isfinite(rates) & (rates > 0)
     check.update(
         equation_rate=_ci(rates, n_boot),
