@@ -195,7 +195,8 @@ def _print_precision(
     s = result.settings
     typer.echo(
         f"precision: {s['ok']}/{s['neurons']} DPI neurons on {s['technology']}, {s['input_rate_hz']:g} Hz in, "
-        f"mean {result.rates_hz.mean():.1f} Hz out, {s['duration_s']:g} s after {s['settle_s']:g} s"
+        f"mean {result.rates_hz.mean():.1f} Hz out, {s['duration_s']:g} s after {s['settle_s']:g} s, "
+        f"phases spread over {1e3 * s['phase_spread_s']:g} ms"
     )
     typer.echo(
         f"  single-neuron rate CV {100 * single.cv:.2f} % [{100 * single.ci_low:.2f}, {100 * single.ci_high:.2f}]"

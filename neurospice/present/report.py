@@ -306,6 +306,14 @@ def save_precision_heatmap(out: str | Path, path: str | Path | None = None) -> P
     return target
 
 
+def _phases_text(settings: dict[str, Any]) -> str:
+    """How the neurons' phases were set (studies written before the phase spread had none: all aligned)."""
+    spread = float(settings.get("phase_spread_s", 0.0) or 0.0)
+    if spread <= 0:
+        return ", every neuron starting at the same instant"
+    return f", each neuron's start offset drawn from its seed in whole input periods below {spread * 1e3:g} ms"
+
+
 def precision_report(out: str | Path, path: str | Path | None = None) -> Path:
     """Write the HTML report of the precision study stored in ``out`` (default ``out/report.html``)."""
     out = Path(out)
@@ -329,8 +337,9 @@ def precision_report(out: str | Path, path: str | Path | None = None) -> Path:
     sections = [
         f"<p>{s['ok']} of {s['neurons']} mismatched DPI neurons on {html.escape(s['technology'])} "
         f"({html.escape(s['mismatch'])} mismatch, seed {s['seed']}), each driven through its own DPI synapse by a "
-        f"regular {s['input_rate_hz']:g} Hz train; {s['duration_s']:g} s analysed after {s['settle_s']:g} s. "
-        f"Mean rate {stored['mean_rate_hz']:.1f} Hz.</p>",
+        f"regular {s['input_rate_hz']:g} Hz train; {s['duration_s']:g} s analysed after {s['settle_s']:g} s"
+        + _phases_text(s)
+        + f". Mean rate {stored['mean_rate_hz']:.1f} Hz.</p>",
         f"<p><b>Single-neuron rate CV</b> (across neurons, ddof = 1): {100 * single['cv']:.2f} % "
         f"[{100 * single['ci_low']:.2f}, {100 * single['ci_high']:.2f}] (95 % bootstrap, n = {single['n']}); "
         "the chip measured about 18 %.</p>",
