@@ -76,9 +76,11 @@ class DPINeuron(Circuit):
 
     Blocks and devices are listed in ``netlists/dpi_neuron.sp``: input DPI with leak (I_tau) and
     gain (I_th), a current comparator against I_spkthr that switches on a positive feedback
-    current I_fb (the exponential onset), REQ and a locally closed ACK through inverters, reset
-    with a refractory capacitor discharged at I_ref, and an AHP DPI that integrates during the
-    refractory period and subtracts I_ahp from the membrane (off when ``i_ahw = 0``).
+    current I_fb (the exponential onset), REQ and a locally closed ACK through current-starved
+    inverters (none draws more than I_hs), reset with a refractory capacitor discharged at I_ref
+    whose node drives only the reset transistor, and an AHP DPI switched by the acknowledge pulse
+    (``pulse_s``) that subtracts I_ahp from the membrane (off when ``i_ahw = 0``). No gate follows
+    a slow ramp unstarved: at the defaults a spike costs about 22 pJ on GF180MCU (3.3 V).
 
     Inputs: a DC current step ``i_in`` (an ideal stimulus source) and/or a DPI synapse
     (``input_kind`` other than ``none``; parameters ``syn_*``) whose output current flows into
