@@ -126,6 +126,10 @@ def test_study_writes_tables_report_and_resumes_to_the_same_numbers(study: tuple
     assert len(comparison) > 0 and {"cv_sim", "cv_published", "difference_pp"} <= set(comparison.columns)
     html = (out / "report.html").read_text()
     assert "data:image/png;base64," in html and "Zendrikov" in html and "log2_inv_cv2" in html
+    # the default protocol spreads the phases, over 0.1 s, and says so; the run is that much longer
+    summary = json.loads((out / "precision.json").read_text())
+    assert summary["phase_spread_s"] == 0.1 and "whole input periods below 100 ms" in html
+    assert json.loads((out / "manifest.json").read_text())["tstop_s"] == pytest.approx(0.15 + 0.1 + 0.25)
     samples = load_run(out)
     assert samples["spike_times"].map(len).sum() > 0
     again = runner.invoke(app, ["precision", *STUDY, "--out", str(out), "--resume", "--json", "--quiet"])
@@ -145,6 +149,7 @@ def test_study_writes_tables_report_and_resumes_to_the_same_numbers(study: tuple
         (["--calibrate", "7"], "parameter 'target_cv'"),
         (["--set", "syn_i_w=1"], "parameter 'syn_i_w'"),
         (["--report"], "parameter 'report': needs --out"),
+        (["--phase-spread", "-1"], "parameter 'phase_spread': got '-1'; accepted: a number in [0 s, 10 s]"),
     ],
 )
 def test_precision_bad_input_exits_2_naming_the_parameter(tmp_path: Path, args: list[str], message: str) -> None:
@@ -201,3 +206,23 @@ def test_calibration_does_not_run_for_a_design_that_cannot(tmp_path: Path, monke
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "never")])
     assert result.exit_code == 2 and "cluster_sizes: got [64]" in result.output
     assert not (tmp_path / "never").exists()
+
+
+def test_phase_offsets_are_whole_input_periods_from_each_neurons_seed() -> None:
+    """d_i = k_i / input_rate, k_i uniform below phase_spread x input_rate from the neuron's own seed; a shifted
+    train is the neuron's own spikes from settle + d_i on, moved onto the common window."""
+    from neurospice.studies.precision import Recording, phase_offsets, shifted_trains
+
+    rec = Recording(input_rate=200.0, duration=0.5, settle=0.2, phase_spread=0.1)
+    assert rec.tstop == pytest.approx(0.8)
+    seeds = list(range(1000, 1400))
+    d = phase_offsets(seeds, rec)
+    np.testing.assert_array_equal(d, phase_offsets(seeds, rec))  # reproducible from the seeds alone
+    k = d * rec.input_rate
+    np.testing.assert_allclose(k, np.round(k), atol=1e-9)
+    assert k.min() == 0 and k.max() == 19 and len(set(k)) == 20  # 20 input periods in 0.1 s, all used
+    assert not phase_offsets(seeds, Recording(phase_spread=0.004)).any()  # below one period: aligned
+    train = np.arange(0.0, rec.tstop, 0.02)  # a 50 Hz neuron, its own clock
+    (shifted,) = shifted_trains([train], np.array([0.035]), rec)
+    np.testing.assert_allclose(shifted, train[(train >= 0.235) & (train < 0.735)] - 0.035)
+    assert shifted.min() >= rec.settle and shifted.max() < rec.settle + rec.duration
