@@ -126,7 +126,8 @@ def test_outputs_get_normal_permissions(tmp_path: Path, umask_022: None) -> None
     ("kwargs", "name"),
     [({"method": "gear\n.control\nshell touch /tmp/neurospice-pwned\n.endc"}, "method"), ({"gmin": -1}, "gmin"),
      ({"abstol": float("nan")}, "abstol"), ({"reltol": float("inf")}, "reltol"), ({"chgtol": "1e-16"}, "chgtol"),
-     ({"points": 2.5}, "points"), ({"points": 0}, "points"), ({"reltol": True}, "reltol")],
+     ({"points": 2.5}, "points"), ({"points": 0}, "points"), ({"reltol": True}, "reltol"), ({"xmu": 0.6}, "xmu"),
+     ({"xmu": 0}, "xmu"), ({"xmu": "0.49\n.control"}, "xmu")],
 )  # fmt: skip
 def test_sim_options_refuse_anything_but_numbers_and_known_words(kwargs: dict[str, object], name: str) -> None:
     with pytest.raises(ParameterError, match=f"parameter '{name}'"):

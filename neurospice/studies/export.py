@@ -62,6 +62,8 @@ DYNAPSIM_VTH = 0.7
 #: the forward-Euler step DynapSim needs with these values (s): at its default 1 ms the rate came out 47 % low
 #: (issue 26's measurement), at 10 us 1.5 % low; 1 us is within 0.3 % of 0.5 us (``tests/test_peers.py``)
 DYNAPSIM_DT = 1e-6
+#: DynapSim's default C_pulse_ahp (F), kept: the adaptation pulse is set through Ipulse_ahp
+DYNAPSIM_C_PULSE_AHP = 0.5e-12
 EXPORT_FORMATS = ("json", "dynapsim", "brian2")
 #: the SPICE metric the equation's per-sample rate is checked against
 RATE_METRIC = "isi_rate_hz"
@@ -333,10 +335,6 @@ def _dynapsim(cal: Calibration) -> dict[str, Any]:
         "parameters": {k: np.asarray(x, dtype=float).tolist() for k, x in params.items()},
         "notes": notes,
     }
-
-
-#: DynapSim's default C_pulse_ahp (F), kept: the adaptation pulse is set through Ipulse_ahp
-DYNAPSIM_C_PULSE_AHP = 0.5e-12
 
 
 def dynapsim_arguments(doc: dict[str, Any]) -> dict[str, Any]:

@@ -261,7 +261,7 @@ def precision_study(
     config = run_config(run, accepted=[k for k in RunOptions.__annotations__ if k != "tstop"])
     mismatch = config.mismatch or default_mismatch(config.engine)
     sizes, wins, params = validate_study(neurons, recording, overrides, analysis, mismatch)
-    settle, tstop, seed_ = recording.settle, recording.settle + recording.duration, seed
+    settle, t_end, seed_ = recording.settle, recording.settle + recording.duration, seed  # the analysed window
     per_neuron: RunOptions = {**run, "tstop": recording.tstop, "mismatch": mismatch}
     neuron = get_circuit("dpi-neuron")
     samples = monte_carlo(neuron, tech, samples=neurons, seed=seed, overrides=params, keep_spikes=True, **per_neuron)
@@ -278,18 +278,18 @@ def precision_study(
         )
     shuffles, method = analysis.n_shuffles, analysis.bits_method
     table = cluster_rate_cv(
-        trains, sizes, wins, span=(settle, tstop), n_shuffles=shuffles, rng=seed_, bits_method=method
+        trains, sizes, wins, span=(settle, t_end), n_shuffles=shuffles, rng=seed_, bits_method=method
     )
-    rates = np.array([np.count_nonzero((s >= settle) & (s < tstop)) / recording.duration for s in trains])
+    rates = np.array([np.count_nonzero((s >= settle) & (s < t_end)) / recording.duration for s in trains])
     result = PrecisionResult(
         table=table,
         comparison=compare_cluster_cv(table),
         samples=samples,
         rates_hz=rates,
         single_cv=coefficient_of_variation(rates, seed=seed),
-        slope=_slope(trains, sizes, max(wins), settle, tstop, shuffles, seed),
+        slope=_slope(trains, sizes, max(wins), settle, t_end, shuffles, seed),
         t_start=settle,
-        t_stop=tstop,
+        t_stop=t_end,
         settings={
             "technology": tech.name,
             "neurons": neurons,

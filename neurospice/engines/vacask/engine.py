@@ -66,7 +66,7 @@ def deck_options(flat: FlatDeck) -> SimOptions:
             method=o["method"],  # type: ignore[arg-type]
             trtol=float(o.get("trtol", 7.0)),
             bypass=o.get("bypass", "0") == "1",
-            xmu=float(o.get("xmu", 0.5)),
+            xmu=float(o.get("xmu", SimOptions.xmu)),  # written only with method=trap; ignored by VACASK
         )
     except (KeyError, ValueError) as exc:
         raise NetlistError(f"the deck's .options line is not neurospice's ({exc})") from None
