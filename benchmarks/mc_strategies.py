@@ -1,4 +1,4 @@
-"""Monte Carlo strategies measured side by side in one run (results go to BENCHMARKS.md).
+"""Monte Carlo strategies measured side by side in one run (results go to docs/benchmarks/).
 
 (a) one ``ngspice -b`` process per sample, two at a time (how CACE, chipify and spicelib's
     runner work): each sample is a deck with ``.options seed=<seed>`` and the technology's

@@ -1,4 +1,4 @@
-"""Fewer SPICE runs for the same answer, measured side by side in one run (results go to BENCHMARKS.md).
+"""Fewer SPICE runs for the same answer, measured side by side in one run (results go to docs/benchmarks/).
 
 Parts (each printed as a Markdown table; ``--out`` keeps every run folder):
 

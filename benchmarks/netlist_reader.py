@@ -1,4 +1,4 @@
-"""What reading an untrusted netlist costs: neurospice's reader and the final deck gate (results in BENCHMARKS.md).
+"""What reading an untrusted netlist costs: neurospice's reader and the final deck gate (results in docs/benchmarks/).
 
 A layout-extraction-sized netlist is generated (``--devices`` GF180MCU transistors with their
 parasitic capacitors in one ``.subckt``, a testbench around it, half of it in an included file)

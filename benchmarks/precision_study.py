@@ -1,4 +1,4 @@
-"""How long the full precision experiment takes on this machine (results go to BENCHMARKS.md).
+"""How long the full precision experiment takes on this machine (results go to docs/benchmarks/).
 
 Runs, in one process and one go: the size calibration (pilot populations until the single-neuron
 rate CV is near the target), then the study itself (default: 256 neurons, 1 s analysed after

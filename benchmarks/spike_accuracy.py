@@ -1,4 +1,4 @@
-"""Spike-time accuracy against cost, for each accuracy preset (results go to BENCHMARKS.md).
+"""Spike-time accuracy against cost, for each accuracy preset (results go to docs/benchmarks/).
 
 Every built-in circuit runs on GF180MCU at several inputs and durations, first with the
 ``reference`` preset (gear, reltol 1e-7, abstol 1e-16, chgtol 1e-18, 2 µs step), then with each

@@ -1,4 +1,4 @@
-"""The second engine, VACASK, against ngspice: cost, spike-time error, and what differs (results in BENCHMARKS.md).
+"""The second engine, VACASK, against ngspice: cost, spike-time error, and what differs (results in docs/benchmarks/).
 
 Cases: the spike-accuracy benchmark's (``benchmarks/spike_accuracy.py``): the DPI neuron at DC 0.5,
 1, 3 nA for 0.1 s and 0.3 s and under the precision study's drive, the Axon-Hillock neuron, the DPI

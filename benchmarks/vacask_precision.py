@@ -1,5 +1,5 @@
 """A precision study on both engines, the same neurons (pelgrom offsets from the same seeds): wall time, the
-single-neuron rate CV and the cluster-CV table (results in BENCHMARKS.md).
+single-neuron rate CV and the cluster-CV table (results in docs/benchmarks/).
 
 Usage: python benchmarks/vacask_precision.py [--neurons 64] [--duration 0.5]
 """

@@ -1,6 +1,6 @@
 """Follow one parameter through a command: how often its value is coerced, how often a full parameter
 record is resolved, how often the testbench text is built, how often the ``.sp`` files are read and their
-subcircuits parsed (the acceptance figures of the bound-testbench change; results in BENCHMARKS.md).
+subcircuits parsed (the acceptance figures of the bound-testbench change; results in docs/benchmarks/).
 
 Counters are wrapped around the functions that do each step before the command runs; the Monte
 Carlo workers are forked from this process, so they count too: every count is appended as one line to

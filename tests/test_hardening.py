@@ -54,7 +54,7 @@ def umask_022() -> Iterator[None]:
      (["precision", "--shuffles", "2.5"], ["parameter 'shuffles'"]),
      (["characterize", "nmos", "--bogus"], ["No such option: --bogus"]),
      (["mismatch", "dpi-synapse", "--bogus"], ["No such option: --bogus"]),
-     (["simulate"], ["Missing argument 'circuit'"]),
+     (["simulate"], ["Missing argument 'CIRCUIT'"]),
      (["sweep", "dpi-synapse", "-p", "i_w", "-v", "1n", "--out", "/proc/x"], ["parameter 'out'", "/proc"]),
      (["sweep", "dpi-synapse", "-p", "i_w", "-v", "1n", "--out", "{tmp}/afile"], ["parameter 'out'", "exists"]),
      (["mismatch", "dpi-synapse", "--out", "{tmp}/afile/sub"], ["parameter 'out'", "is a file, not a folder"]),

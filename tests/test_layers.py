@@ -36,7 +36,7 @@ LAYERS: dict[str, int] = {
 #: the run layers, which present must not import
 RUN = {"engines", "sim", "montecarlo", "studies"}
 PRESENT = "present"
-FACADE = {"__init__.py", "__main__.py"}
+FACADE = {"__init__.py", "__main__.py", "py.typed"}  # py.typed: the PEP 561 marker, not code
 
 
 def _module_name(path: Path) -> str:

@@ -168,7 +168,7 @@ def test_mismatch_report_has_closed_forms_pelgrom_plot_and_contributions(tmp_pat
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     html = (out / "report.html").read_text()
-    for text in ("Pelgrom plot", "Mismatch contributions", "closed_form_cv", "tau_s", "xsyn.md5", "A_VT pair fit"):
+    for text in ("Pelgrom plot", "Mismatch contributions", "closed-form CV", "tau_s", "xsyn.md5", "A_VT pair fit"):
         assert text in html, text
     assert html.count("data:image/png;base64,") >= 3
     assert runner.invoke(app, ["mismatch", "dpi-synapse", "-n", "2", "--report"]).exit_code == 2

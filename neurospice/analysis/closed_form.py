@@ -1,7 +1,6 @@
 r"""Closed-form DPI model, derived with sympy.
 
-Bartolozzi & Indiveri, Neural Computation 19(10):2581-2603, 2007; Chicca et al., Proc. IEEE
-102(9):1367-1388, 2014. In weak inversion the DPI obeys
+:cite:t:`bartolozzi2007`; :cite:t:`chicca2014`. In weak inversion the DPI obeys
 
 .. math::
 
@@ -38,8 +37,38 @@ BOLTZMANN_OVER_Q = 1.380649e-23 / 1.602176634e-19
 
 
 def thermal_voltage(temp_c: float = 27.0) -> float:
-    """U_T = kT/q in volts; ngspice simulates at 27 degC unless told otherwise (25.865 mV)."""
+    """The thermal voltage :math:`U_T = kT/q` (V).
+
+    Parameters
+    ----------
+    temp_c : float, default 27
+        Temperature (degC); ngspice simulates at 27 degC unless told otherwise.
+
+    Returns
+    -------
+    float
+        :math:`U_T` in volts (25.865 mV at 27 degC).
+
+    Raises
+    ------
+    ValueError
+        If the temperature is below absolute zero or not finite.
+
+    Examples
+    --------
+    >>> round(thermal_voltage(27.0) * 1e3, 3)
+    25.865
+    """
+    if not (np.isfinite(temp_c) and temp_c > -273.15):
+        raise ValueError(f"temp_c must be a finite temperature above -273.15 degC, got {temp_c!r}")
     return BOLTZMANN_OVER_Q * (temp_c + 273.15)
+
+
+def _positive(**values: float) -> None:
+    """Refuse a zero, negative or infinite argument; NaN (a figure not known) propagates into a NaN result."""
+    for name, value in values.items():
+        if not np.isnan(value) and not (np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be positive and finite, got {value!r}")
 
 
 @lru_cache(maxsize=1)
@@ -64,22 +93,134 @@ def _derived() -> dict[str, Callable[..., Any]]:
 
 
 def dpi_tau(c: float, i_tau: float, kappa: float, ut: float | None = None) -> float:
-    r"""DPI time constant :math:`\tau = C U_T / (\kappa I_\tau)` (s)."""
-    return float(_derived()["tau"](c, i_tau, kappa, thermal_voltage() if ut is None else ut))
+    r"""The DPI time constant :math:`\tau = C U_T / (\kappa I_\tau)` :cite:p:`bartolozzi2007`.
+
+    Parameters
+    ----------
+    c : float
+        The integrating capacitance (F).
+    i_tau : float
+        The leak current (A).
+    kappa : float
+        The subthreshold slope factor of the leak transistor (about 0.7).
+    ut : float, optional
+        The thermal voltage (V); default :func:`thermal_voltage` at 27 degC.
+
+    Returns
+    -------
+    float
+        :math:`\tau` in seconds.
+
+    Raises
+    ------
+    ValueError
+        If any argument is zero, negative or infinite (NaN, a figure not known, gives NaN).
+
+    Examples
+    --------
+    >>> round(dpi_tau(1.5e-12, 5e-12, 0.68049) * 1e3, 2)  # ms: the default DPI synapse on GF180MCU
+    11.4
+    """
+    ut = thermal_voltage() if ut is None else ut
+    _positive(c=c, i_tau=i_tau, kappa=kappa, ut=ut)
+    return float(_derived()["tau"](c, i_tau, kappa, ut))
 
 
 def dpi_gain(i_th: float, i_tau: float) -> float:
-    r"""DC gain :math:`I_{th}/I_\tau` of the linearised DPI."""
+    r"""The DC gain :math:`I_{th}/I_\tau` of the linearised DPI :cite:p:`bartolozzi2007`.
+
+    Parameters
+    ----------
+    i_th : float
+        The threshold current (A).
+    i_tau : float
+        The leak current (A).
+
+    Returns
+    -------
+    float
+        The gain (dimensionless).
+
+    Raises
+    ------
+    ValueError
+        If either current is zero, negative or infinite (NaN gives NaN).
+
+    Examples
+    --------
+    >>> round(dpi_gain(50e-12, 5e-12), 9)
+    10.0
+    """
+    _positive(i_th=i_th, i_tau=i_tau)
     return i_th / i_tau
 
 
 def dpi_steady_state(i_w: float, i_th: float, i_tau: float) -> float:
-    r"""Steady output of the full DPI equation under a constant input: :math:`I_{th}(I_w/I_\tau - 1)` (A)."""
+    r"""Steady output of the full DPI equation under a constant input: :math:`I_{th}(I_w/I_\tau - 1)` (A).
+
+    Exact for the nonlinear equation of :cite:t:`bartolozzi2007` with equal subthreshold slopes; the
+    circuit departs from it when the pair's and the output's :math:`\kappa` differ (see the user guide).
+
+    Parameters
+    ----------
+    i_w : float
+        The input (weight) current (A).
+    i_th : float
+        The threshold current (A).
+    i_tau : float
+        The leak current (A).
+
+    Returns
+    -------
+    float
+        The steady output current (A); negative when :math:`I_w < I_\tau` (the circuit then stays off).
+
+    Raises
+    ------
+    ValueError
+        If any current is zero, negative or infinite (NaN gives NaN).
+
+    Examples
+    --------
+    >>> round(dpi_steady_state(1e-9, 50e-12, 5e-12) * 1e9, 6)  # nA
+    9.95
+    """
+    _positive(i_w=i_w, i_th=i_th, i_tau=i_tau)
     return float(_derived()["steady"](i_w, i_th, i_tau))
 
 
 def dpi_step_response(t: ArrayLike, tau: float, gain: float, i_in: float, i_start: float) -> NDArray[np.float64]:
-    r"""Linear DPI step response :math:`I(t) = G I_{in} + (I_0 - G I_{in}) e^{-t/\tau}` (sympy's solution)."""
+    r"""Linear DPI step response :math:`I(t) = G I_{in} + (I_0 - G I_{in}) e^{-t/\tau}` (sympy's solution).
+
+    Parameters
+    ----------
+    t : array_like
+        Times since the step (s).
+    tau : float
+        Time constant (s), e.g. from :func:`dpi_tau`.
+    gain : float
+        DC gain :math:`G`, e.g. from :func:`dpi_gain`.
+    i_in : float
+        Input current during the step (A).
+    i_start : float
+        Output at :math:`t = 0` (A).
+
+    Returns
+    -------
+    numpy.ndarray
+        The output current (A), shaped like ``t``.
+
+    Raises
+    ------
+    ValueError
+        If ``tau`` is zero, negative or infinite (NaN gives NaN).
+
+    Examples
+    --------
+    >>> dpi_step_response([0.0, 0.01], tau=0.01, gain=10.0, i_in=1e-10, i_start=0.0).round(12)
+    array([0.00e+00, 6.32e-10])
+    """
+    _positive(tau=tau)
     out = _derived()["step"](np.asarray(t, dtype=np.float64), tau, i_start, gain, i_in)
     return np.broadcast_to(np.asarray(out, dtype=np.float64), np.shape(t)).copy()
 
@@ -89,8 +230,42 @@ def dpi_pulse_train_response(
 ) -> NDArray[np.float64]:
     """Linear DPI response to rectangular pulses of ``width`` starting at ``onsets`` (A).
 
-    Pieces the step response together: input ``i_w`` while a pulse is on, zero between.
+    Pieces :func:`dpi_step_response` together: input ``i_w`` while a pulse is on, zero between.
+
+    Parameters
+    ----------
+    t : array_like
+        Sample times (s).
+    onsets : array_like
+        Pulse start times (s).
+    width : float
+        Pulse width (s).
+    tau : float
+        Time constant (s).
+    gain : float
+        DC gain.
+    i_w : float
+        Input current while a pulse is on (A).
+    i_start : float
+        Output at :math:`t = 0` (A).
+
+    Returns
+    -------
+    numpy.ndarray
+        The output current (A) at ``t``.
+
+    Raises
+    ------
+    ValueError
+        If ``tau`` or ``width`` is zero, negative or infinite (NaN gives NaN).
+
+    Examples
+    --------
+    >>> i = dpi_pulse_train_response([0.0, 0.001, 0.01], [0.0], 0.001, 0.01, 10.0, 1e-10, 0.0)
+    >>> (i * 1e12).round(1)  # pA
+    array([ 0. , 95.2, 38.7])
     """
+    _positive(tau=tau, width=width)
     t = np.asarray(t, dtype=np.float64)
     edges = sorted({0.0, *(float(x) for x in np.ravel(onsets)), *(float(x) + width for x in np.ravel(onsets))})
     out = np.empty_like(t)

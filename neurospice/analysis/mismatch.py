@@ -45,14 +45,38 @@ class PelgromFit:
 
 
 def fit_pelgrom(sizes: ArrayLike, values: ArrayLike) -> PelgromFit:
-    r"""Fit :math:`\sigma = A (WL)^{-p}` to spreads ``values`` measured at device ``sizes``.
+    r"""Fit Pelgrom's law :math:`\sigma = A (WL)^{-p}` :cite:p:`pelgrom1989` to spreads measured at several sizes.
 
-    ``sizes`` are areas :math:`WL` (m^2), or an ``(n, 2)`` array of ``(W, L)`` pairs (m).
     ``values`` are spreads at those sizes: :math:`\sigma_{V_T}` (V) gives :math:`A_{VT}` per device
     (V m; multiply by :math:`\sqrt 2` for the pair convention), a current CV gives the
     current-matching coefficient (m). The free fit is the linear regression
-    :math:`\ln\sigma = \ln A - p \ln(WL)`; Pelgrom's law is :math:`p = 1/2`. Needs at least
-    three distinct sizes.
+    :math:`\ln\sigma = \ln A - p \ln(WL)`; Pelgrom's law is :math:`p = 1/2`.
+
+    Parameters
+    ----------
+    sizes : array_like
+        Areas :math:`WL` (m^2), or an ``(n, 2)`` array of ``(W, L)`` pairs (m).
+    values : array_like
+        The spread at each size. Non-finite or non-positive pairs are dropped.
+
+    Returns
+    -------
+    PelgromFit
+        ``a`` and ``exponent`` of the free fit with standard errors, ``a_fixed`` (the exponent held
+        at 1/2: the number to quote as A) with its standard error, ``r2`` and ``n``.
+
+    Raises
+    ------
+    ValueError
+        If sizes and values differ in length, or fewer than three distinct sizes remain.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> area = np.array([1.0, 4.0, 16.0, 64.0]) * 1e-12     # m^2
+    >>> fit = fit_pelgrom(area, 7.148e-9 / np.sqrt(area))    # sigma_VT (V) of GF180MCU's nmos_3p3
+    >>> round(fit.a_fixed * 1e9, 3), round(fit.exponent, 3)  # mV um, exponent
+    (7.148, 0.5)
     """
     from scipy.stats import linregress
 
@@ -120,12 +144,43 @@ def mismatch_contributions(
         s_i = \frac{\beta_i^2 \operatorname{var}(\delta_i)}{\operatorname{var}(y)},
         \qquad \sum_i s_i \approx R^2 .
 
-    The table also gives :math:`\beta_i` (sensitivity per volt) and :math:`|\beta_i|\sigma_i`
-    (the spread of :math:`y` that device alone causes). When :math:`R^2 <` ``min_r2`` the metric is
-    not linear in the offsets (switching, saturation, an outlier) and the shares are not to be
-    trusted: ``trusted`` is False and a :class:`LowR2Warning` says so.
+    When :math:`R^2 <` ``min_r2`` the metric is not linear in the offsets (switching, saturation, an
+    outlier) and the shares are not to be trusted: ``trusted`` is False and a :class:`LowR2Warning` says so.
 
-    Rows with a non-finite metric (or a non-positive one under ``log``) are dropped.
+    Parameters
+    ----------
+    offsets : array_like
+        Threshold offsets (V), shape ``(samples, devices)``.
+    metric : array_like
+        The metric per sample. Rows with a non-finite metric (or a non-positive one under ``log``) are dropped.
+    names : sequence of str
+        One name per device (column of ``offsets``).
+    transform : {"log", "linear"}
+        What is regressed: the metric's log or the metric.
+    min_r2 : float, default 0.8
+        Below this R^2 the shares are marked untrusted.
+
+    Returns
+    -------
+    ContributionResult
+        ``table`` (one row per device, largest share first: ``device``, ``sensitivity_per_v``,
+        ``sigma_offset_v``, ``sigma_contribution``, ``variance_share``), ``r2``, ``n_samples``,
+        ``transform``, ``trusted`` and ``min_r2``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree, the transform is unknown, or fewer than ``devices + 3`` usable samples remain.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> dvt = rng.normal(0.0, 0.01, (200, 2))                       # V
+    >>> tau = 0.01 * np.exp(27.0 * dvt[:, 0] + 5.0 * dvt[:, 1])     # s: device A dominates
+    >>> result = mismatch_contributions(dvt, tau, ["A", "B"])
+    >>> result.table["device"].tolist(), round(result.r2, 3)
+    (['A', 'B'], 1.0)
     """
     import pandas as pd
 

@@ -41,7 +41,37 @@ DEFAULT_WINDOWS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 def window_counts(
     spike_trains: Sequence[ArrayLike], t_start: float, window: float, n_windows: int
 ) -> NDArray[np.int64]:
-    """Spike counts, shape ``(neurons, n_windows)``, in consecutive windows ``[t_start + j w, t_start + (j+1) w)``."""
+    """Spike counts in consecutive windows :math:`[t_0 + j w, t_0 + (j+1) w)`.
+
+    Parameters
+    ----------
+    spike_trains : sequence of array_like
+        One array of spike times (s) per neuron.
+    t_start : float
+        Start of the first window (s).
+    window : float
+        Window length (s).
+    n_windows : int
+        Number of windows.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer counts, shape ``(neurons, n_windows)``.
+
+    Raises
+    ------
+    ValueError
+        If ``window`` is not positive or ``n_windows`` is below 1.
+
+    Examples
+    --------
+    >>> window_counts([[0.01, 0.02, 0.11], [0.05]], t_start=0.0, window=0.1, n_windows=2)
+    array([[2, 1],
+           [1, 0]])
+    """
+    if not window > 0 or n_windows < 1:
+        raise ValueError(f"window must be positive and n_windows at least 1, got {window!r} and {n_windows!r}")
     edges = t_start + window * np.arange(n_windows + 1)
     out = np.empty((len(spike_trains), n_windows), dtype=np.int64)
     for i, train in enumerate(spike_trains):
@@ -51,14 +81,43 @@ def window_counts(
 
 
 def regular_count_cv(rates_hz: ArrayLike, window: float, cluster_size: int = 1) -> float:
-    r"""The cluster CV in windows of ``window`` seconds that perfectly regular neurons of ``rates_hz`` give by
-    counting alone, their phases independent and uniform (the floor spike counting sets).
+    r"""The cluster CV that perfectly regular neurons give by counting alone: the floor spike counting sets.
 
-    A regular neuron of rate r counts :math:`\lfloor rw \rfloor` or :math:`\lceil rw \rceil` spikes in a window,
-    with variance :math:`f(1 - f)`, f the fractional part of rw. Across neurons the count's variance is
+    A regular neuron of rate r counts :math:`\lfloor rw \rfloor` or :math:`\lceil rw \rceil` spikes in a
+    window of ``window`` seconds (its phase independent and uniform), with variance :math:`f(1 - f)`, f the
+    fractional part of rw. Across neurons the count's variance is
     :math:`\mathrm{Var}_i(r_i w) + \langle f_i(1 - f_i) \rangle`, and a cluster of k independent neurons
-    averages it down by k: :math:`\mathrm{CV}_k = \sqrt{(\mathrm{Var}_i(r_i w) + \langle f_i(1-f_i)\rangle)/k}
-    / \langle r_i w \rangle`. At 20 ms and about 50 Hz (one spike a window) this is about 2x the rate CV.
+    averages it down by k:
+
+    .. math::
+
+        \mathrm{CV}_k = \sqrt{(\mathrm{Var}_i(r_i w) + \langle f_i(1-f_i)\rangle)/k} / \langle r_i w \rangle .
+
+    At 20 ms and about 50 Hz (one spike a window) this is about 2x the rate CV.
+
+    Parameters
+    ----------
+    rates_hz : array_like
+        The neurons' rates (Hz), at least two.
+    window : float
+        Counting window (s).
+    cluster_size : int, default 1
+        Neurons averaged per cluster.
+
+    Returns
+    -------
+    float
+        The floor of the cluster-rate CV (a fraction).
+
+    Raises
+    ------
+    ValueError
+        With fewer than two rates, a non-positive window or a cluster size below 1.
+
+    Examples
+    --------
+    >>> round(regular_count_cv([45.0, 50.0, 55.0], window=1.0), 4)
+    0.1
     """
     x = np.asarray(rates_hz, dtype=np.float64) * window
     if x.size < 2 or not window > 0 or cluster_size < 1:
@@ -71,11 +130,33 @@ def regular_count_cv(rates_hz: ArrayLike, window: float, cluster_size: int = 1) 
 def c4(n: int | NDArray[np.int64]) -> NDArray[np.float64]:
     r"""Bias of the sample standard deviation of ``n`` normal values: :math:`E[s] = c_4(n)\,\sigma`.
 
-    :math:`c_4(n) = \sqrt{2/(n-1)}\,\Gamma(n/2)/\Gamma((n-1)/2)`: 0.798 for n = 2, 0.921 for 4, 0.965 for 8.
+    :math:`c_4(n) = \sqrt{2/(n-1)}\,\Gamma(n/2)/\Gamma((n-1)/2)`.
+
+    Parameters
+    ----------
+    n : int or array of int
+        Number of values (at least 2).
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`c_4(n)`, shaped like ``n``.
+
+    Raises
+    ------
+    ValueError
+        If any ``n`` is below 2.
+
+    Examples
+    --------
+    >>> c4([2, 4, 8]).round(3)
+    array([0.798, 0.921, 0.965])
     """
     from scipy.special import gammaln
 
     m = np.asarray(n, dtype=np.float64)
+    if np.any(m < 2):
+        raise ValueError(f"c4 needs n >= 2, got {n!r}")
     return np.sqrt(2.0 / (m - 1)) * np.exp(gammaln(m / 2) - gammaln((m - 1) / 2))  # type: ignore[no-any-return]
 
 
@@ -101,8 +182,39 @@ def check_cluster_design(
 ) -> None:
     """Refuse a cluster-size x window design that ``n`` neurons over ``[t_start, t_stop)`` cannot fill.
 
-    Raises :class:`ValueError` naming the argument and what is accepted; lets a study check its
-    design before it simulates anything.
+    Lets a study check its design before it simulates anything.
+
+    Parameters
+    ----------
+    n : int
+        Number of neurons.
+    cluster_sizes : sequence of int
+        Cluster sizes, each in [1, n // 2] (at least two clusters).
+    windows : sequence of float
+        Window lengths (s), each in (0, t_stop - t_start].
+    t_start, t_stop : float
+        The recording analysed (s).
+    n_shuffles : int, default 10
+        Random partitions, at least 1.
+    bits_method : str, default "log2_inv_cv2"
+        One of :data:`BITS_METHODS`.
+
+    Returns
+    -------
+    None
+        Returns only when the design is valid.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument and what it accepts.
+
+    Examples
+    --------
+    >>> check_cluster_design(8, [1, 2, 4], [0.1], 0.0, 1.0)
+    >>> check_cluster_design(8, [8], [0.1], 0.0, 1.0)
+    Traceback (most recent call last):
+    ValueError: cluster_sizes: got [8]; accepted: whole numbers in [1, 4] for 8 neurons
     """
     duration = t_stop - t_start
     if not duration > 0:
@@ -134,9 +246,9 @@ def cluster_rate_cv(
 ) -> pd.DataFrame:
     r"""Cluster-rate CV for every cluster size and integration window (a tidy table).
 
-    For cluster size :math:`k`, window :math:`w` and one random partition of the :math:`N`
-    neurons into :math:`m = \lfloor N/k \rfloor` clusters (the :math:`N - mk` left over sit out
-    that shuffle), the rate of cluster :math:`c` in window :math:`j` is
+    The protocol of :cite:t:`zendrikov2023`. For cluster size :math:`k`, window :math:`w` and one random
+    partition of the :math:`N` neurons into :math:`m = \lfloor N/k \rfloor` clusters (the :math:`N - mk`
+    left over sit out that shuffle), the rate of cluster :math:`c` in window :math:`j` is
     :math:`r_{cj} = \frac{1}{k w}\sum_{i \in c} n_{ij}`, and
 
     .. math::
@@ -149,19 +261,22 @@ def cluster_rate_cv(
 
     Parameters
     ----------
-    spike_trains
+    spike_trains : sequence of array_like
         One array of spike times (s) per neuron.
-    cluster_sizes, windows
-        Cluster sizes (each at most N/2, so that at least two clusters exist) and window
-        lengths (s, each at most the span's length).
-    span
+    cluster_sizes : sequence of int
+        Cluster sizes, each at most N/2, so that at least two clusters exist.
+    windows : sequence of float
+        Window lengths (s), each at most the span's length.
+    span : tuple of float
         ``(t_start, t_stop)``: the recording analysed (leave out the onset transient).
-    n_shuffles
-        Random partitions averaged (the paper used 10); ``rng`` seeds them.
-    confidence
+    n_shuffles : int, default 10
+        Random partitions averaged (the paper used 10).
+    rng : numpy.random.Generator or int or None, default 0
+        Seeds the partitions.
+    confidence : float, default 0.95
         Level of the interval.
-    bits_method
-        Conversion of CV to equivalent bits (:func:`~neurospice.analysis.equivalent_bits`).
+    bits_method : str, default "log2_inv_cv2"
+        Conversion of CV to equivalent bits (:func:`equivalent_bits`).
 
     Returns
     -------
@@ -172,8 +287,23 @@ def cluster_rate_cv(
         ``cv_shuffle_sd`` (spread over partitions, the "±" of the published figure),
         ``cv_unbiased`` (``cv / c4(n_clusters)``, the small-sample bias of a standard deviation
         removed: with 2 clusters ``cv`` is about 0.8 sigma), ``n_clusters``, ``n_windows``,
-        ``mean_rate_hz``, ``bits`` and ``bits_method``,
-        ``cv_kind`` ("across clusters") and ``ddof``.
+        ``mean_rate_hz``, ``bits`` and ``bits_method``, ``cv_kind`` ("across clusters") and ``ddof``.
+
+    Raises
+    ------
+    ValueError
+        If the design does not fit the population (see :func:`check_cluster_design`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> trains = [np.sort(rng.uniform(0, 1, rng.poisson(50))) for _ in range(16)]
+    >>> table = cluster_rate_cv(trains, [1, 2, 4], [0.5, 1.0], span=(0.0, 1.0))
+    >>> table[["cluster_size", "window_s", "n_clusters"]].values.tolist()[:3]
+    [[1.0, 0.5, 16.0], [2.0, 0.5, 8.0], [4.0, 0.5, 4.0]]
+    >>> bool(table.groupby("window_s")["cv"].apply(lambda c: c.is_monotonic_decreasing).all())  # averaging helps
+    True
     """
     import pandas as pd
 
@@ -250,8 +380,44 @@ def cv_slope(
     resamples of the population, each re-partitioned): it carries the correlation between cells
     that share neurons, which a regression's own standard error ignores.
 
-    ``span`` is ``(t_start, t_stop)``, the recording analysed. Returns ``slope``, ``ci_low``, ``ci_high``,
-    ``window_s`` and ``points`` (cluster sizes fitted).
+    Parameters
+    ----------
+    spike_trains : sequence of array_like
+        One array of spike times (s) per neuron.
+    cluster_sizes : sequence of int
+        Three or more cluster sizes.
+    window : float
+        The window (s).
+    span : tuple of float
+        ``(t_start, t_stop)``, the recording analysed (s).
+    n_shuffles : int, default 10
+        Random partitions per table.
+    n_boot : int, default 200
+        Bootstrap resamples of the population.
+    confidence : float, default 0.95
+        Level of the interval.
+    rng : numpy.random.Generator or int or None, default 0
+        Seeds partitions and resamples.
+
+    Returns
+    -------
+    dict
+        ``slope``, ``ci_low``, ``ci_high``, ``window_s`` and ``points`` (cluster sizes fitted).
+
+    Raises
+    ------
+    ValueError
+        With fewer than three cluster sizes, or a design that does not fit the population.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> rates = rng.normal(50, 9, 32)
+    >>> trains = [np.arange(rng.uniform(0, 1 / r), 1.0, 1 / r) for r in rates]
+    >>> fit = cv_slope(trains, [1, 2, 4, 8], 1.0, span=(0.0, 1.0), n_boot=50)
+    >>> fit["ci_low"] < -0.5 < fit["ci_high"]
+    True
     """
     sizes = [k for k in cluster_sizes]
     if len(sizes) < 3:

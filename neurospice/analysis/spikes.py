@@ -45,9 +45,39 @@ def detect_spikes(
 
     A crossing between samples :math:`(t_k, v_k)` and :math:`(t_{k+1}, v_{k+1})` is placed by
     linear interpolation, :math:`t^* = t_k + (\theta - v_k)(t_{k+1} - t_k)/(v_{k+1} - v_k)`, which
-    holds for any (non-uniform) sampling. After a spike the detector re-arms only once ``v`` has
-    fallen below ``threshold - hysteresis`` (default: 10 % of the waveform's range), and a
-    crossing less than ``refractory`` seconds after the previous spike is ignored.
+    holds for any (non-uniform) sampling, such as ngspice's own time steps.
+
+    Parameters
+    ----------
+    t : array_like
+        Sample times (s), increasing; ngspice's steps need not be uniform.
+    v : array_like
+        The waveform at those times (V), same length as ``t``.
+    threshold : float
+        Crossing level (V).
+    hysteresis : float, optional
+        After a spike the detector re-arms only once ``v`` has fallen below ``threshold - hysteresis``;
+        default a tenth of the waveform's range.
+    refractory : float, default 0
+        A crossing less than this many seconds after the previous spike is ignored.
+
+    Returns
+    -------
+    numpy.ndarray
+        Spike times (s), increasing; empty when nothing crosses.
+
+    Raises
+    ------
+    ValueError
+        If ``t`` and ``v`` are not 1-D arrays of the same length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.linspace(0.0, 0.09, 9001)
+    >>> v = 1.5 * (1 + np.sin(2 * np.pi * 50 * t))
+    >>> detect_spikes(t, v, threshold=1.5).round(4)
+    array([0.02, 0.04, 0.06, 0.08])
     """
     t, v = np.asarray(t, dtype=np.float64), np.asarray(v, dtype=np.float64)
     if t.shape != v.shape or t.ndim != 1:
@@ -75,13 +105,66 @@ def detect_spikes(
     return np.asarray(times, dtype=np.float64)
 
 
+def _train(spikes: ArrayLike) -> Array:
+    s = np.asarray(spikes, dtype=np.float64)
+    if s.ndim != 1 or np.any(np.diff(s) < 0):
+        raise ValueError("spikes must be a 1-D array of spike times in increasing order")
+    return s
+
+
 def isi(spikes: ArrayLike) -> Array:
-    """Inter-spike intervals :math:`t_{i+1} - t_i` (s)."""
-    return np.diff(np.asarray(spikes, dtype=np.float64))
+    """Inter-spike intervals :math:`t_{i+1} - t_i` (s).
+
+    Parameters
+    ----------
+    spikes : array_like
+        Spike times (s), increasing.
+
+    Returns
+    -------
+    numpy.ndarray
+        One interval fewer than there are spikes.
+
+    Raises
+    ------
+    ValueError
+        If ``spikes`` is not a 1-D array of increasing times.
+
+    Examples
+    --------
+    >>> isi([0.01, 0.03, 0.06])
+    array([0.02, 0.03])
+    """
+    return np.diff(_train(spikes))
 
 
 def firing_rate(spikes: ArrayLike, t_start: float, t_stop: float) -> float:
-    r"""Spike count in :math:`[t_{start}, t_{stop})` divided by the window (Hz); 0 spikes give 0 Hz."""
+    """Spike count in :math:`[t_{start}, t_{stop})` divided by the window (Hz).
+
+    A count over a window is a count: zero spikes give 0 Hz (not NaN).
+
+    Parameters
+    ----------
+    spikes : array_like
+        Spike times (s).
+    t_start, t_stop : float
+        The window (s); spikes at ``t_start`` count, at ``t_stop`` not.
+
+    Returns
+    -------
+    float
+        The rate in Hz.
+
+    Raises
+    ------
+    ValueError
+        If ``t_stop`` is not after ``t_start``.
+
+    Examples
+    --------
+    >>> firing_rate([0.01, 0.03, 0.05, 0.07], 0.0, 0.1)
+    40.0
+    """
     if not t_stop > t_start:
         raise ValueError(f"t_stop ({t_stop}) must be after t_start ({t_start})")
     s = np.asarray(spikes, dtype=np.float64)
@@ -89,7 +172,28 @@ def firing_rate(spikes: ArrayLike, t_start: float, t_stop: float) -> float:
 
 
 def isi_rate(spikes: ArrayLike) -> float:
-    r"""Steady rate :math:`1/\overline{\mathrm{ISI}}` (Hz); NaN with a warning below two spikes."""
+    r"""Steady rate :math:`1/\overline{\mathrm{ISI}}` (Hz), independent of where a window starts.
+
+    Parameters
+    ----------
+    spikes : array_like
+        Spike times (s), increasing.
+
+    Returns
+    -------
+    float
+        The inverse mean interval (Hz); NaN with an :class:`InsufficientSpikesWarning` below two spikes.
+
+    Raises
+    ------
+    ValueError
+        If ``spikes`` is not a 1-D array of increasing times.
+
+    Examples
+    --------
+    >>> isi_rate([0.01, 0.03, 0.05, 0.07])
+    50.0
+    """
     intervals = isi(spikes)
     if intervals.size < 1:
         return _nan("isi_rate needs at least 2 spikes")
@@ -97,16 +201,63 @@ def isi_rate(spikes: ArrayLike) -> float:
 
 
 def instantaneous_rate(spikes: ArrayLike) -> tuple[Array, Array]:
-    r"""Instantaneous rate :math:`1/\mathrm{ISI}_i`, placed at the second spike of each interval."""
-    s = np.asarray(spikes, dtype=np.float64)
+    r"""Instantaneous rate :math:`1/\mathrm{ISI}_i`, placed at the second spike of each interval.
+
+    Parameters
+    ----------
+    spikes : array_like
+        Spike times (s), increasing.
+
+    Returns
+    -------
+    times : numpy.ndarray
+        The second spike of each interval (s).
+    rates : numpy.ndarray
+        The inverse of each interval (Hz).
+
+    Raises
+    ------
+    ValueError
+        If ``spikes`` is not a 1-D array of increasing times.
+
+    Examples
+    --------
+    >>> instantaneous_rate([0.0, 0.01, 0.03])
+    (array([0.01, 0.03]), array([100.,  50.]))
+    """
+    s = _train(spikes)
     return s[1:], 1.0 / np.diff(s)
 
 
 def isi_cv(spikes: ArrayLike, ddof: int = 1) -> float:
     r"""Coefficient of variation of the inter-spike intervals, :math:`\sigma_{ISI}/\mu_{ISI}`.
 
-    ``ddof`` is passed to the standard deviation (1: sample estimate). A regular train gives 0,
-    a Poisson train 1. NaN with a warning when fewer than ``ddof + 1`` intervals exist.
+    A regular train gives 0, a Poisson train 1.
+
+    Parameters
+    ----------
+    spikes : array_like
+        Spike times (s), increasing.
+    ddof : int, default 1
+        Passed to the standard deviation (1: the sample estimate).
+
+    Returns
+    -------
+    float
+        The CV (a fraction); NaN with an :class:`InsufficientSpikesWarning` when fewer than ``ddof + 1``
+        intervals exist.
+
+    Raises
+    ------
+    ValueError
+        If ``spikes`` is not a 1-D array of increasing times.
+
+    Examples
+    --------
+    >>> round(isi_cv([0.0, 0.01, 0.02, 0.03]), 12)
+    0.0
+    >>> round(isi_cv([0.0, 0.01, 0.03, 0.04]), 4)
+    0.433
     """
     intervals = isi(spikes)
     if intervals.size < ddof + 1:
@@ -115,8 +266,31 @@ def isi_cv(spikes: ArrayLike, ddof: int = 1) -> float:
 
 
 def firing_latency(spikes: ArrayLike, onset: float) -> float:
-    """Time from ``onset`` to the first spike at or after it (s); NaN with a warning if none."""
-    s = np.asarray(spikes, dtype=np.float64)
+    """Time from ``onset`` to the first spike at or after it (s).
+
+    Parameters
+    ----------
+    spikes : array_like
+        Spike times (s), increasing.
+    onset : float
+        The stimulus onset (s).
+
+    Returns
+    -------
+    float
+        The latency (s); NaN with an :class:`InsufficientSpikesWarning` when no spike follows the onset.
+
+    Raises
+    ------
+    ValueError
+        If ``spikes`` is not a 1-D array of increasing times.
+
+    Examples
+    --------
+    >>> round(firing_latency([0.002, 0.012, 0.022], onset=0.005), 6)
+    0.007
+    """
+    s = _train(spikes)
     after = s[s >= onset]
     if after.size == 0:
         return _nan("no spike after the stimulus onset: latency undefined")

@@ -42,11 +42,41 @@ class SubthresholdFit:
 def extract_subthreshold(
     vg: ArrayLike, i_d: ArrayLike, *, i_low: float = 1e-12, i_high: float = 1e-9, ut: float | None = None
 ) -> SubthresholdFit:
-    """Fit the exponential region of ``|i_d|`` versus ``|vg|`` between ``i_low`` and ``i_high`` (A).
+    r"""Subthreshold slope factor, swing and I0 from an I_D-V_G sweep :cite:p:`mead1989`.
 
-    ``vg`` is the gate voltage magnitude measured from the source (the sign is dropped, so a
-    pFET sweep with negative voltages works as it is). Raises ``ValueError`` when fewer than
-    4 points lie in the window.
+    Fits :math:`\ln |I_D| = \ln I_0 + \kappa |V_G| / U_T` to the points between ``i_low`` and ``i_high``.
+    ``vg`` is the gate voltage magnitude measured from the source (the sign is dropped, so a pFET sweep
+    with negative voltages works as it is).
+
+    Parameters
+    ----------
+    vg : array_like
+        Gate-source voltages (V).
+    i_d : array_like
+        Drain currents (A), same length.
+    i_low, i_high : float
+        The current window of the fit (A); default 1 pA to 1 nA.
+    ut : float, optional
+        Thermal voltage (V); default :func:`thermal_voltage` at 27 degC.
+
+    Returns
+    -------
+    SubthresholdFit
+        ``kappa``, ``n`` (= 1/kappa), ``slope_v_per_decade``, ``i0_a``, the window, ``n_points``,
+        ``r2`` and ``ut_v``.
+
+    Raises
+    ------
+    ValueError
+        When fewer than 4 points lie in the window.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> vg = np.linspace(0.0, 0.6, 61)
+    >>> fit = extract_subthreshold(vg, 1e-15 * np.exp(0.7 * vg / 0.025865))
+    >>> round(fit.kappa, 3), round(fit.slope_v_per_decade * 1e3, 1)
+    (0.7, 85.1)
     """
     ut = thermal_voltage() if ut is None else ut
     v, i = np.abs(np.asarray(vg, dtype=np.float64)), np.abs(np.asarray(i_d, dtype=np.float64))

@@ -32,10 +32,35 @@ CIRCUITS: dict[str, type[Circuit]] = {c.name: c for c in (DPISynapse, DPINeuron,
 
 
 def get_circuit(name: str | Circuit, describe: str | None = None, include_dirs: Sequence[str] = ()) -> Circuit:
-    """The circuit called ``name`` (a :class:`Circuit` is returned as it is); :class:`ParameterError` otherwise.
+    """A built-in circuit by name, or a user netlist (or xschem schematic) read as an untrusted file.
 
-    ``name`` may be a netlist file; ``describe`` then names its description (TOML) when it is not
-    ``NETLIST.toml`` beside it, and ``include_dirs`` the folders besides its own that its includes may read.
+    Parameters
+    ----------
+    name : str or Circuit
+        ``dpi-synapse``, ``dpi-neuron``, ``axon-hillock`` (``neurospice circuits`` lists them), a path to a
+        SPICE netlist or a ``.sch`` schematic; a :class:`Circuit` is returned as it is.
+    describe : str, optional
+        The netlist's description file (TOML: units, ranges, spike node) when it is not ``NETLIST.toml``
+        beside it.
+    include_dirs : sequence of str, optional
+        Folders besides the netlist's own that its ``.include``/``.lib`` lines may read.
+
+    Returns
+    -------
+    Circuit
+        Its parameters (``circuit.params``), probes, declared metrics and testbench, as data.
+
+    Raises
+    ------
+    ParameterError
+        An unknown name, or a netlist or description that cannot be read (one line naming the file and line).
+
+    Examples
+    --------
+    >>> from neurospice import get_circuit
+    >>> dpi = get_circuit("dpi-synapse")
+    >>> dpi.name, dpi.params["i_tau"].unit
+    ('dpi-synapse', 'A')
     """
     if isinstance(name, Circuit):
         return name

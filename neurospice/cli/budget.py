@@ -38,7 +38,7 @@ from .common import (
 )
 
 
-@app.command()
+@app.command(rich_help_panel="Simulate and study")
 def budget(
     circuit: CircuitArg,
     metric: Annotated[str, typer.Option(help="the metric whose precision is budgeted")] = "isi_rate_hz",

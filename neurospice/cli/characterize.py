@@ -18,7 +18,7 @@ from .common import (
 )
 
 
-@app.command()
+@app.command(rich_help_panel="Tools")
 def characterize(
     device: Annotated[str, typer.Argument(help="nmos or pmos")],
     tech: TechOpt = DEFAULT_TECHNOLOGY,

@@ -12,7 +12,6 @@ import contextlib
 import math
 import re
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,6 +24,7 @@ from ..montecarlo import RUN_OPTIONS
 from ..ngspice_models import TechnologyError
 from ..params import ParameterError, ParamSpec
 from ..params.options import SimOptions
+from ._app import say_error
 
 T = TypeVar("T")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -59,13 +59,13 @@ AccuracyOpt = Annotated[
     str | None,
     typer.Option(
         help="simulator accuracy preset: fast, default, reference, undamped or legacy "
-        "(measured errors and costs: BENCHMARKS.md)"
+        "(measured errors and costs: the accuracy benchmark in the docs)"
     ),
 ]
 EngineOpt = Annotated[
     str,
     typer.Option(
-        help="simulator: ngspice, or vacask (optional, GF180MCU, pelgrom mismatch; measured in BENCHMARKS.md)"
+        help="simulator: ngspice, or vacask (optional, GF180MCU, pelgrom mismatch; measured in the docs' benchmarks)"
     ),
 ]
 CircuitArg = Annotated[str, typer.Argument(help="a circuit name (neurospice circuits) or a netlist file")]
@@ -97,7 +97,7 @@ def engine_for(name: str, tech: Any) -> str:
 
 
 def bad_input(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    say_error(message, 2)
     raise typer.Exit(2)
 
 
@@ -118,10 +118,10 @@ def guard(fn: Callable[[], T], step: str = "") -> T:
     except RunInterrupted as exc:
         interrupted(exc)
     except StoreError as exc:
-        typer.echo(
-            f"error: parameter 'out': {exc.strerror}; the samples stored before are intact: "
+        say_error(
+            f"parameter 'out': {exc.strerror}; the samples stored before are intact: "
             "free space and run the same command with --resume",
-            err=True,
+            1,
         )
         raise typer.Exit(1) from None
     except (ValueError, FileExistsError, FileNotFoundError, NotADirectoryError) as exc:
@@ -130,10 +130,10 @@ def guard(fn: Callable[[], T], step: str = "") -> T:
             internal(exc, where)
         bad_input(str(exc))
     except UnsafeDeckError as exc:
-        typer.echo(f"error: internal error: {exc}", err=True)
+        say_error(f"internal error: {exc}", 1)
         raise typer.Exit(1) from None
     except (TechnologyError, SimulationError, OSError) as exc:
-        typer.echo(f"error: {' | '.join(str(exc).strip().splitlines()) or type(exc).__name__}", err=True)
+        say_error(" | ".join(str(exc).strip().splitlines()) or type(exc).__name__, 1)
         raise typer.Exit(1) from None
     except (typer.Exit, typer.Abort, click.ClickException, KeyboardInterrupt, SystemExit):
         raise
@@ -143,7 +143,7 @@ def guard(fn: Callable[[], T], step: str = "") -> T:
 
 def internal(exc: BaseException, where: str) -> NoReturn:
     """An unexpected error: one line, exit 1 (the message of another library, shortened; never a traceback)."""
-    typer.echo(f"error: internal error{where} ({type(exc).__name__}: {' '.join(str(exc).split())[:300]})", err=True)
+    say_error(f"internal error{where} ({type(exc).__name__}: {' '.join(str(exc).split())[:300]})", 1)
     raise typer.Exit(1) from None
 
 
@@ -210,6 +210,15 @@ def technology(name: str | None, circuit: Any = None) -> Any:
     return get_technology(name)
 
 
+def shown_name(name: str) -> str:
+    """A circuit's name as printed: a netlist path relative to the working folder when it lies inside it."""
+    path = Path(name)
+    if path.is_absolute():
+        with contextlib.suppress(ValueError):
+            return str(path.relative_to(Path.cwd().resolve()))
+    return name
+
+
 def circuit_named(name: str, describe: Path | None = None, include_dirs: list[Path] | None = None) -> Any:
     from ..circuits import get_circuit
 
@@ -249,30 +258,18 @@ def number_list(text: str | None, name: str, unit: str, whole: bool = False) -> 
 
 
 @contextlib.contextmanager
-def progress_bar(show: bool, total: int) -> Iterator[Callable[[int, int, int], None]]:
-    """A rich progress bar (samples done, failures, rate, ETA) when ``show``; otherwise silent."""
+def progress_bar(show: bool, total: int, label: str = "mismatch") -> Iterator[Callable[[int, int, int], None]]:
+    """The run's progress bar (samples done, failures, rate, time left) when ``show``; otherwise silent."""
     if not show:
         yield lambda done, failed, n: None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from ..montecarlo.progress import ProgressDisplay
 
-    columns = (
-        TextColumn("mismatch"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[failed]} failed"),
-        TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, transient=False) as bar:
-        task = bar.add_task("mc", total=total, failed=0, rate="")
-        start = time.monotonic()
-
-        def update(done: int, failed: int, n: int) -> None:
-            rate = done / max(time.monotonic() - start, 1e-9)
-            bar.update(task, completed=done, failed=failed, rate=f"{rate:.1f} samples/s")
-
-        yield update
+    bar = ProgressDisplay(label)
+    try:
+        yield bar
+    finally:
+        bar.close()
 
 
 # ----------------------------------------------------------------------------- run options

@@ -16,7 +16,7 @@ from .common import JsonOpt, guard
 ESTIMATOR_NAMES = ("plain", "regression", "closed-form", "equation")
 
 
-@app.command()
+@app.command(rich_help_panel="Simulate and study")
 def estimate(
     run_dir: Annotated[Path, typer.Argument(help="a Monte Carlo run folder (mismatch --out)")],
     metric: Annotated[list[str], typer.Option("--metric", "-m", help="a metric of the run (repeatable)")],

@@ -15,13 +15,18 @@ from .common import guard
 TO_HELP = "json (neurospice names and statistics), dynapsim (rockpool DynapSim) or brian2 (teili DPI neuron names)"
 
 
-@app.command()
+@app.command(rich_help_panel="Results")
 def export(
     run: Annotated[Path, typer.Argument(help="a pelgrom-mode dpi-neuron Monte Carlo folder (its --out)")],
     to: Annotated[str, typer.Option(help=TO_HELP)] = "json",
     out: Annotated[Path | None, typer.Option(help="write the document to this new file (default: stdout)")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="with --out: print what was written and the check as one JSON object")
+    ] = False,
 ) -> None:
-    """Per-sample DPI-equation parameters of a Monte Carlo run, calibrated with SPICE, checked against its rates."""
+    """Per-sample DPI-equation parameters of a Monte Carlo run, calibrated with SPICE, checked against its rates.
+
+    Every format is a JSON document; without --out it is printed to stdout."""
     from ..store import atomic_write
     from ..store.files import check_new_file
     from ..store.simrun import json_safe
@@ -40,6 +45,9 @@ def export(
         typer.echo(text, nl=False)
         return
     guard(lambda: atomic_write(out, lambda p: p.write_text(text)))
+    if as_json:
+        typer.echo(json.dumps(json_safe({"wrote": str(out), "to": to, "samples": len(cal.table), "check": cal.check})))
+        return
     typer.echo(f"wrote {out} ({to}, {len(cal.table)} samples)")
     for line in check_lines(cal.check):
         typer.echo(line)

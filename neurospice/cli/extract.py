@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..analysis.bibliography import cite
 from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ..params import ParameterError
 from ..store.simrun import json_safe
@@ -14,7 +15,7 @@ from ._app import app
 from .common import SetOpt, TechOpt, guard, overrides_from, technology
 
 
-@app.command()
+@app.command(rich_help_panel="Results")
 def extract(
     circuit: Annotated[str, typer.Argument(help="dpi-neuron or dpi-synapse (the circuit measured)")],
     tech: TechOpt = DEFAULT_TECHNOLOGY,
@@ -37,7 +38,7 @@ def extract(
         if as_json:
             typer.echo(json.dumps(json_safe(syn.as_dict())))
             return
-        typer.echo(f"DPI synapse equation of dpi-synapse on {syn.technology} (Bartolozzi & Indiveri 2007), measured:")
+        typer.echo(f"DPI synapse equation of dpi-synapse on {syn.technology} ({cite('bartolozzi2007')}), measured:")
         for name, value in syn.figures.items():
             typer.echo(f"  {name:14s} {value:.5g}   {syn.sources[name]}")
         return
@@ -47,7 +48,7 @@ def extract(
     if as_json:
         typer.echo(json.dumps(json_safe(result.as_dict())))
         return
-    typer.echo(f"DPI equation of dpi-neuron on {result.technology} (Chicca et al. 2014, eq. 6), measured:")
+    typer.echo(f"DPI equation of dpi-neuron on {result.technology} ({cite('chicca2014')}, eq. 6), measured:")
     for name, value in result.model.as_dict().items():
         typer.echo(f"  {name:14s} {value:.5g}   {result.sources[name]}")
     typer.echo("  further measured figures:")

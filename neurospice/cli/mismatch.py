@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from ..montecarlo import default_mismatch
-from ._app import app
+from ._app import app, say_error
 from .common import (
     AccuracyOpt,
     BatchOpt,
@@ -50,6 +50,7 @@ from .common import (
     print_stopping,
     progress_bar,
     run_options,
+    shown_name,
     sim_options,
     spec_records,
     specs_for,
@@ -59,7 +60,7 @@ from .common import (
 from .report import write_report
 
 
-@app.command()
+@app.command(rich_help_panel="Simulate and study")
 def mismatch(
     circuit: CircuitArg,
     tech: CircuitTechOpt = None,
@@ -164,22 +165,26 @@ def _print_mismatch(
     from ..params.units import format_si
 
     if as_json:
+        from ..store.simrun import json_safe
+
         typer.echo(
             json.dumps(
-                {
-                    "circuit": circuit.name,
-                    "technology": tech,
-                    "mismatch": mode,
-                    "seed": seed,
-                    "out": str(out) if out else None,
-                    **result,
-                }
+                json_safe(
+                    {
+                        "circuit": circuit.name,
+                        "technology": tech,
+                        "mismatch": mode,
+                        "seed": seed,
+                        "out": str(out) if out else None,
+                        **result,
+                    }
+                )
             )
         )
         return
     typer.echo(
-        f"{circuit.name} on {tech}, {result['samples']} samples ({mode} mismatch, seed {seed}): "
-        f"{result['ok']} ok, {_failures(result)}; CV across devices, ddof=1"
+        f"{shown_name(circuit.name)} on {tech}, {result['samples']} samples ({mode} mismatch, seed {seed}): "
+        f"{result['ok']} ok, {_failures(result)}; CV across devices, ddof=1, with its 95 % bootstrap interval"
     )
     units = {m.name: m.unit for m in circuit.metrics}
     settings = {m.name for m in circuit.metrics if m.kind == "setting"}  # the same for every device (area...)
@@ -188,7 +193,12 @@ def _print_mismatch(
             continue
         unit = units.get(name, "")
         mean, sd = (format_si(st[k], unit) if unit else f"{st[k]:.5g}" for k in ("mean", "std"))
-        typer.echo(f"  {name:22s} mean {mean}  sd {sd}  CV {100 * st['cv']:.2f} %")
+        cv = (
+            f"CV {100 * st['cv']:.2f} % [{100 * st['cv_low']:.2f}, {100 * st['cv_high']:.2f}]"
+            if not st.get("cv_omitted")
+            else f"(no CV: {st['cv_omitted']})"
+        )
+        typer.echo(f"  {name:22s} mean {mean}  sd {sd}  {cv}")
     print_stopping(result.get("stopping"), units)
     if out is not None:
         typer.echo(f"  table: neurospice.load_run({str(out)!r})")
@@ -211,5 +221,5 @@ def _failures(result: dict[str, Any]) -> str:
 def _exit_if_none_ok(result: dict[str, Any], table: Any) -> None:
     if result["samples"] and not result["ok"]:
         first = table["message"].iloc[0] if len(table) else ""
-        typer.echo(f"error: no sample succeeded; first failure: {first}", err=True)
+        say_error(f"no sample succeeded; first failure: {first}", 1)
         raise typer.Exit(1)

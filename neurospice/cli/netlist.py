@@ -21,7 +21,7 @@ from .common import (
 )
 
 
-@app.command()
+@app.command(rich_help_panel="Circuits and netlists")
 def netlist(
     circuit: CircuitArg,
     tech: CircuitTechOpt = None,

@@ -9,6 +9,7 @@ import typer
 
 from ._app import app
 from .common import (
+    JsonOpt,
     guard,
 )
 
@@ -24,10 +25,19 @@ def write_report(out: Path, seed: int) -> Path:
     return guard(lambda: write_mismatch_report(out))
 
 
-@app.command()
-def report(run_dir: Annotated[Path, typer.Argument(help="a folder written by `neurospice mismatch --out`")]) -> None:
+@app.command(rich_help_panel="Results")
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="a folder written by `neurospice mismatch --out`")],
+    as_json: JsonOpt = False,
+) -> None:
     """Draw a Monte Carlo run's HTML report again from its folder (report.html)."""
     from ..store import read_manifest
 
     guard(lambda: read_manifest(run_dir))
-    typer.echo(f"wrote {write_report(run_dir, seed=1)}")
+    path = write_report(run_dir, seed=1)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps({"run_dir": str(run_dir), "wrote": [str(path)]}))
+        return
+    typer.echo(f"wrote {path}")

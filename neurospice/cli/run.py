@@ -9,18 +9,19 @@ from typing import Annotated, Any
 import typer
 
 from ._app import app
-from .common import FailOnSpecOpt, IncludeDirOpt, bad_input, guard, progress_bar
+from .common import FailOnSpecOpt, IncludeDirOpt, JsonOpt, bad_input, guard, progress_bar
 
 StudyArg = Annotated[Path, typer.Argument(help="a study file (TOML): see `neurospice.studies.studyfile`")]
 
 
-@app.command("run")
+@app.command("run", rich_help_panel="Simulate and study")
 def run_study(
     study: StudyArg,
     out: Annotated[Path | None, typer.Option(help="run folder (default: the file's `out`)")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     include_dir: IncludeDirOpt = None,
     fail_on_spec: FailOnSpecOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Run a study file. Its folder keeps a copy of the file; running the same file again resumes it."""
     import dataclasses
@@ -36,10 +37,14 @@ def run_study(
     if folder is None:
         bad_input(str(StudyError(spec.path, "out", None, "no folder: set `out` in the file or give --out")))
     plan = guard(lambda: plan_study(spec, folder), "checking the study")
-    with progress_bar(not quiet and sys.stderr.isatty(), plan.total) as update:
+    with progress_bar(not quiet and not as_json and sys.stderr.isatty(), plan.total) as update:
         table = guard(lambda: run_study(plan, update), "running the study")
     guard(lambda: _draw(plan), "drawing the study's figures")
     atomic_write(folder / "study.toml", lambda p: p.write_text(spec.text))
+    files = [str(folder / n) for n in ("summary.csv", "sweep.png", "report.html", "budget.csv", "budget.png")]
+    if as_json:
+        _print_json(spec, plan, table, folder, [f for f in files if Path(f).is_file()])
+        return
     if spec.kind == "sweep":
         from .sweep import print_sweep
 
@@ -81,3 +86,22 @@ def _draw(plan: Any) -> None:
         write_report(plan.folder, plan.study.seed)
     elif plan.study.kind == "budget":
         plot_budget(plan.folder)
+
+
+def _print_json(spec: Any, plan: Any, table: Any, folder: Path, files: list[str]) -> None:
+    """The study's outcome as one JSON object: its kind, folder, files, sample counts and specs."""
+    import json
+
+    from ..analysis.specs import spec_table
+    from ..store.simrun import json_safe
+
+    doc: dict[str, Any] = {
+        "study": str(spec.path), "kind": spec.kind, "folder": str(folder), "resumed": bool(plan.resume),
+        "files": files, "rows": len(table),
+        "ok": int((table["status"] == "ok").sum()) if "status" in table else len(table),
+    }  # fmt: skip
+    if "summary" in table.attrs:
+        doc["summary"] = table.attrs["summary"].to_dict("records")
+    if plan.specs and spec.kind != "sweep":
+        doc["specs"] = spec_table(table.set_index("sample"), plan.specs).reset_index().to_dict("records")
+    typer.echo(json.dumps(json_safe(doc), default=str))

@@ -29,6 +29,7 @@ from .common import (
     overrides_from,
     parse_tstop,
     print_specs,
+    shown_name,
     sim_options,
     spec_records,
     specs_for,
@@ -36,7 +37,7 @@ from .common import (
 )
 
 
-@app.command()
+@app.command(rich_help_panel="Simulate and study")
 def simulate(
     circuit: CircuitArg,
     tech: CircuitTechOpt = None,
@@ -108,7 +109,7 @@ def _print_summary(result: Any, circuit: Any, out: Path | None) -> None:
     runs = [card.split()[0] for card in circuit.analysis_cards()]
     runs += [f"{format_si(result.tstop, 's')} transient"] if result.tstop else []
     typer.echo(
-        f"{result.circuit} on {result.technology}, {', '.join(runs)} "
+        f"{shown_name(result.circuit)} on {result.technology}, {', '.join(runs)} "
         f"(ngspice {result.ngspice_version}, {result.wall_s:.2f} s)"
     )
     for key, value in m.items():

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..analysis.bibliography import cite
 from ..montecarlo import default_mismatch
 from ..ngspice_models import DEFAULT_TECHNOLOGY
 from ..studies.precision import STUDY_OPTIONS
@@ -53,7 +54,7 @@ PilotOpt = Annotated[str | None, typer.Option(help=help_of(STUDY_OPTIONS, "pilot
 CalibrateOpt = Annotated[str | None, typer.Option(help=help_of(STUDY_OPTIONS, "target_cv"))]
 
 
-@app.command()
+@app.command(rich_help_panel="Simulate and study")
 def precision(
     tech: TechOpt = DEFAULT_TECHNOLOGY,
     neurons: NeuronsOpt = None,
@@ -214,7 +215,7 @@ def _print_precision(
     if len(result.comparison):
         r = result.comparison["ratio"]
         typer.echo(
-            f"  vs published (Zendrikov et al. 2023), {len(r)} shared cells: simulated/published median "
+            f"  vs published ({cite('zendrikov2023')}), {len(r)} shared cells: simulated/published median "
             f"{r.median():.2f}x, range {r.min():.2f}x .. {r.max():.2f}x"
         )
     if out is not None:

@@ -12,7 +12,7 @@ import typer
 from ..montecarlo import RUN_OPTIONS, default_mismatch
 from ..params import ParameterError
 from ..studies.design import LARGE_SWEEP, check_total
-from ._app import app
+from ._app import app, say_error
 from .common import (
     AccuracyOpt,
     BatchOpt,
@@ -50,6 +50,7 @@ from .common import (
     print_stopping,
     progress_bar,
     run_options,
+    shown_name,
     sim_options,
     spec_records,
     specs_for,
@@ -59,11 +60,11 @@ from .common import (
 
 VaryOpt = Annotated[
     list[str] | None,
-    typer.Option("--vary", help="NAME=START:STOP:N[:log] or NAME=V1,V2,... (repeat for a grid)"),
+    typer.Option("--vary", help="NAME=START:STOP:N, NAME=START:STOP:N:log or NAME=V1,V2,... (repeat for a grid)"),
 ]
 
 
-@app.command()
+@app.command(rich_help_panel="Simulate and study")
 def sweep(
     circuit: CircuitArg,
     vary: VaryOpt = None,
@@ -164,7 +165,7 @@ def sweep(
     print_sweep(c, t.name, grid, summary, table, opts, out, as_json)
     met = judge_sweep(c, grid, table, specs, opts["samples"] == 0, as_json)
     if not (table["status"] == "ok").any():
-        typer.echo(f"error: no simulation succeeded; first failure: {table['message'].iloc[0]}", err=True)
+        say_error(f"no simulation succeeded; first failure: {table['message'].iloc[0]}", 1)
         raise typer.Exit(1)
     if fail_on_spec and not met:
         raise typer.Exit(1)
@@ -220,7 +221,8 @@ def print_sweep(
         else f"{opts['samples']} {opts.get('mismatch', mode_)} mismatch samples per point "
         f"(the same seeds at every point, master seed {opts.get('seed', 1)})"
     )
-    typer.echo(f"{circuit.name} on {tech}: {len(grid)} points, {what}; {len(table) - failed} ok, {failed} failed")
+    name = shown_name(circuit.name)
+    typer.echo(f"{name} on {tech}: {len(grid)} points, {what}; {len(table) - failed} ok, {failed} failed")
 
     def si(value: object, name: str) -> str:
         if isinstance(value, str) or not isinstance(value, (int, float)):
@@ -237,6 +239,11 @@ def print_sweep(
             where = "  ".join(f"{n}={si(row[n], n)}" for n in grid.names)
             if nominal:
                 typer.echo(f"    {where:34s} {si(row['mean'], metric)}")
+            elif isinstance(row.get("cv_omitted"), str) and row["cv_omitted"]:
+                typer.echo(
+                    f"    {where:34s} median {si(row['p50'], metric):>10s}  5-95 % [{si(row['p5'], metric)}, "
+                    f"{si(row['p95'], metric)}]  (no CV: {row['cv_omitted']})"
+                )
             else:
                 typer.echo(
                     f"    {where:34s} median {si(row['p50'], metric):>10s}  5-95 % [{si(row['p5'], metric)}, "

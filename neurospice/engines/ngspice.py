@@ -16,6 +16,8 @@ import ctypes.util
 import logging
 import os
 import re
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,15 +46,56 @@ _LOAD_ERROR = re.compile(
 _MEASURE = re.compile(r"^meas (dc|ac|tran) ([a-z_][a-z0-9_]*) [a-z0-9_.,()=+\-#:\[\] ]+$")
 
 
+#: where a conda environment, Homebrew and Linuxbrew put the library (after $NGSPICE_LIBRARY_PATH and ldconfig)
+_HOMEBREW = ("/opt/homebrew/lib", "/usr/local/lib", "/home/linuxbrew/.linuxbrew/lib")
+_NAMES = ("libngspice.so", "libngspice.so.0", "libngspice.dylib", "libngspice.0.dylib")
+
+#: what to do when no library is found: every layout neurospice looks in, and the variable that overrides them
+LIBRARY_HINT = (
+    "install Debian's ngspice libngspice0 libngspice0-dev (or conda-forge's ngspice-lib, or Homebrew's libngspice), "
+    "or set NGSPICE_LIBRARY_PATH to the library file"
+)
+
+
+def _conda_dirs() -> list[Path]:
+    dirs = [Path(os.environ["CONDA_PREFIX"]) / "lib"] if os.environ.get("CONDA_PREFIX") else []
+    return [*dirs, Path(sys.prefix) / "lib"]
+
+
+def find_libngspice() -> str:
+    """The ngspice shared library to load: ``$NGSPICE_LIBRARY_PATH`` (PySpice's own variable) when set; else a
+    conda environment's (``$CONDA_PREFIX/lib``, ``sys.prefix/lib``: conda-forge's ``ngspice-lib``); else the
+    system's (ldconfig: Debian's ``libngspice0``); else Homebrew's; else PySpice's own default name, left to
+    the dynamic loader. :class:`SimulationError` naming ``NGSPICE_LIBRARY_PATH`` when it points nowhere."""
+    given = os.environ.get("NGSPICE_LIBRARY_PATH")
+    if given:
+        if "/" in given and not Path(given).is_file():  # a bare soname (libngspice.so.0) is the loader's to find
+            raise SimulationError(f"NGSPICE_LIBRARY_PATH={given!r} is not a file; point it at libngspice, or unset it")
+        return given
+    for folder in _conda_dirs():
+        for name in _NAMES:
+            if (folder / name).is_file():
+                return str(folder / name)
+    soname = ctypes.util.find_library("ngspice")
+    if soname is not None:
+        return soname
+    for folder in map(Path, _HOMEBREW):
+        for name in _NAMES:
+            if (folder / name).is_file():
+                return str(folder / name)
+    try:
+        ctypes.CDLL("libngspice.so" if sys.platform != "darwin" else "libngspice.dylib")
+    except OSError:
+        looked = ", ".join(str(d) for d in [*_conda_dirs(), *_HOMEBREW])
+        raise SimulationError(f"libngspice not found (looked in ldconfig's paths, {looked}): {LIBRARY_HINT}") from None
+    return "libngspice.so" if sys.platform != "darwin" else "libngspice.dylib"
+
+
 class Engine:
     """The process's ngspice shared library. Use :func:`get_engine`, not this constructor."""
 
     def __init__(self) -> None:
-        if "NGSPICE_LIBRARY_PATH" not in os.environ:
-            soname = ctypes.util.find_library("ngspice")
-            if soname is None:
-                raise SimulationError("libngspice not found: install Debian's ngspice libngspice0 libngspice0-dev")
-            os.environ["NGSPICE_LIBRARY_PATH"] = soname
+        os.environ["NGSPICE_LIBRARY_PATH"] = find_libngspice()
         for name in ("PySpice", "PySpice.Spice.NgSpice.Shared"):
             logging.getLogger(name).setLevel(logging.CRITICAL + 1)
         from PySpice.Spice.NgSpice.Shared import NgSpiceShared

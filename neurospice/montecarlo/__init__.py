@@ -57,6 +57,7 @@ from ..store.declarations import declarations
 from ..store.runs import record_stopping, stored_rows
 from .config import Execution, RunConfig, RunOptions, run_config
 from .dispatch import DaskExecutor, LocalPool, StopRequest, Task, catch_interrupts, connect_dask
+from .progress import ProgressDisplay
 from .sequential import (
     ESTIMATORS,
     SAMPLINGS,
@@ -77,6 +78,7 @@ __all__ = [
     "default_mismatch",
     "load_run",
     "monte_carlo",
+    "rerun_samples",
     "run_tasks",
     "sample_seeds",
     "summary",
@@ -158,6 +160,44 @@ def run_manifest(circuit: Circuit, tech: Technology, spec: Spec, samples: int, s
     }
 
 
+def rerun_samples(out: str | Path, samples: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Run stored samples of a Monte Carlo folder again, in this process, from their stored seeds (and, in pelgrom
+    mode, the same offsets, which the seeds and the run's design give), with their waveforms.
+
+    What a report shows of a run that kept no waveforms. Returns each sample's row (its metrics, and its probe
+    waveforms under ``"_waves"``), as the run's workers make them; nothing is written.
+    """
+    from ..circuits import circuit_of_run, values_of_run
+    from ..params.options import SimOptions
+    from ..store import read_manifest
+
+    manifest = read_manifest(Path(out))
+    table = load_run(out)
+    circuit = circuit_of_run(manifest)
+    tech = get_technology(str(manifest["technology"]["technology"]))
+    spec = Spec(
+        circuit.name,
+        tech.name,
+        values_of_run(circuit, manifest),
+        float(manifest["tstop_s"]),
+        manifest["mismatch"],
+        True,
+        SimOptions(**manifest["options"]),
+        describe=circuit.describe,
+        engine=str(manifest.get("engine", "ngspice")),
+        include_dirs=circuit.include_dirs,
+        sampling=str(manifest.get("sampling", "random")),
+        design_seed=int(manifest["seed"]),
+        design_size=int(manifest["samples"]),
+    )
+    seeds = dict(zip(table["sample"].astype(int), table["seed"].astype(int), strict=True))
+    rows = {}
+    for index in samples:
+        setup(spec)
+        rows[int(index)] = run_sample(spec, int(index), seeds[int(index)])
+    return rows
+
+
 #: Manifest keys that must match for ``resume`` (they change what the stored rows mean or hold).
 SAME_RUN = (
     "circuit",
@@ -202,34 +242,57 @@ def monte_carlo(
 ) -> pd.DataFrame:
     """Run ``samples`` mismatch samples of ``circuit`` and return their table (one row per sample).
 
+    Sample k's seed is spawned from ``seed`` (``numpy.random.SeedSequence``) and stored, so sample k is the
+    same whatever the number of workers, their order, the machine or ``samples``. With ``out`` the run is
+    streamed to a folder, locked while it runs, and resumable after a kill.
+
     Parameters
     ----------
-    circuit, tech
-        A circuit / technology or its name.
-    samples, seed
-        Number of samples and the master seed (per-sample seeds are spawned from it).
-    overrides
+    circuit : str or Circuit
+        A circuit or its name (or a netlist path).
+    tech : str or Technology, default "gf180mcu"
+        The technology.
+    samples : int
+        Number of samples (the cap when ``stopping`` is given).
+    seed : int
+        The master seed.
+    overrides : mapping, optional
         Circuit parameters (validated before anything runs).
-    keep_waveforms
+    keep_waveforms : bool, default False
         Also store each sample's probe waveforms (``out/waveforms/sample-NNNNNN.parquet``).
-    keep_spikes
-        Also store each sample's spike times (s) in a list column ``spike_times`` (spiking
-        circuits; what population studies such as :func:`neurospice.studies.precision.precision_study` read).
-    stopping
-        A sequential rule (:class:`~neurospice.montecarlo.sequential.Stopping`): ``samples`` is then the cap,
-        and the run stops at the first checkpoint that meets every target (a prefix of the full run).
+    keep_spikes : bool, default False
+        Also store each sample's spike times (s) in a list column ``spike_times``.
+    stopping : Stopping, optional
+        A sequential rule (:func:`stopping_rule`): the run stops at the first checkpoint that meets every
+        target (a prefix of the full run).
     **run
         The run's configuration (:class:`~neurospice.montecarlo.config.RunOptions`): ``tstop``,
-        ``mismatch``, ``sampling`` (pelgrom mode: ``random``, ``lhs`` or ``sobol``), ``options``,
-        ``engine``, ``out``, ``resume``, ``workers``, ``client``, ``progress``, ``timeout``, ``grace``.
-        After a first SIGINT running samples may take ``grace`` seconds to finish (main thread only);
-        then, or at a second SIGINT or a SIGTERM, they are killed, what finished is stored and
-        :class:`RunInterrupted` is raised.
+        ``mismatch`` (``pdk`` or ``pelgrom``), ``sampling`` (pelgrom mode: ``random``, ``lhs`` or ``sobol``),
+        ``options``, ``engine``, ``out``, ``resume``, ``workers``, ``client`` (Dask), ``progress``,
+        ``timeout``, ``grace``.
 
-    Every row has ``attempts`` (1, or 2 when the first attempt failed, crashed or timed out and
-    the sample was run again on a fresh worker) and ``first_failure`` (that first attempt's
-    status and message). A failed write (disk full) raises :class:`~neurospice.store.StoreError`
-    at once; what was stored before is intact and ``resume`` completes the run.
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sample: ``sample``, ``seed``, ``status`` (``ok``, ``failed``, ``crashed``, ``timeout``),
+        ``message`` (ngspice's, for a failure), ``attempts``, ``first_failure``, the metrics and, in pelgrom
+        mode, each device's offset (``dvt_...``). ``attrs["manifest"]`` is the run's manifest.
+
+    Raises
+    ------
+    ParameterError
+        Bad values or options (before anything runs).
+    StoreError
+        A failed write (disk full): what was stored is intact and ``resume=True`` completes the run.
+    RunInterrupted
+        After Ctrl-C or SIGTERM, once what finished is stored.
+
+    Examples
+    --------
+    >>> from neurospice import monte_carlo
+    >>> table = monte_carlo("dpi-synapse", "gf180mcu", samples=4, seed=1, tstop=0.03, workers=1, progress=False)
+    >>> table["status"].tolist(), table["seed"].nunique()
+    (['ok', 'ok', 'ok', 'ok'], 4)
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
     config = run_config(run)
@@ -298,7 +361,9 @@ def run_tasks(
     """
     total = len(seeds)
     out_dir, resume = config.folder.out, config.folder.resume
-    grace, progress = config.execution.grace, config.execution.progress
+    grace, wanted = config.execution.grace, config.execution.progress
+    bar = ProgressDisplay() if wanted is True else None
+    progress = bar if bar is not None else (wanted if callable(wanted) else None)
     try:
         with catch_interrupts(grace) as stop:
             folder = (
@@ -324,6 +389,8 @@ def run_tasks(
                     raise RunInterrupted(len(done) + writer.stored + len(writer.rows), total, out_dir, stop.signum)
     finally:
         executor.close()
+        if bar is not None:
+            bar.close()
     if out_dir is not None:
         return load_run(out_dir)
     table = pd.DataFrame(writer.rows)

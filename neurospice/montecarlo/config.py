@@ -24,7 +24,9 @@ an :class:`Execution`) and passes that inward. The keywords:
     Worker processes on this machine, 1..1024 (default: all cores), or a ``dask.distributed``
     client or scheduler address (then ``workers`` is ignored).
 ``progress``
-    Called as ``progress(done, failed, total)`` after each stored sample.
+    ``True`` shows a progress bar (samples done, failures, rate, time left; in Jupyter an HTML line
+    updated in place: :class:`~neurospice.montecarlo.progress.ProgressDisplay`); a callable is called as
+    ``progress(done, failed, total)`` after each stored sample; ``None`` or ``False`` (default) show nothing.
 ``timeout``, ``grace``
     Seconds one sample may take after its worker's set-up (local workers; the sample is then
     ``timeout``), and seconds running samples may take to finish after a first SIGINT.
@@ -58,7 +60,7 @@ class RunOptions(TypedDict, total=False):
     resume: bool
     workers: int | None
     client: Any
-    progress: Progress | None
+    progress: Progress | bool | None
     timeout: float | None
     grace: float
 
@@ -71,7 +73,7 @@ class Execution:
     client: Any = None
     timeout: float | None = None
     grace: float = 5.0
-    progress: Progress | None = None
+    progress: Progress | bool | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,9 @@ def run_config(run: RunOptions, accepted: Collection[str] = RunOptions.__annotat
     if out is not None and not isinstance(out, (str, Path)):
         raise ParameterError("out", f"got {out!r}; accepted: a folder path")
     folder = RunFolder(Path(out) if out is not None else None, bool(given.get("resume", False)))
+    progress = given.get("progress")
+    if progress is not None and not isinstance(progress, bool) and not callable(progress):
+        raise ParameterError("progress", f"got {progress!r}; accepted: True, False, None or a callable")
     execution = Execution(
         given.get("workers"), given.get("client"), given.get("timeout"), given.get("grace", 5.0), given.get("progress")
     )

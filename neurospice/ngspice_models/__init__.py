@@ -31,7 +31,30 @@ DEFAULT_TECHNOLOGY = "gf180mcu"
 
 
 def get_technology(name: str | Technology) -> Technology:
-    """The technology called ``name`` (a :class:`Technology` is returned as is); else :class:`ParameterError`."""
+    """A technology by name: ``gf180mcu`` (default), ``sky130`` or the embedded ``ekv`` model.
+
+    Parameters
+    ----------
+    name : str or Technology
+        The technology's name; a :class:`Technology` is returned as it is.
+
+    Returns
+    -------
+    Technology
+        Its devices, supply, model files (fetched and verified by SHA-256 on first use) and mismatch laws.
+
+    Raises
+    ------
+    ParameterError
+        If no technology has that name.
+
+    Examples
+    --------
+    >>> from neurospice import get_technology
+    >>> tech = get_technology("gf180mcu")
+    >>> tech.name, tech.vdd
+    ('gf180mcu', 3.3)
+    """
     if isinstance(name, Technology):
         return name
     if not isinstance(name, str) or name not in TECHNOLOGIES:

@@ -53,7 +53,7 @@ class SimOptions:
     method : {"gear", "trap"}
         Integration method. Trapezoidal (the default) with ``trtol=2`` and ``bypass`` is both
         faster than gear and closer to the reference on the spike times of the DPI neuron
-        (``benchmarks/spike_accuracy.py``; the table is in BENCHMARKS.md). Gear damps the ringing
+        (``benchmarks/spike_accuracy.py``; the table is in docs/benchmarks/). Gear damps the ringing
         trapezoidal integration can show on fast positive feedback; the ``legacy`` and
         ``reference`` presets use it.
     points : int
@@ -124,7 +124,7 @@ class SimOptions:
 
 
 #: Named accuracy presets (``--accuracy``). Each one's spike-time error against ``reference`` and
-#: its cost are measured by ``benchmarks/spike_accuracy.py`` (table in BENCHMARKS.md).
+#: its cost are measured by ``benchmarks/spike_accuracy.py`` (table in docs/benchmarks/).
 ACCURACY: dict[str, SimOptions] = {
     "fast": dataclasses.replace(SimOptions(), trtol=7.0),
     "default": SimOptions(),
@@ -155,7 +155,7 @@ IMPLICIT = {name: getattr(ACCURACY["legacy"], name) for name in ("trtol", "bypas
 
 #: VACASK's presets (``--engine vacask``), chosen on its own measured frontier: the same names, other
 #: numbers, because its truncation-error control and Newton iterations are not ngspice's (VACASK at
-#: reltol 1e-4 is slower than at 1e-3 and no closer to the reference: BENCHMARKS.md). ``trtol`` is
+#: reltol 1e-4 is slower than at 1e-3 and no closer to the reference: docs/benchmarks/). ``trtol`` is
 #: written as VACASK's ``tran_lteratio`` and ``bypass`` as ``nr_bypass``. There is no ``legacy``.
 VACASK_ACCURACY: dict[str, SimOptions] = {
     "fast": SimOptions(reltol=1e-3, trtol=7.0, bypass=True),

@@ -1,4 +1,4 @@
-"""Draw a run folder's waveforms with its spikes marked (PNG). Needs matplotlib (``plot`` extra)."""
+"""Draw a run folder's waveforms with its spikes marked (PNG), with matplotlib (a dependency)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,35 @@ import numpy as np
 import pandas as pd
 
 from ..params import ParameterError
+from .figures import eng_axis
 
-__all__ = ["plot_budget", "plot_run", "plot_sweep"]
+__all__ = ["plot_budget", "plot_mismatch", "plot_run", "plot_sweep"]
+
+
+def plot_mismatch(run_dir: Path, out: Path | None = None) -> Path:
+    """Draw a Monte Carlo folder's metrics as histograms (unit on each axis, mean, sd, CV with its interval or why
+    it has none); return the PNG's path (``RUN_DIR/histograms.png``)."""
+    import matplotlib.pyplot as plt
+
+    from ..store import load_run
+    from ..store.declarations import declared_metrics
+    from .report import histogram_figure, metric_table
+
+    table = load_run(run_dir)
+    metrics = metric_table(table, None, declared_metrics(table.attrs["manifest"]))
+    if metrics.empty:
+        raise ParameterError("run_dir", f"{run_dir}: no metric varies across the samples; nothing to draw")
+    fig = histogram_figure(table, metrics)
+    manifest = table.attrs["manifest"]
+    fig.suptitle(
+        f"{Path(str(manifest['circuit'])).name} on {manifest['technology']['technology']}: {len(table)} samples "
+        f"({manifest['mismatch']} mismatch, seed {manifest['seed']})",
+        y=1.01,
+    )
+    path = out or run_dir / "histograms.png"
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return path
 
 
 def plot_run(run_dir: Path, out: Path | None = None) -> Path:
@@ -31,7 +58,9 @@ def plot_run(run_dir: Path, out: Path | None = None) -> Path:
     t_ms = waves["time"].to_numpy() * 1e3
     for ax, name in zip(axes[:, 0], names, strict=True):
         ax.plot(t_ms, waves[name].to_numpy(), lw=0.9)
-        ax.set_ylabel(name + (" (A)" if name.startswith("i_") else " (V)"))
+        unit = "A" if name.startswith("i_") else "V"
+        ax.set_ylabel(f"{name} ({unit})")
+        eng_axis(ax, "y", unit)
         for s in spikes:
             ax.axvline(s * 1e3, color="tab:red", lw=0.6, alpha=0.6)
     axes[-1, 0].set_xlabel("time (ms)")
@@ -89,10 +118,10 @@ def plot_sweep(run_dir: Path, out: Path | None = None, metrics: list[str] | None
         top.legend(fontsize=8)
         log_x = axes_info[0]["scale"] == "log" and labels is None
         positive = bool((data["p50"] > 0).all() and (data.get("p5", data["p50"]) > 0).all())
-        if log_x:
-            top.set_xscale("log")
-            if positive and data["p50"].max() > 5 * data["p50"].min():
-                top.set_yscale("log")
+        x_unit = declared_units(manifest).get(x_name, "")
+        if labels is None:
+            eng_axis(top, "x", x_unit, log=log_x)
+        eng_axis(top, "y", unit, log=log_x and positive and data["p50"].max() > 5 * data["p50"].min())
         if not nominal:
             bottom = grid[1, col]
             cv, low, high = (100 * data[k].to_numpy(dtype=float) for k in ("cv", "cv_low", "cv_high"))
@@ -105,14 +134,12 @@ def plot_sweep(run_dir: Path, out: Path | None = None, metrics: list[str] | None
             bottom.legend(fontsize=8)
             bottom.set_ylabel("CV across devices (%)")
             bottom.set_ylim(bottom=0)
-            if log_x:
-                bottom.set_xscale("log")
+            if labels is None:
+                eng_axis(bottom, "x", x_unit, log=log_x)
         for ax in grid[:, col]:
-            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             if labels is not None:  # a choice parameter: one tick per word
                 ax.set_xticks(x, labels)
-        x_unit = declared_units(manifest).get(x_name, "")
-        grid[rows - 1, col].set_xlabel(f"{x_name} ({x_unit})")
+        grid[rows - 1, col].set_xlabel(f"{x_name} ({x_unit})" if x_unit else x_name)
     how = "nominal" if nominal else f"{manifest['samples_per_point']} samples per point, {manifest['mismatch']}"
     fig.suptitle(f"{Path(str(manifest['circuit'])).name} on {manifest['technology']['technology']} ({how})")
     fig.tight_layout()

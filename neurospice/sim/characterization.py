@@ -89,10 +89,46 @@ def characterize(
     window: tuple[float, float] = (1e-12, 1e-9),
     at: Conditions = NOMINAL,
 ) -> Characterization:
-    """Sweep one nominal device (bulk reverse-biased by ``vsb``) at the conditions ``at`` (process corner,
-    temperature) and fit kappa and I0 (with U_T = kT/q at that temperature).
+    """Sweep one nominal device's I_D-V_G and fit its subthreshold slope factor and I0.
 
-    The fit uses the points with ``window[0] <= |I_D| <= window[1]`` (A), both scaled by W/L.
+    The bulk is reverse-biased by ``vsb``; U_T = kT/q at the temperature of ``at``. The fit uses the
+    points with ``window[0] <= |I_D| <= window[1]`` (A), both scaled by W/L.
+
+    Parameters
+    ----------
+    tech : Technology
+        The technology (:func:`get_technology`).
+    device : {"nmos", "pmos"}
+        Which device.
+    w, l : float
+        Width and length (m), default 1 µm each.
+    vds : float, default 0.5
+        Drain-source voltage magnitude (V): saturation in weak inversion.
+    vsb : float, default 0
+        Source-bulk reverse bias (V): the body effect raises kappa.
+    window : tuple of float
+        The current window of the fit (A), default 1 pA to 1 nA.
+    at : Conditions
+        Process corner and temperature (default: typical, 27 degC).
+
+    Returns
+    -------
+    Characterization
+        The sweep (``vg_v``, ``id_a``) and its :class:`~neurospice.analysis.SubthresholdFit` (``fit``).
+
+    Raises
+    ------
+    ParameterError
+        A device or condition the technology does not have.
+    SimulationError
+        If ngspice fails to run the sweep (its messages attached).
+
+    Examples
+    --------
+    >>> from neurospice import characterize, get_technology
+    >>> result = characterize(get_technology("gf180mcu"), "nmos", vsb=2.0)
+    >>> round(result.fit.kappa, 2)  # the body effect: 0.71 at V_SB = 0
+    0.8
     """
     from ..analysis.closed_form import thermal_voltage
 

@@ -28,7 +28,7 @@ def run_checks() -> list[Check]:
         engine = get_engine()
         checks.append(Check("libngspice", True, f"ngspice {engine.version}, library {engine.library_path}"))
     except (SimulationError, OSError) as exc:
-        checks.append(Check("libngspice", False, f"{exc}; install Debian's ngspice libngspice0 libngspice0-dev"))
+        checks.append(Check("libngspice", False, str(exc)))
     from ..engines.vacask import vacask_available
 
     vacask = vacask_available()

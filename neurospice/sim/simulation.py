@@ -94,12 +94,48 @@ def simulate(
     offsets: Mapping[str, float] | None = None,
     engine: str = "ngspice",
 ) -> SimulationResult:
-    """Run ``circuit`` (a circuit or its name) with validated ``overrides`` for ``tstop`` seconds and measure it.
+    """Run one simulation of a circuit at validated values and measure it.
 
-    ``offsets`` maps device keys (``xn.ml3``, :meth:`Circuit.devices`) to threshold offsets (V), as
-    a pelgrom-mode Monte Carlo sample applies them; a key that is not a device of the circuit is refused.
-    ``engine`` is ``ngspice`` or ``vacask`` (:data:`neurospice.engines.ENGINES`); ``options`` default to
-    that engine's ``default`` accuracy preset.
+    Parameters
+    ----------
+    circuit : str or Circuit
+        A built-in circuit's name, a netlist path, or a :class:`Circuit` (:func:`get_circuit`).
+    tech : str or Technology, default "gf180mcu"
+        The technology.
+    overrides : mapping, optional
+        Parameter values (``{"i_tau": "2p"}`` or ``{"i_tau": 2e-12}``), validated against each parameter's
+        unit and range before anything runs.
+    tstop : float, optional
+        Transient length (s); default the circuit's own.
+    options : SimOptions, optional
+        Simulator options; default the engine's ``default`` accuracy preset.
+    offsets : mapping, optional
+        Device keys (``xn.ml3``, :meth:`Circuit.devices`) to threshold offsets (V), as a pelgrom-mode Monte
+        Carlo sample applies them; a key that is not a device of the circuit is refused.
+    engine : {"ngspice", "vacask"}
+        The simulator (:data:`neurospice.engines.ENGINES`).
+
+    Returns
+    -------
+    SimulationResult
+        ``metrics`` (SI units), ``waves`` (probe waveforms against ``waves["time"]``), ``spikes``,
+        ``params``, ``provenance`` (versions, model files' SHA-256, options) and ``warnings``.
+
+    Raises
+    ------
+    ParameterError
+        A value out of range, an unknown parameter or technology (before anything runs).
+    NetlistError
+        A netlist ngspice refuses to load (with ngspice's messages).
+    SimulationError
+        An analysis that does not finish (with ngspice's messages).
+
+    Examples
+    --------
+    >>> from neurospice import simulate
+    >>> run = simulate("dpi-synapse", "gf180mcu", {"i_tau": "5p"}, tstop=0.1)
+    >>> round(run.metrics["tau_s"] * 1e3, 1), round(run.metrics["tau_pred_s"] * 1e3, 1)  # SPICE, closed form (ms)
+    (11.8, 11.4)
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
     check_engine(engine, tech, circuit)

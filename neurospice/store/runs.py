@@ -293,11 +293,37 @@ def record_status(out: Path) -> None:
 def load_run(out: str | Path, *, strict: bool = False) -> pd.DataFrame:
     """The sample table of a Monte Carlo folder, one row per sample, sorted by sample.
 
-    ``attrs``: ``manifest``; ``missing`` (samples the manifest expects but no readable part
-    holds), ``duplicates`` (samples stored more than once: the oldest row is kept),
-    ``unexpected`` (sample indices outside the run, dropped) and ``corrupt`` (unreadable parts).
-    If any is non-empty the run is not whole: an :class:`IncompleteRunWarning` is issued, or
-    with ``strict=True`` an :class:`IncompleteRunError` is raised.
+    Parameters
+    ----------
+    out : str or Path
+        The run folder (``monte_carlo(..., out=...)``, ``neurospice mismatch --out``).
+    strict : bool, default False
+        Raise instead of warning when the run is not whole.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of every readable part. ``attrs``: ``manifest``; ``missing`` (samples the manifest
+        expects but no readable part holds), ``duplicates`` (samples stored more than once: the oldest
+        row is kept), ``unexpected`` (sample indices outside the run, dropped) and ``corrupt``
+        (unreadable parts). If any is non-empty an :class:`IncompleteRunWarning` is issued.
+
+    Raises
+    ------
+    StoreError
+        No run folder there, or a manifest that is empty, malformed or holds absurd fields.
+    IncompleteRunError
+        With ``strict=True``, when samples are missing, duplicated or unreadable.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from neurospice import load_run, monte_carlo
+    >>> out = tempfile.mkdtemp() + "/mc"
+    >>> _ = monte_carlo("dpi-synapse", "gf180mcu", samples=3, seed=1, tstop=0.03, out=out, workers=1, progress=False)
+    >>> table = load_run(out)
+    >>> len(table), table.attrs["missing"], table.attrs["manifest"]["seed"]
+    (3, [], 1)
     """
     out = Path(out)
     manifest = read_manifest(out)

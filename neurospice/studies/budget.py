@@ -63,12 +63,55 @@ def precision_budget(
     overrides: Mapping[str, object] | None = None,
     **run: Unpack[RunOptions],
 ) -> BudgetResult:
-    """Measure CV(``metric``) against device area scale and against cluster size; budget the target ``bits``.
+    """The precision budget: bigger devices or more neurons averaged, measured both ways and priced.
 
-    ``targets`` are the cluster sizes measured and the precisions budgeted (:class:`Targets`). ``run`` takes
-    the keywords of every run (:mod:`neurospice.montecarlo.config`; ``mismatch`` defaults to ``pdk``). With
-    ``out``, the sweep is stored in ``out`` (resumable) with ``scaling.csv``, ``clusters.csv``,
-    ``budget.csv`` and ``budget.json`` beside it.
+    Measures CV(``metric``) against the analog transistors' area scale s (W and L times sqrt(s): a Monte
+    Carlo at each scale) and against the cluster size k (the unscaled samples shuffled into clusters of
+    k, as in :cite:t:`zendrikov2023`), fits CV ~ s^p and CV ~ k^q (Pelgrom and independence both say -1/2),
+    and solves each for the target bits, in area and power from the same simulations.
+
+    Parameters
+    ----------
+    circuit : str or Circuit, default "dpi-neuron"
+        The circuit.
+    tech : str or Technology, default "gf180mcu"
+        The technology.
+    metric : str, default "isi_rate_hz"
+        The metric whose spread is budgeted.
+    scales : sequence of float
+        Area scales measured (at least two; 1 is the circuit as drawn).
+    targets : Targets, optional
+        The cluster sizes measured and the precisions budgeted (default k = 1..16, 6/8/10 bits).
+    samples : int, default 32
+        Mismatch samples per scale.
+    seed : int, default 1
+        The master seed.
+    overrides : mapping, optional
+        Fixed parameter values.
+    **run
+        The keywords of every run (:class:`~neurospice.montecarlo.config.RunOptions`; ``mismatch``
+        defaults to ``pdk``). With ``out`` the sweep is stored (resumable) with ``scaling.csv``,
+        ``clusters.csv``, ``budget.csv`` and ``budget.json`` beside it.
+
+    Returns
+    -------
+    BudgetResult
+        ``scaling`` (CV and its interval, area and power per scale), ``clusters`` (CV per k), ``budget``
+        (one row per target: the scale and the k it needs, and what each costs), ``samples`` and ``settings``.
+
+    Raises
+    ------
+    ParameterError
+        Bad scales, cluster sizes or bits (k in [1, samples/2], bits in (0, 24]), before anything runs.
+
+    Examples
+    --------
+    >>> from neurospice import precision_budget
+    >>> from neurospice.studies.budget import Targets
+    >>> result = precision_budget("dpi-synapse", "gf180mcu", metric="tau_s", scales=(1, 4), samples=8, tstop=0.03,
+    ...                           targets=Targets(cluster_sizes=(1, 2, 4), bits=(8.0,)), workers=1, progress=False)
+    >>> result.scaling["scale"].tolist(), bool(result.scaling["cv"].iloc[1] < result.scaling["cv"].iloc[0])
+    ([1.0, 4.0], True)
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
     targets = targets or Targets()

@@ -74,19 +74,57 @@ def design_sweep(
     stopping: Stopping | None = None,
     **run: Unpack[RunOptions],
 ) -> pd.DataFrame:
-    """Simulate ``circuit`` at every point of the grid ``vary`` (``["i_tau=1p:100p:9:log", ...]``).
+    """Simulate ``circuit`` at every point of a grid, optionally with a Monte Carlo at each point.
 
-    ``samples`` > 0 runs that many mismatch samples per point (``mismatch``: ``pdk`` or
-    ``pelgrom``) with the same per-sample seeds at every point; 0 runs one nominal simulation per
-    point (default mode: ``pdk`` on ngspice, ``pelgrom`` on ``engine="vacask"``). Every point's values are
-    validated before anything runs. Returns the tidy sample table
-    (columns ``point``, the grid parameters, ``device``, ``seed``, ``status``, metrics...); its
-    ``attrs["manifest"]`` is the run's manifest (grid, seeds, provenance, declarations) and
-    ``attrs["summary"]`` the per-point summary (:func:`sweep_summary`); with ``out`` that summary is
-    stored as ``out/summary.csv`` once every sample is in. ``run`` takes the
-    keywords of every run (:mod:`neurospice.montecarlo.config`: ``tstop``, ``mismatch``, ``sampling``, ``out``,
-    ``workers``...). ``stopping`` (with ``samples`` > 0, the cap) stops each point on its own at the first
-    checkpoint that meets every target (:mod:`neurospice.montecarlo.sequential`; plain or regression estimates).
+    Every point's values are validated before anything runs. ``samples`` > 0 runs that many mismatch
+    samples per point with the same per-sample seeds at every point (common random numbers: two points
+    differ by their bias, not by a new draw of devices).
+
+    Parameters
+    ----------
+    circuit : str or Circuit
+        A circuit or its name (or a netlist path).
+    tech : str or Technology, default "gf180mcu"
+        The technology.
+    vary : Grid or sequence of str
+        The axes: ``["i_tau=1p:100p:9:log", "corner=typical,ff,ss", "temp=-40:125:3"]``; several axes make
+        the full grid (the first slowest).
+    zipped : bool, default False
+        Pair the axes point by point instead of taking their product.
+    samples : int, default 0
+        Mismatch samples per point; 0 runs one nominal simulation per point.
+    seed : int, default 1
+        The master seed.
+    overrides : mapping, optional
+        Fixed parameter values.
+    stopping : Stopping, optional
+        With ``samples`` > 0 (the cap), stop each point on its own at the first checkpoint that meets every
+        target (:func:`stopping_rule`).
+    **run
+        The keywords of every run (:class:`~neurospice.montecarlo.config.RunOptions`): ``tstop``,
+        ``mismatch``, ``sampling``, ``out``, ``workers``, ...
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy sample table (``point``, the grid parameters, ``seed``, ``status``, metrics...);
+        ``attrs["manifest"]`` is the run's manifest and ``attrs["summary"]`` the per-point summary
+        (median, sd, CV with its interval, bits, 5/50/95 %), stored as ``out/summary.csv`` with ``out``.
+
+    Raises
+    ------
+    ParameterError
+        A bad axis, value or option, or a grid above the size limit (before anything runs).
+    StoreError
+        A failed write; the folder stays resumable.
+
+    Examples
+    --------
+    >>> from neurospice import design_sweep
+    >>> table = design_sweep("dpi-synapse", "gf180mcu", ["i_tau=5p,20p"], tstop=0.05, workers=1, progress=False)
+    >>> taus = table.set_index("i_tau")["tau_s"]
+    >>> float(round(taus[5e-12] / taus[20e-12], 1))  # tau ~ 1/I_tau: 4, plus leakage opposing the 5 pA
+    4.1
     """
     circuit, tech = get_circuit(circuit), get_technology(tech)
     config = run_config(run)
@@ -139,7 +177,35 @@ def design_sweep(
 
 
 def load_sweep(out: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The sample table of a sweep folder and its manifest (a sweep is refused if the folder holds another run)."""
+    """The sample table of a sweep folder and its manifest.
+
+    Parameters
+    ----------
+    out : str or Path
+        A sweep folder (``design_sweep(..., out=...)``, ``neurospice sweep --out``).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per (point, sample), with the grid parameters as columns.
+    manifest : dict
+        The sweep's manifest (grid, seeds, provenance, declarations).
+
+    Raises
+    ------
+    StoreError
+        No sweep there, or the folder holds another kind of run.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from neurospice import design_sweep, load_sweep
+    >>> out = tempfile.mkdtemp() + "/sweep"
+    >>> _ = design_sweep("dpi-synapse", "gf180mcu", ["i_tau=5p,20p"], tstop=0.05, out=out, workers=1, progress=False)
+    >>> table, manifest = load_sweep(out)
+    >>> len(table), [axis["name"] for axis in manifest["grid"]["axes"]]
+    (2, ['i_tau'])
+    """
     manifest = read_manifest(Path(out))
     if manifest.get("format") != SWEEP_FORMAT:
         raise ParameterError("run_dir", f"{out}: not a sweep folder (written by `neurospice sweep --out`)")
@@ -268,6 +334,36 @@ def run_dataset(table: pd.DataFrame, manifest: Mapping[str, Any] | None = None) 
 
 
 def load_dataset(out: str | Path) -> Any:
-    """The labelled data of any run folder (:func:`run_dataset` of :func:`neurospice.load_run`)."""
+    """The labelled data of any run folder, as an ``xarray.Dataset``.
+
+    A sweep's metrics over (grid parameters..., ``sample``), a Monte Carlo run's over ``sample``, with
+    SI coordinates, each variable's unit, the seed per sample and the manifest (technology files and
+    hashes, versions, options) as attributes.
+
+    Parameters
+    ----------
+    out : str or Path
+        A Monte Carlo run or sweep folder.
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per metric, ``units`` in its attributes; ``attrs["manifest"]`` holds the provenance.
+
+    Raises
+    ------
+    StoreError
+        No run folder there.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from neurospice import load_dataset, monte_carlo
+    >>> out = tempfile.mkdtemp() + "/mc"
+    >>> _ = monte_carlo("dpi-synapse", "gf180mcu", samples=3, seed=1, tstop=0.03, out=out, workers=1, progress=False)
+    >>> ds = load_dataset(out)
+    >>> ds["tau_s"].dims, ds["tau_s"].attrs["units"]
+    (('sample',), 's')
+    """
     table = load_run(out)
     return run_dataset(table, table.attrs["manifest"])

@@ -231,16 +231,22 @@ def stopping_rule(
 
     Parameters
     ----------
-    targets
+    targets : str or list of str
         ``METRIC:STAT=WIDTH`` (or a list of them; all must be met): STAT ``mean``, ``sd`` or ``cv``; WIDTH
         ``5%`` of the estimate, ``0.5pt`` of a CV, or a value in the metric's unit (``10us``).
-    circuit, tech, overrides
-        The circuit and the values it is run at (the cheap models are built for them).
-    estimator
-        One of :data:`ESTIMATORS`.
-    pilot, batch
-        Samples before the rule is first read, and between readings.
-    confidence
+    circuit : str or Circuit
+        The circuit (the cheap models are built for it).
+    tech : str or Technology, default "gf180mcu"
+        The technology.
+    overrides : mapping, optional
+        The values the circuit is run at.
+    estimator : str, default "plain"
+        One of :data:`ESTIMATORS` (``plain``, ``regression``, ``closed-form``, ``equation``).
+    pilot : int, default 32
+        Samples before the rule is first read.
+    batch : int, default 16
+        Samples between readings.
+    confidence : float, default 0.95
         Level of the intervals.
 
     Returns
@@ -255,9 +261,10 @@ def stopping_rule(
 
     Examples
     --------
-    >>> from neurospice import monte_carlo, stopping_rule
-    >>> rule = stopping_rule("isi_rate_hz:cv=5%", "dpi-neuron", estimator="equation")  # doctest: +SKIP
-    >>> monte_carlo("dpi-neuron", samples=768, seed=1, mismatch="pelgrom", stopping=rule)  # doctest: +SKIP
+    >>> from neurospice import stopping_rule
+    >>> rule = stopping_rule("tau_s:cv=3%", "dpi-synapse", estimator="closed-form", pilot=8, batch=8)
+    >>> [(t.metric, t.statistic) for t in rule.targets], rule.pilot
+    ([('tau_s', 'cv')], 8)
     """
     from ..montecarlo.sequential import parse_target
 
@@ -287,33 +294,45 @@ def estimate_run(
     confidence: float = 0.95,
     samples: int | None = None,
 ) -> MFEstimate:
-    """``statistic`` of ``metric`` over stored run ``run`` with ``estimator``, beside its plain estimate.
+    """A statistic of a metric over a stored run, with a cheap model's control variate, beside its plain estimate.
 
     Parameters
     ----------
-    run
+    run : str or Path
         A Monte Carlo run folder (``neurospice mismatch --out``).
-    metric
+    metric : str
         One of the run's metrics.
-    statistic
-        ``mean``, ``sd`` or ``cv``.
-    estimator
+    statistic : {"cv", "mean", "sd"}
+        The statistic.
+    estimator : str, default "regression"
         One of :data:`ESTIMATORS` (all but ``plain`` need a pelgrom-mode run).
-    confidence
+    confidence : float, default 0.95
         Level of the interval.
-    samples
+    samples : int, optional
         Read only the first ``samples`` samples (what a smaller run with the same seed would have held).
 
     Returns
     -------
     MFEstimate
-        The estimate, its interval, the plain estimate and its interval, the SPICE and cheap sample counts,
-        the paired correlation and the model used.
+        ``value``, ``low``, ``high``; the plain estimate and its interval (``plain``, ``plain_low``,
+        ``plain_high``); ``n_spice``, ``n_cheap``, ``rho`` (SPICE against the cheap model), ``gain`` and the
+        ``model`` used.
 
     Raises
     ------
     ParameterError
-        No such run or metric, an estimator the run cannot use, or ``statistic`` not one of mean, sd, cv.
+        No such run or metric, an estimator the run cannot use, or a statistic other than mean, sd, cv.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from neurospice import estimate_run, monte_carlo
+    >>> out = tempfile.mkdtemp() + "/mc"
+    >>> _ = monte_carlo("dpi-synapse", "gf180mcu", samples=24, seed=1, tstop=0.03, mismatch="pelgrom", out=out,
+    ...                 workers=1, progress=False)
+    >>> est = estimate_run(out, "tau_s", "cv", estimator="regression")
+    >>> est.n_spice, est.low < est.value < est.high, est.rho > 0.9
+    (24, True, True)
     """
     path = Path(run)
     if not (path / "manifest.json").is_file():

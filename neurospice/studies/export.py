@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.bibliography import cite, reference
 from ..analysis.cv import coefficient_of_variation
 from ..analysis.dpi_mismatch import (
     ADAPTATION_PARAMETERS,
@@ -194,6 +195,10 @@ def _statistics(cal: Calibration, n_boot: int = 2000) -> dict[str, dict[str, flo
     return stats
 
 
+#: the works every export cites (the equation, the mismatch law, the peers' models)
+EXPORT_REFERENCES = ("chicca2014", "livi2009", "pelgrom1989", "rockpool", "teili", "stimberg2019")
+
+
 def _provenance(cal: Calibration) -> dict[str, Any]:
     m = cal.manifest
     return {
@@ -207,6 +212,8 @@ def _provenance(cal: Calibration) -> dict[str, Any]:
         "tstop_s": m.get("tstop_s"),
         "params": m.get("params"),
         "versions": m.get("versions"),
+        # the works the document's equations and names come from, by key of neurospice's one bibliography
+        "references": {key: reference(key) for key in EXPORT_REFERENCES},
     }
 
 
@@ -226,7 +233,7 @@ def _neurospice(cal: Calibration) -> dict[str, Any]:
     return {
         "format": "neurospice-dpi-parameters",
         "version": EXPORT_VERSION,
-        "model": "DPI neuron equation, Chicca et al., Proc. IEEE 102(9) 2014, eq. 6 (neurospice.analysis.dpi_model)",
+        "model": f"DPI neuron equation ({cite('chicca2014')}, eq. 6; neurospice.analysis.dpi_model)",
         "provenance": _provenance(cal),
         "nominal": nominal,
         "sources": ex.sources,

@@ -44,6 +44,7 @@ def _plain(value: Any) -> Any:
 def _regression_cvs(out: Path, manifest: dict[str, Any], circuit: Any, tech: Any, values: Any) -> dict[str, Any]:
     """Each measured metric's CV with the offsets-regression control variate beside plain Monte Carlo's (pelgrom
     runs of at least :data:`~neurospice.montecarlo.sequential.MIN_REGRESSION` samples; none otherwise)."""
+    from ..analysis.summary import cv_omitted
     from ..montecarlo.sequential import MIN_REGRESSION, Target
     from ..store import load_run
     from .estimate import estimator_for
@@ -61,10 +62,49 @@ def _regression_cvs(out: Path, manifest: dict[str, Any], circuit: Any, tech: Any
             continue
         y = ok[m.name].to_numpy(dtype=float)
         y = y[np.isfinite(y)]
-        if y.size < MIN_REGRESSION or np.ptp(y) <= 1e-9 * np.abs(y).max() or (y <= 0).any():
-            continue  # a constant, a signed diagnostic: no CV to narrow
+        if y.size < MIN_REGRESSION or cv_omitted(m.name, y):
+            continue  # a constant, a signed or fit diagnostic, a spread at the noise floor: no CV to narrow
         found[m.name] = _plain(estimate(table, Target(m.name, "cv", math.inf, True)).as_dict())
     return found
+
+
+def _report_waveforms(out: Path, manifest: dict[str, Any], circuit: Any) -> dict[str, Any]:
+    """The typical and the worst sample (by the run's primary metric), their waveforms stored for the report:
+    the run's own when it kept them, else re-simulated from their seeds into ``out/report_waveforms/``, with the
+    largest relative difference between the re-simulated and the stored metrics (0 when they reproduce)."""
+    import pandas as pd
+
+    from ..analysis.summary import typical_and_worst
+    from ..montecarlo import rerun_samples
+    from ..store import load_run
+
+    table = load_run(out)
+    kinds = {m.name: m.kind for m in circuit.metrics}
+    picked = typical_and_worst(table, kinds)
+    if not picked:
+        return {}
+    picked["probe_units"] = {p.name: p.unit for p in circuit.probes}
+    wanted = [
+        i for i in (picked["typical"], picked["worst"]) if not (out / "waveforms" / f"sample-{i:06d}.parquet").is_file()
+    ]
+    if not wanted:
+        return picked
+    rows = rerun_samples(out, sorted(set(wanted)))
+    stored = table.set_index("sample")
+    worst_rel = 0.0
+    folder = out / "report_waveforms"
+    folder.mkdir(exist_ok=True)
+    for index, row in rows.items():
+        waves = row.pop("_waves", None)
+        if row.get("status") != "ok" or waves is None:
+            return {}
+        path = folder / f"sample-{index:06d}.parquet"
+        frame = pd.DataFrame(waves)
+        atomic_write(path, frame.to_parquet)
+        a, b = float(row[picked["metric"]]), float(stored.loc[index, picked["metric"]])
+        worst_rel = max(worst_rel, abs(a - b) / abs(b) if b else abs(a - b))
+    picked["check"] = {"max_rel": worst_rel, "resimulated": sorted(rows)}
+    return picked
 
 
 def store_report_inputs(out: str | Path, *, seed: int = 1, samples: int = 200) -> Path:
@@ -82,6 +122,7 @@ def store_report_inputs(out: str | Path, *, seed: int = 1, samples: int = 200) -
         "pelgrom": [_plain(dataclasses.asdict(c)) for c in checks],
         "pelgrom_seed": seed,
         "multifidelity": _regression_cvs(out, manifest, circuit, tech, values),
+        "waveforms": _report_waveforms(out, manifest, circuit),
     }
     path = out / REPORT_INPUTS
     text = json.dumps(data, indent=1) + "\n"

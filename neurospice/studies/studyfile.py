@@ -10,7 +10,7 @@
     mismatch = "pdk"               # pdk | pelgrom (default: pdk on ngspice, pelgrom on vacask)
     sampling = "random"            # pelgrom mode: random | lhs | sobol
     engine = "ngspice"             # ngspice | vacask (sweep and mismatch studies; GF180MCU)
-    accuracy = "default"           # fast | default | reference | legacy (simulator options; BENCHMARKS.md)
+    accuracy = "default"           # fast | default | reference | legacy (simulator options; docs/benchmarks/)
     tstop = "0.2"                  # SI prefixes allowed
     out = "runs/tau"               # relative to this file; the CLI's --out wins
     report = true                  # mismatch: report.html; sweep and budget: their PNG

