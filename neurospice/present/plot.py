@@ -48,7 +48,10 @@ def plot_run(run_dir: Path, out: Path | None = None) -> Path:
     import matplotlib.pyplot as plt
 
     if not (run_dir / "waveforms.parquet").is_file():
-        raise FileNotFoundError(f"{run_dir}: no waveforms.parquet (not a neurospice run folder)")
+        raise FileNotFoundError(
+            f"{run_dir}: not a neurospice run folder; accepted: a folder written by simulate --out "
+            "(waveforms.parquet), sweep --out or mismatch --out (manifest.json)"
+        )
     waves = pd.read_parquet(run_dir / "waveforms.parquet")
     meta = json.loads((run_dir / "run.json").read_text())
     spike_file = run_dir / "spikes.csv"
