@@ -266,6 +266,7 @@ def progress_bar(show: bool, total: int, label: str = "mismatch") -> Iterator[Ca
     from ..montecarlo.progress import ProgressDisplay
 
     bar = ProgressDisplay(label)
+    bar(0, 0, total)  # drawn at once, not at the first stored sample
     try:
         yield bar
     finally:

@@ -96,10 +96,14 @@ def _print_json(spec: Any, plan: Any, table: Any, folder: Path, files: list[str]
     from ..store.simrun import json_safe
 
     doc: dict[str, Any] = {
-        "study": str(spec.path), "kind": spec.kind, "folder": str(folder), "resumed": bool(plan.resume),
-        "files": files, "rows": len(table),
+        "study": str(spec.path),
+        "kind": spec.kind,
+        "folder": str(folder),
+        "resumed": bool(plan.resume),
+        "files": files,
+        "rows": len(table),
         "ok": int((table["status"] == "ok").sum()) if "status" in table else len(table),
-    }  # fmt: skip
+    }
     if "summary" in table.attrs:
         doc["summary"] = table.attrs["summary"].to_dict("records")
     if plan.specs and spec.kind != "sweep":

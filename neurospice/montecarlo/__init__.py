@@ -172,30 +172,28 @@ def rerun_samples(out: str | Path, samples: Sequence[int]) -> dict[int, dict[str
     from ..store import read_manifest
 
     manifest = read_manifest(Path(out))
-    table = load_run(out)
     circuit = circuit_of_run(manifest)
     tech = get_technology(str(manifest["technology"]["technology"]))
-    spec = Spec(
-        circuit.name,
-        tech.name,
-        values_of_run(circuit, manifest),
-        float(manifest["tstop_s"]),
-        manifest["mismatch"],
-        True,
-        SimOptions(**manifest["options"]),
-        describe=circuit.describe,
-        engine=str(manifest.get("engine", "ngspice")),
-        include_dirs=circuit.include_dirs,
-        sampling=str(manifest.get("sampling", "random")),
-        design_seed=int(manifest["seed"]),
-        design_size=int(manifest["samples"]),
+    config = run_config(
+        {
+            "tstop": float(manifest["tstop_s"]),
+            "mismatch": manifest["mismatch"],
+            "options": SimOptions(**manifest["options"]),
+            "engine": manifest.get("engine", "ngspice"),
+            "sampling": str(manifest.get("sampling", "random")),
+        }
     )
-    seeds = dict(zip(table["sample"].astype(int), table["seed"].astype(int), strict=True))
-    rows = {}
-    for index in samples:
-        setup(spec)
-        rows[int(index)] = run_sample(spec, int(index), seeds[int(index)])
-    return rows
+    # the run's own spec and seeds, as the run derived them (the seeds are also the table's)
+    spec, seeds = prepare_spec(
+        circuit,
+        tech,
+        int(manifest["samples"]),
+        int(manifest["seed"]),
+        values_of_run(circuit, manifest),
+        config,
+        keep_waveforms=True,
+    )
+    return {int(i): run_sample(spec, int(i), int(seeds[int(i)])) for i in samples}
 
 
 #: Manifest keys that must match for ``resume`` (they change what the stored rows mean or hold).
@@ -372,6 +370,8 @@ def run_tasks(
                 else contextlib.nullcontext(set[int]())
             )
             with folder as done:
+                if bar is not None:  # drawn at once, not at the first stored sample
+                    bar(len(done), 0, total)
                 writer = PartWriter(out_dir, every=int(np.clip(total // 50, 1, 256)))
                 batch = list(range(total)) if plan is None else plan.first()
                 while batch:

@@ -197,23 +197,19 @@ def _waveforms_section(folder: Path | None, picked: Mapping[str, Any]) -> str:
     )
 
 
-def _scatter_section(table: pd.DataFrame, metrics: pd.DataFrame, mode: str) -> str:
+def _scatter_section(metrics: pd.DataFrame, mode: str, regress: _Contributions) -> str:
     """Each metric against the offsets of the two devices that carry most of its variance (pelgrom mode)."""
     if mode != "pelgrom":
         return ""
-    ok = table[table["status"] == "ok"]
-    dvt = [c for c in ok.columns if c.startswith("dvt_")]
+    ok = regress.ok
     chosen = metrics[(metrics["cv_omitted"] == "") & metrics["kind"].isin(["measured", ""])].head(6)
-    if not dvt or chosen.empty:
+    if not regress.dvt or chosen.empty:
         return ""
     fig, axes = figure(len(chosen), 2, (10, 2.8 * len(chosen)))
     for row_axes, (_, m) in zip(axes, chosen.iterrows(), strict=True):
         y = ok[m["metric"]].to_numpy(dtype=float)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", LowR2Warning)
-                res = mismatch_contributions(ok[dvt].to_numpy(dtype=float), y, [c[4:] for c in dvt])
-        except ValueError:
+        res = regress(m["metric"])
+        if isinstance(res, ValueError):
             for ax in row_axes:
                 ax.axis("off")
             continue
@@ -330,27 +326,42 @@ def _pelgrom_section(checks: list[dict[str, Any]]) -> str:
     )
 
 
-def _contribution_section(table: pd.DataFrame, metrics: pd.DataFrame, mode: str) -> str:
+class _Contributions:
+    """Each metric's regression on the stored offsets, computed once for the sections that show it."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.ok = table[table["status"] == "ok"]
+        self.dvt = [c for c in self.ok.columns if c.startswith("dvt_")]
+        self._found: dict[str, Any] = {}
+
+    def __call__(self, metric: str) -> Any:
+        """The metric's :class:`ContributionResult`, or the ``ValueError`` that says why there is none."""
+        if metric not in self._found:
+            y = self.ok[metric].to_numpy(dtype=float)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", LowR2Warning)
+                    offsets = self.ok[self.dvt].to_numpy(dtype=float)
+                    self._found[metric] = mismatch_contributions(offsets, y, [c[4:] for c in self.dvt])
+            except ValueError as exc:
+                self._found[metric] = exc
+        return self._found[metric]
+
+
+def _contribution_section(metrics: pd.DataFrame, mode: str, regress: _Contributions) -> str:
     if mode != "pelgrom":
         return (
             "<h2>Mismatch contributions</h2><p class=note>Per-device attribution needs the offsets of every "
             "device: run with <code>--mismatch pelgrom</code>.</p>"
         )
-    ok = table[table["status"] == "ok"]
-    dvt = [c for c in ok.columns if c.startswith("dvt_")]
-    names = [c[4:] for c in dvt]
     out = [
         "<h2>Mismatch contributions</h2><p class=note>Share of var(ln metric) explained by each "
         "transistor's threshold offset (linear regression on the stored Pelgrom draws).</p>"
     ]
     for metric in list(metrics["metric"])[:4]:
-        y = ok[metric].to_numpy(dtype=float)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", LowR2Warning)
-                res = mismatch_contributions(ok[dvt].to_numpy(dtype=float), y, names)
-        except ValueError as exc:
-            out.append(f"<p>{html.escape(metric)}: {html.escape(str(exc))}</p>")
+        res = regress(metric)
+        if isinstance(res, ValueError):
+            out.append(f"<p>{html.escape(metric)}: {html.escape(str(res))}</p>")
             continue
         top = res.table.head(10)
         fig, axes = figure(1, 1, (6, 3))
@@ -448,6 +459,7 @@ def mismatch_report(
     typical and worst samples whose waveforms ``folder`` holds (``report_inputs.json``'s ``waveforms``)."""
     manifest = table.attrs.get("manifest", {})
     metrics = metric_table(table, predicted, declared_metrics(manifest))
+    regress = _Contributions(table)
     counts = table["status"].value_counts().to_dict() if not table.empty else {}
     title = (
         f"Mismatch report: {manifest.get('circuit', '?')} on {manifest.get('technology', {}).get('technology', '?')}"
@@ -467,8 +479,8 @@ def mismatch_report(
         "<h2>Histograms</h2>" + _histograms(table, metrics),
         _waveforms_section(folder, picked or {}),
         _pelgrom_section(pelgrom or []),
-        _contribution_section(table, metrics, str(manifest.get("mismatch"))),
-        _scatter_section(table, metrics, str(manifest.get("mismatch"))),
+        _contribution_section(metrics, str(manifest.get("mismatch")), regress),
+        _scatter_section(metrics, str(manifest.get("mismatch")), regress),
         _stopping_section(manifest),
         _estimates_section(estimates or {}),
         _samples_section(table, metrics),

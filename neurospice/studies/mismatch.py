@@ -22,7 +22,7 @@ from ..circuits import circuit_of_run, values_of_run
 from ..ngspice_models import get_technology
 from ..sim.characterization import pelgrom_check
 from ..sim.simulation import technology_facts
-from ..store import atomic_write, read_manifest
+from ..store import atomic_write, load_run, read_manifest
 
 __all__ = ["PELGROM_SIZES", "REPORT_INPUTS", "store_report_inputs"]
 
@@ -41,17 +41,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _regression_cvs(out: Path, manifest: dict[str, Any], circuit: Any, tech: Any, values: Any) -> dict[str, Any]:
+def _regression_cvs(table: Any, manifest: dict[str, Any], circuit: Any, tech: Any, values: Any) -> dict[str, Any]:
     """Each measured metric's CV with the offsets-regression control variate beside plain Monte Carlo's (pelgrom
     runs of at least :data:`~neurospice.montecarlo.sequential.MIN_REGRESSION` samples; none otherwise)."""
     from ..analysis.summary import cv_omitted
     from ..montecarlo.sequential import MIN_REGRESSION, Target
-    from ..store import load_run
     from .estimate import estimator_for
 
     if manifest.get("mismatch") != "pelgrom":
         return {}
-    table = load_run(out)
     ok = table[table["status"] == "ok"] if "status" in table else table
     if len(ok) < MIN_REGRESSION:
         return {}
@@ -68,7 +66,7 @@ def _regression_cvs(out: Path, manifest: dict[str, Any], circuit: Any, tech: Any
     return found
 
 
-def _report_waveforms(out: Path, manifest: dict[str, Any], circuit: Any) -> dict[str, Any]:
+def _report_waveforms(out: Path, table: Any, circuit: Any) -> dict[str, Any]:
     """The typical and the worst sample (by the run's primary metric), their waveforms stored for the report:
     the run's own when it kept them, else re-simulated from their seeds into ``out/report_waveforms/``, with the
     largest relative difference between the re-simulated and the stored metrics (0 when they reproduce)."""
@@ -76,9 +74,7 @@ def _report_waveforms(out: Path, manifest: dict[str, Any], circuit: Any) -> dict
 
     from ..analysis.summary import typical_and_worst
     from ..montecarlo import rerun_samples
-    from ..store import load_run
 
-    table = load_run(out)
     kinds = {m.name: m.kind for m in circuit.metrics}
     picked = typical_and_worst(table, kinds)
     if not picked:
@@ -114,6 +110,7 @@ def store_report_inputs(out: str | Path, *, seed: int = 1, samples: int = 200) -
     circuit = circuit_of_run(manifest)
     tech = get_technology(manifest["technology"]["technology"])
     values = values_of_run(circuit, manifest)
+    table = load_run(out)  # read once, for the control variates and the typical and worst samples
     facts = technology_facts(tech, values)
     checks = [pelgrom_check(tech, kind, PELGROM_SIZES, samples=samples, seed=seed) for kind in ("nmos", "pmos")]
     data = {
@@ -121,8 +118,8 @@ def store_report_inputs(out: str | Path, *, seed: int = 1, samples: int = 200) -
         "closed_form": _plain(circuit.predicted_cv(values, tech, facts)),
         "pelgrom": [_plain(dataclasses.asdict(c)) for c in checks],
         "pelgrom_seed": seed,
-        "multifidelity": _regression_cvs(out, manifest, circuit, tech, values),
-        "waveforms": _report_waveforms(out, manifest, circuit),
+        "multifidelity": _regression_cvs(table, manifest, circuit, tech, values),
+        "waveforms": _report_waveforms(out, table, circuit),
     }
     path = out / REPORT_INPUTS
     text = json.dumps(data, indent=1) + "\n"
